@@ -1,0 +1,29 @@
+package ai.aegis.worker.runtime;
+
+/**
+ * Runs one iteration of an agent ({@code bootstrap.py} and the commands it is dispatched) in a sandbox, from a fresh
+ * sandbox to its removal. Implementations: process (no isolation), and later Docker and bubblewrap.
+ */
+public interface ContainerRuntime {
+
+    /** e.g. {@code process}, {@code docker}, {@code bubblewrap}. */
+    String name();
+
+    /** False for runtimes that give the agent no isolation from the host; the worker warns on every execution. */
+    boolean isolates();
+
+    /**
+     * Runs the sandbox to completion. Blocks the calling (virtual) thread. Never throws for a failure of the agent
+     * itself (non-zero exit, timeout): those are in the result. Throws only when the sandbox could not be created.
+     *
+     * @param output receives console lines as they are produced
+     */
+    SandboxResult run(SandboxSpec spec, OutputListener output) throws SandboxException;
+
+    /** Console lines of a running sandbox. Called from the runtime's reader threads. */
+    @FunctionalInterface
+    interface OutputListener {
+        /** @param stream {@code stdout} or {@code stderr} */
+        void line(String stream, String line);
+    }
+}
