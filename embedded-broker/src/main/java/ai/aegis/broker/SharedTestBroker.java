@@ -1,0 +1,61 @@
+package ai.aegis.broker;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * One embedded broker per JVM for the tests of every module: starting a broker costs seconds, so tests share it
+ * and isolate themselves with unique topic prefixes and group ids instead. It lives in main code so that other
+ * modules can use it from a test-scoped dependency on this jar.
+ */
+public final class SharedTestBroker {
+
+    private static EmbeddedKafkaBroker broker;
+    private static Path dataDir;
+
+    private SharedTestBroker() {
+    }
+
+    /**
+     * The running shared broker, started on first use in a temporary directory that a shutdown hook removes after
+     * stopping the broker. If a test stopped it, it is started again on the same directory (same address, same
+     * topics).
+     */
+    public static synchronized EmbeddedKafkaBroker get() {
+        if (broker != null && broker.isRunning()) {
+            return broker;
+        }
+        if (dataDir == null) {
+            try {
+                dataDir = Files.createTempDirectory("aegis-shared-broker-");
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create a temporary directory for the shared test broker", e);
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(SharedTestBroker::shutdown, "shared-broker-shutdown"));
+        }
+        broker = EmbeddedKafkaBroker.start(dataDir);
+        return broker;
+    }
+
+    private static synchronized void shutdown() {
+        if (broker != null) {
+            broker.stop();
+        }
+        deleteRecursively(dataDir);
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // Best effort at JVM exit: a leftover temporary directory is harmless.
+        }
+    }
+}

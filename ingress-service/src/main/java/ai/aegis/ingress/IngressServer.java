@@ -1,0 +1,151 @@
+package ai.aegis.ingress;
+
+import ai.aegis.ingress.agents.AgentRoutes;
+import ai.aegis.ingress.agents.AgentService;
+import ai.aegis.ingress.auth.AuthFilter;
+import ai.aegis.ingress.auth.LocalApiToken;
+import ai.aegis.ingress.executions.ExecutionRoutes;
+import ai.aegis.ingress.executions.ExecutionService;
+import ai.aegis.ingress.executions.ExecutionStream;
+import ai.aegis.ingress.health.HealthRoutes;
+import ai.aegis.ingress.health.KafkaHealth;
+import ai.aegis.ingress.health.Metrics;
+import ai.aegis.ingress.http.ErrorHandling;
+import ai.aegis.schemas.execution.ExecutionRequest;
+import ai.aegis.schemas.json.Json;
+import ai.aegis.schemas.topic.TopicCatalog;
+import ai.aegis.topology.admin.TopicInstaller;
+import ai.aegis.topology.agents.AgentRegistryView;
+import ai.aegis.topology.executions.ExecutionReadModel;
+import ai.aegis.topology.kafka.DurablePublisher;
+import ai.aegis.topology.kafka.KafkaSettings;
+import ai.aegis.topology.tail.TopicTail;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import org.apache.kafka.clients.admin.Admin;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The public HTTP API on one node: validates, writes to Kafka, answers once the write is durable, and serves reads
+ * and streams from one shared tail of the topics.
+ */
+public final class IngressServer implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(IngressServer.class.getName());
+
+    private final WebServer server;
+    private final TopicTail tail;
+    private final DurablePublisher publisher;
+    private final Admin admin;
+    private final LocalApiToken token;
+
+    private IngressServer(WebServer server, TopicTail tail, DurablePublisher publisher, Admin admin,
+                          LocalApiToken token) {
+        this.server = server;
+        this.tail = tail;
+        this.publisher = publisher;
+        this.admin = admin;
+        this.token = token;
+    }
+
+    public static IngressServer start(IngressConfig config, KafkaSettings kafka) {
+        TopicCatalog topics = kafka.topics();
+        Admin admin = Admin.create(kafka.admin());
+        TopicInstaller.ensure(admin, topics.all(), kafka.replicationFactor(), Duration.ofSeconds(60));
+
+        AgentRegistryView agents = new AgentRegistryView();
+        ExecutionReadModel executions = new ExecutionReadModel(config.maxExecutionsInMemory());
+        String agentsTopic = topics.agents().name();
+        String requestsTopic = topics.executionRequests().name();
+        String eventsTopic = topics.executionEvents().name();
+        TopicTail tail = new TopicTail("ingress", kafka,
+                List.of(agentsTopic, requestsTopic, eventsTopic), record -> {
+            if (record.topic().equals(agentsTopic)) {
+                agents.onRecord(record.key(), record.value());
+            } else if (record.topic().equals(requestsTopic)) {
+                executions.onRequest(Json.read(record.value(), ExecutionRequest.class));
+            } else {
+                executions.onEvent(record.key(), record.offset(), record.value());
+            }
+        }).start();
+
+        DurablePublisher publisher = new DurablePublisher(kafka, "/aegis/ingress/" + hostName());
+        Metrics metrics = new Metrics();
+        ExecutionStream stream = new ExecutionStream(executions, config.sseHeartbeat(), config.sseQueueCapacity());
+        metrics.gauge("aegis_sse_streams_open", "Open execution event streams on this node.", stream::openStreams);
+        metrics.gauge("aegis_executions_in_view", "Executions held in this node's view.", executions::size);
+        metrics.gauge("aegis_views_caught_up", "1 when this node has read the topics up to where they were at start.",
+                () -> tail.isCaughtUp() ? 1 : 0);
+
+        AgentService agentService = new AgentService(publisher, agents, tail, agentsTopic, config.readYourWrites());
+        ExecutionService executionService = new ExecutionService(publisher, agents, executions, requestsTopic);
+        ExecutionRoutes.ViewReadiness readiness = () -> {
+            try {
+                tail.awaitCaughtUp(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        KafkaHealth kafkaHealth = new KafkaHealth(admin, Duration.ofSeconds(2), Duration.ofSeconds(2));
+
+        LocalApiToken token = null;
+        HttpRouting.Builder routing = HttpRouting.builder();
+        ErrorHandling.install(routing);
+        if ("none".equals(config.authMode())) {
+            LOG.log(System.Logger.Level.WARNING, "AUTHENTICATION IS OFF (aegis.auth.mode=none): anyone who can reach "
+                    + "port " + config.port() + " can deploy and run agents");
+        } else {
+            token = LocalApiToken.loadOrCreate(config.dataDir());
+            routing.addFilter(new AuthFilter(token, Set.of("/health")));
+        }
+        HealthRoutes.install(routing, kafkaHealth, tail::isCaughtUp, metrics);
+        routing.register("/v1/agents", new AgentRoutes(agentService, agents));
+        routing.register("/v1/executions", new ExecutionRoutes(executionService, executions, stream, readiness));
+        ErrorHandling.notFound(routing);
+
+        WebServer server = WebServer.builder()
+                .host(config.host())
+                .port(config.port())
+                .maxPayloadSize(config.maxBodyBytes())
+                .shutdownGracePeriod(Duration.ofSeconds(2))
+                .routing(routing)
+                .build()
+                .start();
+        return new IngressServer(server, tail, publisher, admin, token);
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** The local API token file, or null when authentication is off. */
+    public Path tokenFile() {
+        return token == null ? null : token.file();
+    }
+
+    public boolean viewsCaughtUp() {
+        return tail.isCaughtUp();
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+        tail.close();
+        publisher.close();
+        admin.close(Duration.ofSeconds(2));
+    }
+
+    static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+}

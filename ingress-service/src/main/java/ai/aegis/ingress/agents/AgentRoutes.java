@@ -1,0 +1,90 @@
+package ai.aegis.ingress.agents;
+
+import ai.aegis.ingress.http.Api;
+import ai.aegis.schemas.Ids;
+import ai.aegis.schemas.agent.AgentRecord;
+import ai.aegis.schemas.agent.ManifestException;
+import ai.aegis.topology.agents.AgentRegistryView;
+import ai.aegis.topology.kafka.DurablePublisher;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** {@code /v1/agents}: deploy (YAML or JSON manifest), list, get, lookup by name, delete. */
+public final class AgentRoutes implements HttpService {
+
+    private final AgentService service;
+    private final AgentRegistryView registry;
+
+    public AgentRoutes(AgentService service, AgentRegistryView registry) {
+        this.service = service;
+        this.registry = registry;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/", this::deploy)
+                .get("/", (req, res) -> Api.ok(res, registry.all().stream().map(AgentRecord::withoutManifest)
+                        .toList()))
+                .get("/lookup/{name}", this::lookup)
+                .get("/{id}", this::get)
+                .delete("/{id}", this::delete);
+    }
+
+    private void deploy(ServerRequest req, ServerResponse res) {
+        boolean force = Api.query(req, "force").map(Boolean::parseBoolean).orElse(false);
+        try {
+            AgentService.Deployment d = service.deploy(Api.body(req), force);
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("agent_id", d.agent().id());
+            body.put("name", d.agent().name());
+            body.put("version", d.agent().version());
+            body.put("status", d.created() ? "deployed" : "updated");
+            Api.json(res, d.created() ? 201 : 200, body);
+        } catch (ManifestException e) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("error", e.getMessage());
+            body.put("problems", e.problems());
+            Api.json(res, 400, body);
+        } catch (DurablePublisher.UnavailableException e) {
+            Api.unavailable(res);
+        }
+    }
+
+    private void get(ServerRequest req, ServerResponse res) {
+        String id = Api.pathParam(req, "id");
+        if (!Ids.isUuid(id)) {
+            Api.error(res, 400, "Invalid agent ID");
+            return;
+        }
+        registry.get(id.toLowerCase()).ifPresentOrElse(a -> Api.ok(res, a),
+                () -> Api.error(res, 404, "Agent not found"));
+    }
+
+    private void lookup(ServerRequest req, ServerResponse res) {
+        registry.byName(Api.pathParam(req, "name")).ifPresentOrElse(
+                a -> Api.ok(res, Map.of("id", a.id(), "name", a.name(), "version", a.version())),
+                () -> Api.error(res, 404, "Agent not found"));
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) {
+        String id = Api.pathParam(req, "id");
+        if (!Ids.isUuid(id)) {
+            Api.error(res, 400, "Invalid agent ID");
+            return;
+        }
+        try {
+            if (service.delete(id.toLowerCase())) {
+                Api.ok(res, Map.of("success", true));
+            } else {
+                Api.error(res, 404, "Agent not found");
+            }
+        } catch (DurablePublisher.UnavailableException e) {
+            Api.unavailable(res);
+        }
+    }
+}

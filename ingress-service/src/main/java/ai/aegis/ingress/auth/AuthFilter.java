@@ -1,0 +1,50 @@
+package ai.aegis.ingress.auth;
+
+import ai.aegis.ingress.http.Api;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+
+import java.util.Set;
+
+/**
+ * Requires the local API token as {@code Authorization: Bearer <token>} on every public route but the open ones
+ * ({@code /health}). Stream routes also accept {@code ?access_token=} because a browser's EventSource cannot set
+ * headers.
+ */
+public final class AuthFilter implements Filter {
+
+    private static final String BEARER = "Bearer ";
+
+    private final LocalApiToken token;
+    private final Set<String> openPaths;
+
+    public AuthFilter(LocalApiToken token, Set<String> openPaths) {
+        this.token = token;
+        this.openPaths = Set.copyOf(openPaths);
+    }
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        String path = req.path().path();
+        if (openPaths.contains(path)) {
+            chain.proceed();
+            return;
+        }
+        String presented = req.headers().first(HeaderNames.AUTHORIZATION)
+                .filter(h -> h.regionMatches(true, 0, BEARER, 0, BEARER.length()))
+                .map(h -> h.substring(BEARER.length()).trim())
+                .orElse(null);
+        if (presented == null && path.endsWith("/stream")) {
+            presented = req.query().first("access_token").orElse(null);
+        }
+        if (token.matches(presented)) {
+            chain.proceed();
+            return;
+        }
+        res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"aegis\"");
+        Api.error(res, 401, presented == null ? "Missing bearer token" : "Invalid bearer token");
+    }
+}

@@ -1,0 +1,67 @@
+package ai.aegis.ingress.auth;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+
+/**
+ * The local API token of an installation without an identity provider (contract §9): created at first start with
+ * 256 random bits, stored owner-only under the data directory, compared in constant time.
+ */
+public final class LocalApiToken {
+
+    public static final String FILE_NAME = "api-token";
+
+    private final Path file;
+    private final byte[] token;
+
+    private LocalApiToken(Path file, String token) {
+        this.file = file;
+        this.token = token.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Loads the token from {@code dataDir/api-token}, creating it (mode 0600) if absent. */
+    public static LocalApiToken loadOrCreate(Path dataDir) {
+        Path file = dataDir.resolve(FILE_NAME);
+        try {
+            Files.createDirectories(dataDir);
+            if (!Files.exists(file)) {
+                byte[] random = new byte[32];
+                new SecureRandom().nextBytes(random);
+                String value = "aegis_" + HexFormat.of().formatHex(random);
+                try {
+                    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                    Files.writeString(file, value + "\n");
+                } catch (FileAlreadyExistsException raced) {
+                    // another process of this installation created it first: use theirs
+                }
+            }
+            String value = Files.readString(file).trim();
+            if (value.isEmpty()) {
+                throw new IllegalStateException("API token file " + file + " is empty; delete it to create a new one");
+            }
+            return new LocalApiToken(file, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or create the API token at " + file, e);
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Constant-time comparison, so response timing tells nothing about the token. */
+    public boolean matches(String candidate) {
+        if (candidate == null) {
+            return false;
+        }
+        return MessageDigest.isEqual(token, candidate.getBytes(StandardCharsets.UTF_8));
+    }
+}

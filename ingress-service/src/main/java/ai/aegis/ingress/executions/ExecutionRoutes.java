@@ -1,0 +1,102 @@
+package ai.aegis.ingress.executions;
+
+import ai.aegis.ingress.http.Api;
+import ai.aegis.ingress.http.BadRequest;
+import ai.aegis.schemas.Ids;
+import ai.aegis.topology.executions.ExecutionReadModel;
+import ai.aegis.topology.executions.ExecutionView;
+import ai.aegis.topology.kafka.DurablePublisher;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.util.Map;
+import java.util.Optional;
+
+/** {@code /v1/executions}: start, get, list, and the event stream. */
+public final class ExecutionRoutes implements HttpService {
+
+    public static final int DEFAULT_LIST_LIMIT = 20;
+    public static final int MAX_LIST_LIMIT = 1000;
+
+    private final ExecutionService service;
+    private final ExecutionReadModel readModel;
+    private final ExecutionStream stream;
+    private final ViewReadiness readiness;
+
+    /** Lets reads wait briefly for a node that is still catching up with the topics after a start. */
+    @FunctionalInterface
+    public interface ViewReadiness {
+        void awaitCaughtUp();
+    }
+
+    public ExecutionRoutes(ExecutionService service, ExecutionReadModel readModel, ExecutionStream stream,
+                           ViewReadiness readiness) {
+        this.service = service;
+        this.readModel = readModel;
+        this.stream = stream;
+        this.readiness = readiness;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/", this::start)
+                .get("/", this::list)
+                .get("/{id}/stream", this::stream)
+                .get("/{id}", this::get);
+    }
+
+    private void start(ServerRequest req, ServerResponse res) {
+        try {
+            Api.ok(res, Map.of("execution_id", service.start(Api.body(req))));
+        } catch (DurablePublisher.UnavailableException e) {
+            Api.unavailable(res);
+        }
+    }
+
+    private void get(ServerRequest req, ServerResponse res) {
+        String id = executionId(req);
+        readiness.awaitCaughtUp();
+        readModel.view(id).ifPresentOrElse(v -> Api.ok(res, v), () -> Api.error(res, 404, "Execution not found"));
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        Optional<String> agentId = Api.query(req, "agent_id");
+        if (agentId.isPresent() && !Ids.isUuid(agentId.get())) {
+            throw new BadRequest("Invalid agent ID");
+        }
+        int limit = Api.query(req, "limit").map(ExecutionRoutes::limit).orElse(DEFAULT_LIST_LIMIT);
+        Optional<String> status = Api.query(req, "status");
+        readiness.awaitCaughtUp();
+        Api.ok(res, readModel.list(v -> agentId.map(a -> a.equalsIgnoreCase(v.agentId())).orElse(true)
+                        && status.map(s -> s.equals(v.status())).orElse(true), limit)
+                .stream().map(ExecutionView::summary).toList());
+    }
+
+    private void stream(ServerRequest req, ServerResponse res) {
+        String id = executionId(req);
+        readiness.awaitCaughtUp();
+        stream.serve(id, req, res);
+    }
+
+    private static String executionId(ServerRequest req) {
+        String id = Api.pathParam(req, "id");
+        if (!Ids.isUuid(id)) {
+            throw new BadRequest("Invalid execution ID");
+        }
+        return id.toLowerCase();
+    }
+
+    private static int limit(String raw) {
+        try {
+            int n = Integer.parseInt(raw);
+            if (n >= 1 && n <= MAX_LIST_LIMIT) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // answered below
+        }
+        throw new BadRequest("limit must be a whole number from 1 to " + MAX_LIST_LIMIT);
+    }
+}

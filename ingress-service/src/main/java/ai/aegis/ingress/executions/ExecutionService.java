@@ -1,0 +1,59 @@
+package ai.aegis.ingress.executions;
+
+import ai.aegis.ingress.http.BadRequest;
+import ai.aegis.ingress.http.JsonBodies;
+import ai.aegis.schemas.Ids;
+import ai.aegis.schemas.agent.AgentRecord;
+import ai.aegis.schemas.execution.ExecutionRequest;
+import ai.aegis.schemas.json.Json;
+import ai.aegis.topology.agents.AgentRegistryView;
+import ai.aegis.topology.executions.ExecutionReadModel;
+import ai.aegis.topology.kafka.DurablePublisher;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.UUID;
+
+/**
+ * Accepts execution requests: validates them, snapshots the agent, and answers only once the request is durable
+ * in Kafka. The node folds its own request into its view at once, so a GET right after the POST finds it.
+ */
+public final class ExecutionService {
+
+    public static final String REQUESTED_TYPE = "ai.aegis.execution.execution_requested.v1";
+
+    private final DurablePublisher publisher;
+    private final AgentRegistryView agents;
+    private final ExecutionReadModel readModel;
+    private final String topic;
+
+    public ExecutionService(DurablePublisher publisher, AgentRegistryView agents, ExecutionReadModel readModel,
+                            String topic) {
+        this.publisher = publisher;
+        this.agents = agents;
+        this.readModel = readModel;
+        this.topic = topic;
+    }
+
+    /** @return the new execution id */
+    public String start(String body) throws DurablePublisher.UnavailableException {
+        JsonNode json = JsonBodies.object(body);
+        JsonNode agentId = json.get("agent_id");
+        if (agentId == null || !agentId.isTextual() || !Ids.isUuid(agentId.asText())) {
+            throw new BadRequest("Invalid agent ID");
+        }
+        JsonNode inputNode = json.get("input");
+        if (inputNode == null || inputNode.isNull()) {
+            throw new BadRequest("Missing required field 'input'");
+        }
+        // The reference types input as a string; structured input is accepted as its JSON text.
+        String input = inputNode.isTextual() ? inputNode.asText() : inputNode.toString();
+        JsonNode overrides = JsonBodies.optionalObject(json, "context_overrides");
+        AgentRecord agent = agents.get(agentId.asText().toLowerCase())
+                .orElseThrow(() -> new BadRequest(404, "Agent not found"));
+        ExecutionRequest request = new ExecutionRequest(UUID.randomUUID().toString(), agent.id(), input, overrides,
+                agent, null, Json.now());
+        publisher.publish(topic, request.executionId(), Json.writeBytes(request), REQUESTED_TYPE);
+        readModel.onRequest(request);
+        return request.executionId();
+    }
+}

@@ -1,0 +1,116 @@
+package ai.aegis.ingress.executions;
+
+import ai.aegis.ingress.http.Api;
+import ai.aegis.ingress.http.BadRequest;
+import ai.aegis.topology.executions.ExecutionReadModel;
+import ai.aegis.topology.executions.ExecutionReadModel.StoredEvent;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.http.sse.SseEvent;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.sse.SseSink;
+
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Serves one execution's events as Server-Sent Events (contract §4): {@code id:} + {@code data:} frames and no
+ * {@code event:} field, history first then live events, resumable with {@code Last-Event-ID}, comment heartbeats,
+ * closed after the terminal event. Runs on the request's virtual thread; the shared tail only offers events to
+ * the subscriber's bounded queue and is never blocked by a slow client.
+ */
+public final class ExecutionStream {
+
+    private static final System.Logger LOG = System.getLogger(ExecutionStream.class.getName());
+    private static final io.helidon.http.HeaderName LAST_EVENT_ID = HeaderNames.create("Last-Event-ID");
+
+    private final ExecutionReadModel readModel;
+    private final Duration heartbeat;
+    private final int queueCapacity;
+    private final AtomicInteger open = new AtomicInteger();
+
+    public ExecutionStream(ExecutionReadModel readModel, Duration heartbeat, int queueCapacity) {
+        this.readModel = readModel;
+        this.heartbeat = heartbeat;
+        this.queueCapacity = queueCapacity;
+    }
+
+    public int openStreams() {
+        return open.get();
+    }
+
+    void serve(String executionId, ServerRequest req, ServerResponse res) {
+        long after = lastEventId(req);
+        Optional<ExecutionReadModel.Subscription> maybe = readModel.subscribe(executionId, after, queueCapacity);
+        if (maybe.isEmpty()) {
+            Api.error(res, 404, "Execution not found");
+            return;
+        }
+        try (ExecutionReadModel.Subscription sub = maybe.get()) {
+            if (after >= 0 && sub.ended() && sub.history().isEmpty()) {
+                // The client already has the terminal event: 204 tells an EventSource not to reconnect.
+                res.status(Status.NO_CONTENT_204).send();
+                return;
+            }
+            res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+            res.header(HeaderNames.create("X-Accel-Buffering"), "no");
+            open.incrementAndGet();
+            try (SseSink sink = res.sink(SseSink.TYPE)) {
+                for (StoredEvent e : sub.history()) {
+                    if (emit(sink, e)) {
+                        return;
+                    }
+                }
+                if (sub.ended()) {
+                    return;
+                }
+                while (true) {
+                    StoredEvent e = sub.poll(heartbeat);
+                    if (e != null) {
+                        if (emit(sink, e)) {
+                            return;
+                        }
+                    } else if (sub.overflowed()) {
+                        LOG.log(System.Logger.Level.WARNING, "stream of " + executionId
+                                + " fell behind and was closed; the client resumes with Last-Event-ID");
+                        return;
+                    } else {
+                        sink.emit(SseEvent.builder().comment("keep-alive").build());
+                    }
+                }
+            } catch (UncheckedIOException disconnected) {
+                // the client went away
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                open.decrementAndGet();
+            }
+        }
+    }
+
+    /** @return true when this was the terminal event and the stream must close */
+    private static boolean emit(SseSink sink, StoredEvent e) {
+        sink.emit(SseEvent.builder().id(Long.toString(e.id())).data(e.json()).build());
+        return e.event().terminal();
+    }
+
+    private static long lastEventId(ServerRequest req) {
+        Optional<String> raw = req.headers().first(LAST_EVENT_ID)
+                .or(() -> req.query().first("last_event_id").asOptional());
+        if (raw.isEmpty() || raw.get().isBlank()) {
+            return -1;
+        }
+        try {
+            long v = Long.parseLong(raw.get().trim());
+            if (v < 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new BadRequest("Invalid Last-Event-ID");
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package ai.aegis.ingress.http;
+
+import ai.aegis.schemas.json.Json;
+import io.helidon.common.media.type.MediaTypes;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.util.Map;
+import java.util.Optional;
+
+/** Small helpers every route uses to answer JSON the same way. */
+public final class Api {
+
+    private Api() {
+    }
+
+    public static void json(ServerResponse res, int status, Object body) {
+        res.status(Status.create(status));
+        res.headers().contentType(MediaTypes.APPLICATION_JSON);
+        res.send(Json.writeBytes(body));
+    }
+
+    public static void ok(ServerResponse res, Object body) {
+        json(res, 200, body);
+    }
+
+    /** {@code {"error": message}}: the error form of executions, agents and approvals (contract §3). */
+    public static void error(ServerResponse res, int status, String message) {
+        json(res, status, Map.of("error", message));
+    }
+
+    public static void unavailable(ServerResponse res) {
+        res.header(HeaderNames.RETRY_AFTER, "5");
+        json(res, 503, Map.of("error", "unavailable"));
+    }
+
+    public static Optional<String> query(ServerRequest req, String name) {
+        return req.query().first(name).asOptional();
+    }
+
+    public static String pathParam(ServerRequest req, String name) {
+        return req.path().pathParameters().get(name);
+    }
+
+    /** Reads the body as text; an absent body is the empty string. */
+    public static String body(ServerRequest req) {
+        if (!req.content().hasEntity()) {
+            return "";
+        }
+        return req.content().as(String.class);
+    }
+}

@@ -1,0 +1,118 @@
+package ai.aegis.topology.executions;
+
+import ai.aegis.schemas.execution.ExecutionEvent;
+import ai.aegis.schemas.execution.ExecutionRequest;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Folds an execution's request and events into its {@link ExecutionView}. Pure domain logic: the order of the
+ * request and the first events may vary (they travel on different topics), so every step tolerates either order,
+ * and a terminal status is never overwritten.
+ */
+public final class ExecutionState {
+
+    private final String id;
+    private String agentId;
+    private String agentName;
+    private String status = ExecutionView.PENDING;
+    private String input;
+    private Instant requestedAt;
+    private Instant startedAt;
+    private Instant endedAt;
+    private Integer totalIterations;
+    private String finalOutput;
+    private String error;
+    private final List<ExecutionView.Iteration> iterations = new ArrayList<>();
+
+    public ExecutionState(String id) {
+        this.id = id;
+    }
+
+    public void apply(ExecutionRequest request) {
+        agentId = request.agentId();
+        agentName = request.agent() == null ? agentName : request.agent().name();
+        input = request.input();
+        requestedAt = request.requestedAt();
+    }
+
+    public void apply(ExecutionEvent event) {
+        switch (event) {
+            case ExecutionEvent.ExecutionStarted e -> {
+                agentId = e.agentId();
+                startedAt = e.startedAt();
+                if (ExecutionView.PENDING.equals(status)) {
+                    status = ExecutionView.RUNNING;
+                }
+            }
+            case ExecutionEvent.IterationStarted e -> replaceIteration(new ExecutionView.Iteration(
+                    e.iterationNumber(), ExecutionView.RUNNING, e.action(), null, null, 0, e.startedAt(), null));
+            case ExecutionEvent.ToolCall e -> iteration(e.iterationNumber()).ifPresent(it -> replaceIteration(
+                    new ExecutionView.Iteration(it.number(), it.status(), it.action(), it.output(), it.error(),
+                            it.toolCalls() + 1, it.startedAt(), it.endedAt())));
+            case ExecutionEvent.IterationCompleted e -> {
+                ExecutionView.Iteration it = iteration(e.iterationNumber()).orElse(null);
+                replaceIteration(new ExecutionView.Iteration(e.iterationNumber(), ExecutionView.COMPLETED,
+                        it == null ? null : it.action(), e.output(), null, it == null ? 0 : it.toolCalls(),
+                        it == null ? null : it.startedAt(), e.completedAt()));
+            }
+            case ExecutionEvent.IterationFailed e -> {
+                ExecutionView.Iteration it = iteration(e.iterationNumber()).orElse(null);
+                replaceIteration(new ExecutionView.Iteration(e.iterationNumber(), ExecutionView.FAILED,
+                        it == null ? null : it.action(), it == null ? null : it.output(),
+                        e.error() == null ? null : e.error().message(), it == null ? 0 : it.toolCalls(),
+                        it == null ? null : it.startedAt(), e.failedAt()));
+            }
+            case ExecutionEvent.ExecutionCompleted e -> end(ExecutionView.COMPLETED, e.completedAt(),
+                    e.totalIterations(), e.finalOutput(), null);
+            case ExecutionEvent.ExecutionFailed e -> end(ExecutionView.FAILED, e.failedAt(), e.totalIterations(),
+                    null, e.reason());
+            case ExecutionEvent.ExecutionCancelled e -> end(ExecutionView.CANCELLED, e.cancelledAt(),
+                    iterations.size(), null, e.reason());
+            case ExecutionEvent.ExecutionTimedOut e -> end(ExecutionView.TIMED_OUT, e.timedOutAt(),
+                    e.totalIterations(), null, "Execution timed out after " + e.timeoutSeconds() + " seconds");
+            case ExecutionEvent.IterationOutput ignored -> {
+            }
+            case ExecutionEvent.LlmInteraction ignored -> {
+            }
+            case ExecutionEvent.ValidationPerformed ignored -> {
+            }
+        }
+    }
+
+    private void end(String newStatus, Instant at, int total, String output, String reason) {
+        if (terminal()) {
+            return;
+        }
+        status = newStatus;
+        endedAt = at;
+        totalIterations = total;
+        finalOutput = output;
+        error = reason;
+    }
+
+    public boolean terminal() {
+        return view().terminal();
+    }
+
+    public String status() {
+        return status;
+    }
+
+    private java.util.Optional<ExecutionView.Iteration> iteration(int number) {
+        return iterations.stream().filter(i -> i.number() == number).findFirst();
+    }
+
+    private void replaceIteration(ExecutionView.Iteration it) {
+        iterations.removeIf(i -> i.number() == it.number());
+        iterations.add(it);
+        iterations.sort((a, b) -> Integer.compare(a.number(), b.number()));
+    }
+
+    public ExecutionView view() {
+        return new ExecutionView(id, agentId, agentName, status, input, requestedAt, startedAt, endedAt,
+                totalIterations, finalOutput, error, List.copyOf(iterations));
+    }
+}

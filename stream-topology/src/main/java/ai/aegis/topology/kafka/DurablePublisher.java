@@ -1,0 +1,90 @@
+package ai.aegis.topology.kafka;
+
+import ai.aegis.schemas.topic.CloudEventHeaders;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Writes records with CloudEvents headers and tells the caller, within a bound, whether the cluster acknowledged
+ * them. One instance (one producer) serves a whole process; it is thread-safe.
+ */
+public final class DurablePublisher implements AutoCloseable {
+
+    private final Producer<String, byte[]> producer;
+    private final Duration ackTimeout;
+    private final String source;
+
+    public DurablePublisher(KafkaSettings settings, String source) {
+        this(new KafkaProducer<>(settings.producer()), settings.ackTimeout(), source);
+    }
+
+    public DurablePublisher(Producer<String, byte[]> producer, Duration ackTimeout, String source) {
+        this.producer = producer;
+        this.ackTimeout = ackTimeout;
+        this.source = source;
+    }
+
+    /** Sends without waiting; the future completes when the cluster acknowledged the write. */
+    public CompletableFuture<RecordMetadata> send(String topic, String key, byte[] value, String ceType) {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null, key, value,
+                CloudEventHeaders.of(ceType, source, key, Instant.now()));
+        CompletableFuture<RecordMetadata> result = new CompletableFuture<>();
+        try {
+            producer.send(record, (metadata, error) -> {
+                if (error != null) {
+                    result.completeExceptionally(error);
+                } else {
+                    result.complete(metadata);
+                }
+            });
+        } catch (RuntimeException e) {
+            // send() itself fails when metadata cannot be fetched within max.block.ms (cluster down at start-up)
+            result.completeExceptionally(e);
+        }
+        return result;
+    }
+
+    /**
+     * Sends and waits until the write is durable.
+     *
+     * @throws UnavailableException when the cluster did not acknowledge within the ack timeout
+     */
+    public RecordMetadata publish(String topic, String key, byte[] value, String ceType) throws UnavailableException {
+        CompletableFuture<RecordMetadata> future = send(topic, key, value, ceType);
+        try {
+            return future.get(ackTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new UnavailableException("Kafka did not acknowledge the write within " + ackTimeout.toMillis() + " ms", e);
+        } catch (ExecutionException e) {
+            throw new UnavailableException("Kafka did not take the write: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnavailableException("interrupted while waiting for Kafka", e);
+        }
+    }
+
+    public void flush() {
+        producer.flush();
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+    }
+
+    /** The cluster could not take a write in time; the caller answers 503 and loses nothing. */
+    public static final class UnavailableException extends Exception {
+        public UnavailableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}
