@@ -33,6 +33,7 @@ public final class AgentManifests {
     public static final long DEFAULT_MEMORY_BYTES = 512L * 1024 * 1024;
     public static final long DEFAULT_DISK_BYTES = 1024L * 1024 * 1024;
 
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*([a-zA-Z0-9_.]+)\\s*}}");
     private static final Pattern NAME = Pattern.compile("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
     private static final Pattern ENV_NAME = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]*$");
     private static final Pattern DURATION = Pattern.compile("^(\\d+)\\s*(ms|s|m|h)?$");
@@ -81,6 +82,9 @@ public final class AgentManifests {
     }
 
     public static AgentManifest fromTree(JsonNode root) {
+        if (root == null || !root.isObject()) {
+            throw single("$", "the manifest must be a mapping (a YAML or JSON object)");
+        }
         Checker c = new Checker();
         c.constant(root, "apiVersion", AgentManifest.API_VERSION);
         c.constant(root, "kind", AgentManifest.KIND);
@@ -173,7 +177,7 @@ public final class AgentManifests {
         vars.put("instruction", instruction == null ? "" : instruction);
         vars.put("input", input == null ? "" : input);
         vars.put("iteration_number", "1");
-        Matcher m = Pattern.compile("\\{\\{\\s*([a-zA-Z0-9_.]+)\\s*}}").matcher(template);
+        Matcher m = PLACEHOLDER.matcher(template);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
             m.appendReplacement(out, Matcher.quoteReplacement(vars.getOrDefault(m.group(1), "")));

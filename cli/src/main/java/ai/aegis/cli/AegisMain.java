@@ -1,0 +1,68 @@
+package ai.aegis.cli;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+
+/** The {@code aegis} command: {@code up} (everything in one JVM), {@code ingress}, {@code worker}. */
+public final class AegisMain {
+
+    private AegisMain() {
+    }
+
+    public static void main(String[] args) {
+        Logging.configure();
+        int code = run(args, System.out, System.err);
+        if (code >= 0) {
+            System.exit(code);
+        }
+    }
+
+    /** @return an exit code, or -1 when a service keeps running until the JVM is stopped */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || List.of("-h", "--help", "help").contains(args[0])) {
+            usage(out);
+            return args.length == 0 ? 2 : 0;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        try {
+            Options options = Options.parse(rest);
+            return switch (args[0]) {
+                case "up" -> Up.run(options, out);
+                case "ingress" -> Services.ingress(options, out);
+                case "worker" -> Services.worker(options, out);
+                default -> {
+                    err.println("aegis: unknown command '" + args[0] + "'");
+                    usage(err);
+                    yield 2;
+                }
+            };
+        } catch (IllegalArgumentException e) {
+            err.println("aegis: " + e.getMessage());
+            return 2;
+        } catch (RuntimeException e) {
+            err.println("aegis: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    static void usage(PrintStream out) {
+        out.println("""
+                usage: aegis <command> [options]
+
+                commands:
+                  up        start everything in one JVM: an embedded Kafka broker (unless --bootstrap-servers),
+                            the public API, and an execution worker
+                  ingress   run only the public API against a Kafka cluster
+                  worker    run only an execution worker against a Kafka cluster
+                  test      run the test suite (handled by the wrapper script)
+
+                options:
+                  --config FILE              YAML configuration (also AEGIS_CONFIG)
+                  --data-dir DIR             data directory (default ~/.aegis; also AEGIS_DATA_DIR)
+                  --port N                   public API port (default 8080; also AEGIS_INGRESS_PORT)
+                  --bootstrap-servers LIST   use this Kafka cluster instead of the embedded broker
+                  --internal-port N          the worker's dispatch-gateway port (default 8081)
+                """);
+    }
+}

@@ -1,0 +1,50 @@
+package ai.aegis.cli;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** Command-line options shared by the commands. Options override configuration files and environment. */
+record Options(Optional<Path> config, Optional<Path> dataDir, Optional<Integer> port,
+               Optional<String> bootstrapServers, Optional<Integer> internalPort) {
+
+    static Options parse(String[] args) {
+        Optional<Path> config = Optional.empty();
+        Optional<Path> dataDir = Optional.empty();
+        Optional<Integer> port = Optional.empty();
+        Optional<String> servers = Optional.empty();
+        Optional<Integer> internalPort = Optional.empty();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String value = i + 1 < args.length ? args[i + 1] : null;
+            switch (a) {
+                case "--config" -> config = Optional.of(Path.of(need(a, value)));
+                case "--data-dir" -> dataDir = Optional.of(Path.of(need(a, value)));
+                case "--port" -> port = Optional.of(number(a, need(a, value)));
+                case "--bootstrap-servers" -> servers = Optional.of(need(a, value));
+                case "--internal-port" -> internalPort = Optional.of(number(a, need(a, value)));
+                default -> throw new IllegalArgumentException("unknown option '" + a + "' (see aegis --help)");
+            }
+            i++;
+        }
+        return new Options(config, dataDir, port, servers, internalPort);
+    }
+
+    private static String need(String option, String value) {
+        if (value == null || value.startsWith("--")) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return value;
+    }
+
+    private static int number(String option, String value) {
+        try {
+            int n = Integer.parseInt(value);
+            if (n < 0 || n > 65535) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " must be a port number (got '" + value + "')");
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package ai.aegis.cli;
+
+import ai.aegis.broker.EmbeddedKafkaBroker;
+import ai.aegis.ingress.IngressConfig;
+import ai.aegis.ingress.IngressServer;
+import ai.aegis.topology.config.AegisConfigLoader;
+import ai.aegis.topology.kafka.KafkaConfigReader;
+import ai.aegis.topology.kafka.KafkaSettings;
+import ai.aegis.worker.WorkerConfig;
+import ai.aegis.worker.WorkerService;
+import ai.aegis.worker.llm.ModelRegistry;
+import io.helidon.config.Config;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * {@code aegis up}: the whole system in one JVM on embedded defaults: a real single-node Kafka broker (data under
+ * the data directory, kept across restarts), the public API, and one execution worker.
+ */
+final class Up {
+
+    private Up() {
+    }
+
+    static int run(Options options, PrintStream out) {
+        Config aegis = AegisConfigLoader.load(options.config()).get("aegis");
+        Path dataDir = Services.dataDir(aegis, options).toAbsolutePath();
+        List<AutoCloseable> started = new ArrayList<>();
+        try {
+            String servers;
+            String kafkaNote;
+            if (options.bootstrapServers().isPresent() || aegis.get("kafka.bootstrap-servers").exists()) {
+                servers = options.bootstrapServers().orElseGet(() -> aegis.get("kafka.bootstrap-servers").asString().get());
+                kafkaNote = "external cluster " + servers;
+            } else {
+                EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"));
+                started.add(broker);
+                servers = broker.bootstrapServers();
+                kafkaNote = "embedded broker " + servers + " (data in " + broker.dataDir() + ")";
+            }
+            KafkaSettings kafka = KafkaConfigReader.read(aegis.get("kafka"), "aegis", servers);
+
+            WorkerConfig workerConfig = WorkerConfig.from(aegis).withAllowUnsafeProcessRuntime(true);
+            if (options.internalPort().isPresent()) {
+                workerConfig = workerConfig.withInternalPort(options.internalPort().get());
+            }
+            ModelRegistry models = ModelRegistry.fromConfig(aegis.get("llm"));
+            WorkerService worker = WorkerService.start(workerConfig, kafka.withClientId("aegis-worker"), models);
+            started.add(worker);
+
+            IngressConfig ingressConfig = IngressConfig.from(aegis, dataDir);
+            if (options.port().isPresent()) {
+                ingressConfig = ingressConfig.withPort(options.port().get());
+            }
+            IngressServer ingress = IngressServer.start(ingressConfig, kafka.withClientId("aegis-ingress"));
+            started.add(ingress);
+
+            out.println();
+            out.println("Aegis is up: http://localhost:" + ingress.port());
+            if (ingress.tokenFile() != null) {
+                out.println("  API token:  " + ingress.tokenFile()
+                        + "   (export AEGIS_TOKEN=$(cat " + ingress.tokenFile() + "))");
+            }
+            out.println("  Kafka:      " + kafkaNote);
+            out.println("  Worker:     runtime '" + worker.runtime().name() + "'"
+                    + (worker.runtime().isolates() ? "" : " (NO isolation: agents run as host processes)")
+                    + ", dispatch gateway on 127.0.0.1:" + worker.internalPort());
+            out.println("  Models:     " + models.describe());
+            out.println("Press Ctrl-C to stop.");
+            Collections.reverse(started);
+            Services.awaitShutdown(() -> closeAll(started));
+            return -1;
+        } catch (RuntimeException e) {
+            Collections.reverse(started);
+            closeAll(started);
+            throw e;
+        }
+    }
+
+    private static void closeAll(List<AutoCloseable> services) {
+        for (AutoCloseable s : services) {
+            try {
+                s.close();
+            } catch (Exception ignored) {
+                // keep closing the rest
+            }
+        }
+    }
+}

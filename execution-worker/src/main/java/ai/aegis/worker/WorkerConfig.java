@@ -1,0 +1,55 @@
+package ai.aegis.worker;
+
+import io.helidon.config.Config;
+
+import java.nio.file.Path;
+
+/**
+ * The worker's settings ({@code aegis.worker.*}), defaults in one place.
+ *
+ * @param groupId                    consumer group of all workers
+ * @param concurrency                executions one worker runs at once
+ * @param internalHost               the internal listener (dispatch gateway) binds here; never the public port
+ * @param internalPort               0 picks a free port
+ * @param orchestratorUrl            how sandboxes reach the gateway; empty means {@code http://<internalHost>:<port>}
+ * @param runtime                    {@code auto} or a runtime name ({@code process})
+ * @param allowUnsafeProcessRuntime  the process runtime does not isolate: it must be allowed explicitly
+ * @param pythonCommand              interpreter that runs {@code bootstrap.py}
+ * @param maxOutputBytes             cap of captured sandbox and command output
+ * @param workDir                    where sandboxes' workspaces are created
+ */
+public record WorkerConfig(String groupId, int concurrency, String internalHost, int internalPort,
+                           String orchestratorUrl, String runtime, boolean allowUnsafeProcessRuntime,
+                           String pythonCommand, long maxOutputBytes, Path workDir) {
+
+    public static final String DEFAULT_GROUP = "aegis-execution-workers";
+    public static final int DEFAULT_CONCURRENCY = 4;
+    public static final String DEFAULT_INTERNAL_HOST = "127.0.0.1";
+    public static final int DEFAULT_INTERNAL_PORT = 8081;
+    public static final long DEFAULT_MAX_OUTPUT_BYTES = 512 * 1024;
+
+    public static WorkerConfig from(Config aegis) {
+        Config w = aegis.get("worker");
+        return new WorkerConfig(
+                w.get("group-id").asString().orElse(DEFAULT_GROUP),
+                w.get("concurrency").asInt().orElse(DEFAULT_CONCURRENCY),
+                w.get("internal-host").asString().orElse(DEFAULT_INTERNAL_HOST),
+                w.get("internal-port").asInt().orElse(DEFAULT_INTERNAL_PORT),
+                w.get("orchestrator-url").asString().orElse(""),
+                w.get("runtime").asString().orElse("auto"),
+                w.get("allow-unsafe-process-runtime").asBoolean().orElse(false),
+                w.get("python").asString().orElse("/usr/bin/python3"),
+                w.get("max-output-bytes").asLong().orElse(DEFAULT_MAX_OUTPUT_BYTES),
+                Path.of(w.get("work-dir").asString().orElse(System.getProperty("java.io.tmpdir"))));
+    }
+
+    public WorkerConfig withInternalPort(int port) {
+        return new WorkerConfig(groupId, concurrency, internalHost, port, orchestratorUrl, runtime,
+                allowUnsafeProcessRuntime, pythonCommand, maxOutputBytes, workDir);
+    }
+
+    public WorkerConfig withAllowUnsafeProcessRuntime(boolean allow) {
+        return new WorkerConfig(groupId, concurrency, internalHost, internalPort, orchestratorUrl, runtime, allow,
+                pythonCommand, maxOutputBytes, workDir);
+    }
+}

@@ -1,0 +1,55 @@
+package ai.aegis.worker.kafka;
+
+import ai.aegis.schemas.execution.ExecutionEvent;
+import ai.aegis.schemas.json.Json;
+import ai.aegis.topology.kafka.DurablePublisher;
+import ai.aegis.worker.execution.EventSink;
+
+/**
+ * Publishes an execution's events keyed by execution id: one partition per execution, so consumers read them in
+ * the order they were emitted (the idempotent producer keeps that order through retries).
+ */
+public final class KafkaEventSink implements EventSink {
+
+    private static final System.Logger LOG = System.getLogger(KafkaEventSink.class.getName());
+    private static final int DURABLE_ATTEMPTS = 5;
+
+    private final DurablePublisher publisher;
+    private final String topic;
+
+    public KafkaEventSink(DurablePublisher publisher, String topic) {
+        this.publisher = publisher;
+        this.topic = topic;
+    }
+
+    public static String ceType(ExecutionEvent event) {
+        return "ai.aegis.execution." + event.type() + ".v1";
+    }
+
+    @Override
+    public void emit(ExecutionEvent event) {
+        publisher.send(topic, event.executionId(), Json.writeBytes(event), ceType(event)).whenComplete((md, e) -> {
+            if (e != null) {
+                LOG.log(System.Logger.Level.ERROR, "event " + event.type() + " of " + event.executionId()
+                        + " was not written: " + e.getMessage());
+            }
+        });
+    }
+
+    /** Terminal events must land: retried through a broker outage of up to a few ack timeouts. */
+    @Override
+    public void emitDurably(ExecutionEvent event) throws DurablePublisher.UnavailableException {
+        DurablePublisher.UnavailableException last = null;
+        for (int attempt = 1; attempt <= DURABLE_ATTEMPTS; attempt++) {
+            try {
+                publisher.publish(topic, event.executionId(), Json.writeBytes(event), ceType(event));
+                return;
+            } catch (DurablePublisher.UnavailableException e) {
+                last = e;
+                LOG.log(System.Logger.Level.WARNING, "writing " + event.type() + " of " + event.executionId()
+                        + " failed (attempt " + attempt + "): " + e.getMessage());
+            }
+        }
+        throw last;
+    }
+}

@@ -1,0 +1,277 @@
+package ai.aegis.worker.runtime.process;
+
+import ai.aegis.worker.runtime.BootstrapScript;
+import ai.aegis.worker.runtime.ContainerRuntime;
+import ai.aegis.worker.runtime.SandboxException;
+import ai.aegis.worker.runtime.SandboxResult;
+import ai.aegis.worker.runtime.SandboxSpec;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the sandbox as a plain child process of the worker. It gives the agent <em>no</em> isolation: the agent runs
+ * as the worker's user and can read whatever the worker can. What it does give: a private workspace directory that is
+ * removed afterwards, an environment reduced to exactly what the spec allows, and a wall-clock limit that kills the
+ * whole process tree. Only meant for machines with neither Docker nor bubblewrap.
+ */
+public final class ProcessRuntime implements ContainerRuntime {
+
+    static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+    /** How long to wait for a killed process and for reader threads before giving up on them: never hang. */
+    private static final Duration KILL_GRACE = Duration.ofSeconds(5);
+
+    private static final System.Logger LOG = System.getLogger(ProcessRuntime.class.getName());
+
+    private final ProcessRuntimeConfig config;
+
+    public ProcessRuntime(ProcessRuntimeConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    @Override
+    public String name() {
+        return "process";
+    }
+
+    @Override
+    public boolean isolates() {
+        return false;
+    }
+
+    @Override
+    public SandboxResult run(SandboxSpec spec, OutputListener output) throws SandboxException {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(spec.timeout(), "spec.timeout");
+        OutputListener listener = output == null ? (stream, line) -> { } : output;
+        LOG.log(System.Logger.Level.WARNING, "process runtime does not isolate the agent from the host: execution {0}"
+                + " iteration {1} runs as the worker''s user with its file-system and network access",
+                spec.executionId(), spec.iteration());
+        Path workspace = createWorkspace(spec);
+        try {
+            return runIn(workspace, spec, listener);
+        } finally {
+            deleteRecursively(workspace);
+        }
+    }
+
+    private SandboxResult runIn(Path workspace, SandboxSpec spec, OutputListener listener) throws SandboxException {
+        Path script;
+        try {
+            // A hidden subdirectory keeps the script out of the way of an agent that lists its workspace.
+            script = BootstrapScript.extractTo(workspace.resolve(".aegis"));
+        } catch (IOException e) {
+            throw new SandboxException("cannot write bootstrap.py into " + workspace, e);
+        }
+        ProcessBuilder builder = new ProcessBuilder(argv(spec.argv(), script)).directory(workspace.toFile());
+        Map<String, String> env = builder.environment();
+        env.clear();
+        if (spec.env() != null) {
+            env.putAll(spec.env());
+        }
+        env.putIfAbsent("PATH", DEFAULT_PATH);
+        env.putIfAbsent("HOME", workspace.toString());
+        env.putIfAbsent("LANG", "C.UTF-8");
+        env.putIfAbsent("AEGIS_WORKSPACE", workspace.toString());
+
+        long started = System.nanoTime();
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new SandboxException("cannot start " + builder.command().getFirst(), e);
+        }
+        try {
+            // The agent gets no stdin: bootstrap.py then reads an empty prompt instead of waiting for input.
+            process.getOutputStream().close();
+        } catch (IOException ignored) {
+            // Already gone: nothing to close.
+        }
+        OutputCapture stdout = new OutputCapture("stdout", process.getInputStream(), listener, spec.maxOutputBytes());
+        OutputCapture stderr = new OutputCapture("stderr", process.getErrorStream(), listener, spec.maxOutputBytes());
+        Thread outReader = Thread.ofVirtual().name("sandbox-stdout-" + process.pid()).start(stdout);
+        Thread errReader = Thread.ofVirtual().name("sandbox-stderr-" + process.pid()).start(stderr);
+
+        boolean timedOut = !waitFor(process, spec.timeout());
+        if (timedOut) {
+            killTree(process);
+        }
+        joinReaders(process, outReader, errReader);
+        Duration duration = Duration.ofNanos(System.nanoTime() - started);
+        int exitCode = timedOut || process.isAlive() ? -1 : process.exitValue();
+        return new SandboxResult(exitCode, stdout.text(), stderr.text(), stdout.truncated() || stderr.truncated(),
+                timedOut, duration);
+    }
+
+    private List<String> argv(List<String> argv, Path script) throws SandboxException {
+        if (argv == null || argv.isEmpty()) {
+            throw new SandboxException("the sandbox spec has an empty argv");
+        }
+        List<String> mapped = new ArrayList<>(argv.size());
+        for (int i = 0; i < argv.size(); i++) {
+            String arg = argv.get(i);
+            if (BootstrapScript.SANDBOX_PATH.equals(arg)) {
+                mapped.add(script.toString());
+            } else if (i == 0 && ("python3".equals(arg) || "python".equals(arg))) {
+                mapped.add(config.python().toString());
+            } else {
+                mapped.add(arg);
+            }
+        }
+        return mapped;
+    }
+
+    private Path createWorkspace(SandboxSpec spec) throws SandboxException {
+        String prefix = "aegis-" + safe(spec.executionId()) + "-" + spec.iteration() + "-";
+        try {
+            Files.createDirectories(config.workspaceBase());
+            try {
+                return Files.createTempDirectory(config.workspaceBase(), prefix,
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (UnsupportedOperationException e) {
+                return Files.createTempDirectory(config.workspaceBase(), prefix);
+            }
+        } catch (IOException e) {
+            throw new SandboxException("cannot create a workspace under " + config.workspaceBase(), e);
+        }
+    }
+
+    /** Execution ids are UUIDs, but a directory name must never be steerable by whoever chose the id. */
+    private static String safe(String id) {
+        if (id == null || id.isEmpty()) {
+            return "x";
+        }
+        String cleaned = id.replaceAll("[^A-Za-z0-9_-]", "_");
+        return cleaned.length() > 40 ? cleaned.substring(0, 40) : cleaned;
+    }
+
+    private static boolean waitFor(Process process, Duration timeout) {
+        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+        while (true) {
+            try {
+                return process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                // The worker is shutting down or cancelling: treat it as an immediate timeout, kill, and report.
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Kills the process and every descendant. Descendants are collected before the parent dies, because once it is
+     * gone its orphans are re-parented and no longer reachable from it; the snapshot is taken twice to catch a child
+     * forked while the first round was being killed.
+     */
+    static void killTree(Process process) {
+        for (int round = 0; round < 2; round++) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+        }
+        process.destroyForcibly();
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        try {
+            process.waitFor(KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Waits for both readers to reach end of stream. A descendant that escaped the kill may still hold the pipes
+     * open: after a grace period the streams are closed and whatever was captured is reported.
+     */
+    private static void joinReaders(Process process, Thread... readers) {
+        long deadline = System.nanoTime() + KILL_GRACE.toNanos();
+        boolean interrupted = Thread.interrupted();
+        for (Thread reader : readers) {
+            try {
+                reader.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        boolean stuck = false;
+        for (Thread reader : readers) {
+            stuck |= reader.isAlive();
+        }
+        if (stuck) {
+            LOG.log(System.Logger.Level.WARNING, "sandbox process {0} left a descendant holding its output open;"
+                    + " output may be incomplete", process.pid());
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            closeQuietly(process);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(Process process) {
+        try {
+            process.getInputStream().close();
+        } catch (IOException ignored) {
+            // best effort
+        }
+        try {
+            process.getErrorStream().close();
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    private static void deleteRecursively(Path root) {
+        deleteRecursively(root, true);
+    }
+
+    private static void deleteRecursively(Path root, boolean retryUnreadable) {
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                    // The agent may have removed write or search permission from directories it created.
+                    dir.toFile().setWritable(true, true);
+                    dir.toFile().setExecutable(true, true);
+                    dir.toFile().setReadable(true, true);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    // Typically a directory the agent made unreadable: restore owner access and walk it again.
+                    if (retryUnreadable && Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)
+                            && file.toFile().setReadable(true, true) && file.toFile().setExecutable(true, true)) {
+                        deleteRecursively(file, false);
+                    } else {
+                        Files.deleteIfExists(file);
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                    Files.deleteIfExists(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not delete sandbox workspace " + root, e);
+        }
+    }
+}

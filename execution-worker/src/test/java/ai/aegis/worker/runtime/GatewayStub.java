@@ -1,0 +1,78 @@
+package ai.aegis.worker.runtime;
+
+import ai.aegis.schemas.json.Json;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A dispatch gateway over real HTTP on 127.0.0.1 for tests: answers the n-th POST with the n-th scripted reply and
+ * records every request (body and Authorization header) for assertions afterwards.
+ */
+final class GatewayStub implements AutoCloseable {
+
+    record Reply(int status, String body) {
+        static Reply json(Object value) {
+            return new Reply(200, Json.write(value));
+        }
+    }
+
+    record Request(String method, String path, String authorization, JsonNode body) {
+    }
+
+    private final HttpServer server;
+    private final Deque<Reply> replies;
+    private final List<Request> requests = new CopyOnWriteArrayList<>();
+
+    private GatewayStub(List<Reply> replies) throws IOException {
+        this.replies = new ArrayDeque<>(replies);
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/v1/dispatch-gateway", this::handle);
+        server.start();
+    }
+
+    static GatewayStub replying(Reply... replies) throws IOException {
+        return new GatewayStub(List.of(replies));
+    }
+
+    String baseUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    List<Request> requests() {
+        return List.copyOf(requests);
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+                    exchange.getRequestHeaders().getFirst("Authorization"), Json.MAPPER.readTree(body)));
+            Reply reply;
+            synchronized (replies) {
+                reply = replies.isEmpty() ? new Reply(500, "{\"error\":\"stub has no more replies\"}") : replies.poll();
+            }
+            byte[] out = reply.body().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(reply.status(), out.length);
+            try (OutputStream os = exchange.getResponseBody()) {
+                os.write(out);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

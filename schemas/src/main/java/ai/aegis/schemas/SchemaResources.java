@@ -1,0 +1,50 @@
+package ai.aegis.schemas;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The JSON Schemas of the wire contract, shipped as resources beside the records they describe, so that the API
+ * can serve them, tests can validate against them and analysts get the very files the build checks. File names
+ * are those of {@link ai.aegis.schemas.topic.TopicSpec#valueSchema()}.
+ */
+public final class SchemaResources {
+
+    public static final String EXECUTION_EVENT = "execution-event.schema.json";
+    public static final String EXECUTION_REQUEST = "execution-request.schema.json";
+    public static final String AGENT_RECORD = "agent-record.schema.json";
+    public static final String AGENT_MANIFEST = "agent-manifest.schema.json";
+
+    /** Every schema this module ships. */
+    public static final List<String> ALL = List.of(EXECUTION_EVENT, EXECUTION_REQUEST, AGENT_RECORD, AGENT_MANIFEST);
+
+    private static final String DIRECTORY = "/ai/aegis/schemas/";
+    // Only plain file names: a caller that serves schemas by name from a URL must not be able to read other resources.
+    private static final Pattern FILE_NAME = Pattern.compile("[a-z0-9-]+\\.schema\\.json");
+
+    private SchemaResources() {
+    }
+
+    /**
+     * @param fileName e.g. {@code execution-event.schema.json}
+     * @return the schema text (UTF-8 JSON)
+     * @throws IllegalArgumentException when no schema has that name
+     */
+    public static String load(String fileName) {
+        if (fileName == null || !FILE_NAME.matcher(fileName).matches()) {
+            throw new IllegalArgumentException("not a schema file name: " + fileName);
+        }
+        try (InputStream in = SchemaResources.class.getResourceAsStream(DIRECTORY + fileName)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no such schema: " + fileName);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read schema " + fileName, e);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package ai.aegis.schemas.topic;
+
+import ai.aegis.schemas.Ids;
+import ai.aegis.schemas.SchemaResources;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TopicCatalogTest {
+
+    @Test
+    void defaultNamesCarryTheAegisPrefix() {
+        TopicCatalog catalog = TopicCatalog.defaults();
+
+        assertThat(catalog.prefix()).isEqualTo("aegis");
+        assertThat(catalog.all()).extracting(TopicSpec::name)
+                .containsExactly("aegis.agents.v1", "aegis.execution.requests.v1", "aegis.execution.events.v1");
+        assertThat(catalog.all()).extracting(TopicSpec::valueSchema).containsExactly(
+                SchemaResources.AGENT_RECORD, SchemaResources.EXECUTION_REQUEST, SchemaResources.EXECUTION_EVENT);
+    }
+
+    @Test
+    void aCustomPrefixAndPartitionCountApply() {
+        TopicCatalog catalog = new TopicCatalog("it-42_x.y", 3);
+
+        assertThat(catalog.agents().name()).isEqualTo("it-42_x.y.agents.v1");
+        assertThat(catalog.executionRequests().name()).isEqualTo("it-42_x.y.execution.requests.v1");
+        assertThat(catalog.executionEvents().name()).isEqualTo("it-42_x.y.execution.events.v1");
+        // The registry is one partition so that a full replay rebuilds it in order; the rest scale out.
+        assertThat(catalog.agents().partitions()).isEqualTo(1);
+        assertThat(catalog.executionRequests().partitions()).isEqualTo(3);
+        assertThat(catalog.executionEvents().partitions()).isEqualTo(3);
+    }
+
+    @Test
+    void theRegistryIsCompactedAndTheRestKeptForever() {
+        TopicCatalog catalog = TopicCatalog.defaults();
+
+        assertThat(catalog.agents().compacted()).isTrue();
+        assertThat(catalog.agents().configs()).containsEntry("cleanup.policy", "compact");
+        for (TopicSpec spec : new TopicSpec[]{catalog.executionRequests(), catalog.executionEvents()}) {
+            assertThat(spec.configs()).isEqualTo(Map.of("cleanup.policy", "delete", "retention.ms", "-1"));
+            assertThat(spec.key()).isEqualTo("execution id (UUID)");
+        }
+    }
+
+    @Test
+    void everyTopicsValueSchemaShips() {
+        for (TopicSpec spec : TopicCatalog.defaults().all()) {
+            assertThat(SchemaResources.load(spec.valueSchema())).as(spec.name()).contains("\"$schema\"");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "two words", "a/b", "topic:1", "ä"})
+    void anInvalidPrefixIsRejected(String prefix) {
+        assertThatThrownBy(() -> new TopicCatalog(prefix, 6)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("prefix");
+    }
+
+    @Test
+    void aNullPrefixOrNoPartitionsIsRejected() {
+        assertThatThrownBy(() -> new TopicCatalog(null, 6)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> new TopicCatalog("aegis", 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void cloudEventHeadersCarryEveryAttribute() {
+        Instant time = Instant.parse("2026-03-05T14:00:00.123Z");
+        String subject = "3f1c1a8e-6a57-4d8e-9b7a-0c1d2e3f4a5b";
+
+        Headers headers = CloudEventHeaders.of("ai.aegis.execution.execution_started.v1", "/aegis/worker/host-1",
+                subject, time);
+
+        assertThat(CloudEventHeaders.get(headers, CloudEventHeaders.ID)).hasValueSatisfying(
+                id -> assertThat(Ids.isUuid(id)).isTrue());
+        assertThat(CloudEventHeaders.get(headers, CloudEventHeaders.TYPE))
+                .contains("ai.aegis.execution.execution_started.v1");
+        assertThat(CloudEventHeaders.get(headers, CloudEventHeaders.SOURCE)).contains("/aegis/worker/host-1");
+        assertThat(CloudEventHeaders.get(headers, CloudEventHeaders.TIME)).contains("2026-03-05T14:00:00.123Z");
+        assertThat(CloudEventHeaders.get(headers, CloudEventHeaders.SPECVERSION)).contains("1.0");
+        assertThat(CloudEventHeaders.get(headers, CloudEventHeaders.SUBJECT)).contains(subject);
+        assertThat(CloudEventHeaders.get(headers, CloudEventHeaders.CONTENT_TYPE)).contains("application/json");
+        assertThat(Arrays.stream(headers.toArray()).map(Header::key)).containsExactlyInAnyOrder(
+                "ce_id", "ce_type", "ce_source", "ce_time", "ce_specversion", "ce_subject", "content-type");
+        // Values are plain UTF-8 strings, readable with print.headers=true.
+        assertThat(new String(headers.lastHeader("ce_specversion").value(), StandardCharsets.UTF_8)).isEqualTo("1.0");
+    }
+
+    @Test
+    void eachEventGetsItsOwnIdAndTheSubjectIsOptional() {
+        Instant time = Instant.parse("2026-03-05T14:00:00Z");
+        Headers first = CloudEventHeaders.of("ai.aegis.agent.agent_deleted.v1", "/aegis/ingress/a", null, time);
+        Headers second = CloudEventHeaders.of("ai.aegis.agent.agent_deleted.v1", "/aegis/ingress/a", null, time);
+
+        assertThat(CloudEventHeaders.get(first, CloudEventHeaders.ID))
+                .isNotEqualTo(CloudEventHeaders.get(second, CloudEventHeaders.ID));
+        assertThat(first.lastHeader(CloudEventHeaders.SUBJECT)).isNull();
+        assertThat(CloudEventHeaders.get(first, CloudEventHeaders.SUBJECT)).isEmpty();
+        assertThat(CloudEventHeaders.get(new RecordHeaders(), CloudEventHeaders.TYPE)).isEmpty();
+    }
+}
