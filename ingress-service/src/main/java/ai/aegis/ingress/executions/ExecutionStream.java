@@ -6,12 +6,13 @@ import ai.aegis.topology.executions.ExecutionReadModel;
 import ai.aegis.topology.executions.ExecutionReadModel.StoredEvent;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
-import io.helidon.http.sse.SseEvent;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.helidon.webserver.sse.SseSink;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,12 +56,15 @@ public final class ExecutionStream {
                 res.status(Status.NO_CONTENT_204).send();
                 return;
             }
+            res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
             res.header(HeaderNames.CACHE_CONTROL, "no-cache");
             res.header(HeaderNames.create("X-Accel-Buffering"), "no");
             open.incrementAndGet();
-            try (SseSink sink = res.sink(SseSink.TYPE)) {
+            try (OutputStream body = res.outputStream()) {
+                // The first bytes commit the response headers, so a client knows at once it is connected.
+                write(body, ": connected\n\n");
                 for (StoredEvent e : sub.history()) {
-                    if (emit(sink, e)) {
+                    if (emit(body, e)) {
                         return;
                     }
                 }
@@ -70,7 +74,7 @@ public final class ExecutionStream {
                 while (true) {
                     StoredEvent e = sub.poll(heartbeat);
                     if (e != null) {
-                        if (emit(sink, e)) {
+                        if (emit(body, e)) {
                             return;
                         }
                     } else if (sub.overflowed()) {
@@ -78,10 +82,10 @@ public final class ExecutionStream {
                                 + " fell behind and was closed; the client resumes with Last-Event-ID");
                         return;
                     } else {
-                        sink.emit(SseEvent.builder().comment("keep-alive").build());
+                        write(body, ": keep-alive\n\n");
                     }
                 }
-            } catch (UncheckedIOException disconnected) {
+            } catch (IOException | UncheckedIOException disconnected) {
                 // the client went away
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -91,10 +95,20 @@ public final class ExecutionStream {
         }
     }
 
-    /** @return true when this was the terminal event and the stream must close */
-    private static boolean emit(SseSink sink, StoredEvent e) {
-        sink.emit(SseEvent.builder().id(Long.toString(e.id())).data(e.json()).build());
+    /**
+     * Writes one frame: {@code id: <n>}, {@code data: <json>}, blank line, and no {@code event:} field so that an
+     * EventSource's {@code onmessage} receives every event. Event JSON never contains a raw newline.
+     *
+     * @return true when this was the terminal event and the stream must close
+     */
+    private static boolean emit(OutputStream body, StoredEvent e) throws IOException {
+        write(body, "id: " + e.id() + "\ndata: " + e.json() + "\n\n");
         return e.event().terminal();
+    }
+
+    private static void write(OutputStream body, String frame) throws IOException {
+        body.write(frame.getBytes(StandardCharsets.UTF_8));
+        body.flush();
     }
 
     private static long lastEventId(ServerRequest req) {
