@@ -1,0 +1,106 @@
+package ai.aegis.cli;
+
+import ai.aegis.broker.SharedTestBroker;
+import ai.aegis.ingress.IngressConfig;
+import ai.aegis.ingress.IngressServer;
+import ai.aegis.schemas.topic.TopicCatalog;
+import ai.aegis.topology.kafka.KafkaSettings;
+import ai.aegis.worker.WorkerConfig;
+import ai.aegis.worker.WorkerService;
+import ai.aegis.worker.llm.ModelRegistry;
+import ai.aegis.worker.llm.ResolvedModel;
+import ai.aegis.worker.llm.scripted.ScriptedProvider;
+import ai.aegis.worker.llm.scripted.ScriptStep;
+import com.fasterxml.jackson.databind.JsonNode;
+import ai.aegis.schemas.json.Json;
+import io.helidon.config.Config;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The whole system as {@code aegis up} composes it, on the shared real broker with topics of its own: an ingress
+ * on a free port, a worker with scripted models, real HTTP between all of them.
+ */
+final class TestSystem implements AutoCloseable {
+
+    final KafkaSettings kafka;
+    final WorkerService worker;
+    final IngressServer ingress;
+    final String token;
+    final String base;
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    TestSystem(Path dataDir, Map<String, List<ScriptStep>> scripts) throws IOException {
+        kafka = KafkaSettings.of(SharedTestBroker.get().bootstrapServers(),
+                new TopicCatalog("e2e" + UUID.randomUUID().toString().substring(0, 8), 3), "e2e");
+        ScriptedProvider provider = new ScriptedProvider("scripted-test", scripts);
+        List<ResolvedModel> models = new ArrayList<>();
+        scripts.keySet().forEach(name -> models.add(new ResolvedModel(name, provider, name)));
+        WorkerConfig defaults = WorkerConfig.from(Config.empty());
+        WorkerConfig workerConfig = new WorkerConfig("workers-" + kafka.topics().prefix(), 4, "127.0.0.1", 0, "",
+                "process", true, defaults.pythonCommand(), defaults.maxOutputBytes(), dataDir);
+        worker = WorkerService.start(workerConfig, kafka, new ModelRegistry(models));
+        ingress = IngressServer.start(IngressConfig.from(Config.empty(), dataDir).withPort(0), kafka);
+        token = Files.readString(ingress.tokenFile()).trim();
+        base = "http://127.0.0.1:" + ingress.port();
+    }
+
+    HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token)
+                .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> post(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token)
+                .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Deploys a manifest and returns the agent id. */
+    String deploy(String manifest) throws Exception {
+        HttpResponse<String> res = post("/v1/agents", manifest);
+        if (res.statusCode() / 100 != 2) {
+            throw new AssertionError("deploy failed: " + res.statusCode() + " " + res.body());
+        }
+        return Json.tree(res.body()).get("agent_id").asText();
+    }
+
+    String startExecution(String agentId, String input) throws Exception {
+        HttpResponse<String> res = post("/v1/executions", Json.write(Map.of("agent_id", agentId, "input", input)));
+        if (res.statusCode() != 200) {
+            throw new AssertionError("start failed: " + res.statusCode() + " " + res.body());
+        }
+        return Json.tree(res.body()).get("execution_id").asText();
+    }
+
+    /** An agent manifest (JSON) using the model alias {@code model}, allowed to use cmd.run. */
+    static String agent(String name, String model, int maxIterations) {
+        return """
+                {"apiVersion":"100monkeys.ai/v1","kind":"Agent",
+                 "metadata":{"name":"%s","version":"1.0.0","description":"test agent"},
+                 "spec":{"runtime":{"model":"%s"},"task":{"instruction":"Do the test task."},
+                         "execution":{"max_iterations":%d,"iteration_timeout":"60s"},
+                         "tools":["cmd.run"]}}""".formatted(name, model, maxIterations);
+    }
+
+    static JsonNode args(String json) {
+        return Json.tree(json);
+    }
+
+    @Override
+    public void close() {
+        ingress.close();
+        worker.close();
+    }
+}
