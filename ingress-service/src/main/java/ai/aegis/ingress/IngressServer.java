@@ -8,6 +8,7 @@ import ai.aegis.ingress.executions.ExecutionRoutes;
 import ai.aegis.ingress.executions.ExecutionService;
 import ai.aegis.ingress.executions.ExecutionStream;
 import ai.aegis.ingress.health.HealthRoutes;
+import ai.aegis.ingress.health.HttpMetricsFilter;
 import ai.aegis.ingress.health.KafkaHealth;
 import ai.aegis.ingress.health.Metrics;
 import ai.aegis.ingress.http.ErrorHandling;
@@ -97,6 +98,7 @@ public final class IngressServer implements AutoCloseable {
         LocalApiToken token = null;
         HttpRouting.Builder routing = HttpRouting.builder();
         ErrorHandling.install(routing);
+        routing.addFilter(new HttpMetricsFilter(metrics));
         if ("none".equals(config.authMode())) {
             LOG.log(System.Logger.Level.WARNING, "AUTHENTICATION IS OFF (aegis.auth.mode=none): anyone who can reach "
                     + "port " + config.port() + " can deploy and run agents");

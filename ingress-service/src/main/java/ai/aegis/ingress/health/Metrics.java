@@ -18,6 +18,7 @@ public final class Metrics {
     private record Counter(String help, LongAdder adder) {
     }
 
+    /** Counters by series ({@code name} or {@code name{label="value"}}). */
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Gauge> gauges = new ConcurrentHashMap<>();
 
@@ -31,16 +32,26 @@ public final class Metrics {
         return counters.computeIfAbsent(name, n -> new Counter(help, new LongAdder())).adder();
     }
 
+    /** One series of a labelled counter family, e.g. {@code aegis_http_responses_total{status="2xx"}}. */
+    public LongAdder counter(String name, String help, String label, String value) {
+        return counter(name + "{" + label + "=\"" + value + "\"}", help);
+    }
+
     public void gauge(String name, String help, DoubleSupplier value) {
         gauges.put(name, new Gauge(help, value));
     }
 
     public String render() {
         StringBuilder sb = new StringBuilder();
-        counters.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> sb
-                .append("# HELP ").append(e.getKey()).append(' ').append(e.getValue().help()).append('\n')
-                .append("# TYPE ").append(e.getKey()).append(" counter\n")
-                .append(e.getKey()).append(' ').append(e.getValue().adder().sum()).append('\n'));
+        java.util.Set<String> described = new java.util.HashSet<>();
+        counters.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+            String family = e.getKey().contains("{") ? e.getKey().substring(0, e.getKey().indexOf('{')) : e.getKey();
+            if (described.add(family)) {
+                sb.append("# HELP ").append(family).append(' ').append(e.getValue().help()).append('\n')
+                        .append("# TYPE ").append(family).append(" counter\n");
+            }
+            sb.append(e.getKey()).append(' ').append(e.getValue().adder().sum()).append('\n');
+        });
         gauges.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> sb
                 .append("# HELP ").append(e.getKey()).append(' ').append(e.getValue().help()).append('\n')
                 .append("# TYPE ").append(e.getKey()).append(" gauge\n")

@@ -1,0 +1,79 @@
+package ai.aegis.topology.executions;
+
+import ai.aegis.schemas.execution.ExecutionEvent;
+import ai.aegis.schemas.execution.ExecutionRequest;
+import ai.aegis.schemas.json.Json;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The fold and the fan-out, as pure logic (the real-broker path is covered end to end in the cli module). */
+class ExecutionReadModelTest {
+
+    private static final String ID = "11111111-2222-4333-8444-555555555555";
+    private static final Instant T = Instant.parse("2026-11-28T10:00:00Z");
+
+    private final ExecutionReadModel model = new ExecutionReadModel(100);
+
+    private void event(long offset, ExecutionEvent e) {
+        model.onEvent(ID, offset, Json.writeBytes(e));
+    }
+
+    @Test
+    void foldsRequestAndEventsInEitherOrderAndKeepsTheTerminalStatus() {
+        event(0, new ExecutionEvent.ExecutionStarted(ID, "agent", T));
+        model.onRequest(new ExecutionRequest(ID, "agent", "input", null, null, null, T));
+        assertThat(model.view(ID).orElseThrow().status()).isEqualTo("running");
+        event(1, new ExecutionEvent.IterationStarted(ID, 1, "task", T));
+        event(2, new ExecutionEvent.IterationFailed(ID, 1, new ExecutionEvent.IterationError("runtime_error", "boom", null), T));
+        event(3, new ExecutionEvent.ExecutionFailed(ID, "all failed", 1, T));
+        event(4, new ExecutionEvent.ExecutionCompleted(ID, "late", 1, T));
+        ExecutionView v = model.view(ID).orElseThrow();
+        assertThat(v.status()).isEqualTo("failed");
+        assertThat(v.error()).isEqualTo("all failed");
+        assertThat(v.input()).isEqualTo("input");
+        assertThat(v.iterations()).singleElement().satisfies(i -> {
+            assertThat(i.status()).isEqualTo("failed");
+            assertThat(i.error()).isEqualTo("boom");
+        });
+    }
+
+    @Test
+    void aSubscriberGetsHistoryThenLiveEventsExactlyOnce() throws Exception {
+        event(0, new ExecutionEvent.ExecutionStarted(ID, "agent", T));
+        event(1, new ExecutionEvent.IterationStarted(ID, 1, "task", T));
+        ExecutionReadModel.Subscription sub = model.subscribe(ID, 0, 10).orElseThrow();
+        event(1, new ExecutionEvent.IterationStarted(ID, 1, "task", T)); // a duplicate delivery is ignored
+        event(5, new ExecutionEvent.ExecutionCompleted(ID, "out", 1, T));
+        assertThat(sub.history()).extracting(ExecutionReadModel.StoredEvent::id).containsExactly(1L);
+        assertThat(sub.poll(Duration.ofSeconds(1)).id()).isEqualTo(5);
+        assertThat(sub.poll(Duration.ofMillis(10))).isNull();
+        assertThat(model.subscribe(ID, 5, 10).orElseThrow().ended()).isTrue();
+    }
+
+    @Test
+    void aSlowSubscriberIsDroppedInsteadOfBlockingTheTail() {
+        event(0, new ExecutionEvent.ExecutionStarted(ID, "agent", T));
+        ExecutionReadModel.Subscription sub = model.subscribe(ID, -1, 1).orElseThrow();
+        for (int i = 1; i <= 3; i++) {
+            event(i, new ExecutionEvent.IterationOutput(ID, 1, "stdout", "line " + i, T));
+        }
+        assertThat(model.subscriberCount()).isZero();
+        assertThat(sub.overflowed()).isFalse(); // one event still queued
+    }
+
+    @Test
+    void memoryIsBoundedByForgettingTheOldestFinishedExecutions() {
+        ExecutionReadModel small = new ExecutionReadModel(2);
+        for (String id : List.of("a", "b", "c")) {
+            small.onEvent(id, 0, Json.writeBytes(new ExecutionEvent.ExecutionCompleted(id, "x", 1, T)));
+        }
+        assertThat(small.size()).isEqualTo(2);
+        assertThat(small.view("a")).isEmpty();
+        assertThat(small.view("c")).isPresent();
+    }
+}
