@@ -27,6 +27,21 @@ final class Up {
     }
 
     static int run(Options options, PrintStream out) {
+        Running running = start(options, out);
+        out.println("Press Ctrl-C to stop.");
+        Services.awaitShutdown(running);
+        return -1;
+    }
+
+    /** Everything {@code up} started, closed in reverse order. */
+    record Running(IngressServer ingress, WorkerService worker, List<AutoCloseable> started) implements AutoCloseable {
+        @Override
+        public void close() {
+            closeAll(started);
+        }
+    }
+
+    static Running start(Options options, PrintStream out) {
         Config aegis = AegisConfigLoader.load(options.config()).get("aegis");
         Path dataDir = Services.dataDir(aegis, options).toAbsolutePath();
         List<AutoCloseable> started = new ArrayList<>();
@@ -70,10 +85,8 @@ final class Up {
                     + (worker.runtime().isolates() ? "" : " (NO isolation: agents run as host processes)")
                     + ", dispatch gateway on 127.0.0.1:" + worker.internalPort());
             out.println("  Models:     " + models.describe());
-            out.println("Press Ctrl-C to stop.");
             Collections.reverse(started);
-            Services.awaitShutdown(() -> closeAll(started));
-            return -1;
+            return new Running(ingress, worker, started);
         } catch (RuntimeException e) {
             Collections.reverse(started);
             closeAll(started);

@@ -86,13 +86,12 @@ public final class IngressServer implements AutoCloseable {
 
         AgentService agentService = new AgentService(publisher, agents, tail, agentsTopic, config.readYourWrites());
         ExecutionService executionService = new ExecutionService(publisher, agents, executions, requestsTopic);
-        ExecutionRoutes.ViewReadiness readiness = () -> {
-            try {
-                tail.awaitCaughtUp(Duration.ofSeconds(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        };
+        Runnable awaitViews = () -> awaitCaughtUp(tail, Duration.ofSeconds(5));
+        // Serve only once this node has read what the topics held, so that the first reads are not empty.
+        if (!awaitCaughtUp(tail, Duration.ofSeconds(30))) {
+            LOG.log(System.Logger.Level.WARNING, "the ingress starts before its views have read the topics "
+                    + "(Kafka slow or unreachable); reads may be incomplete until /health/ready says ready");
+        }
         KafkaHealth kafkaHealth = new KafkaHealth(admin, Duration.ofSeconds(2), Duration.ofSeconds(2));
 
         LocalApiToken token = null;
@@ -107,8 +106,8 @@ public final class IngressServer implements AutoCloseable {
             routing.addFilter(new AuthFilter(token, Set.of("/health")));
         }
         HealthRoutes.install(routing, kafkaHealth, tail::isCaughtUp, metrics);
-        routing.register("/v1/agents", new AgentRoutes(agentService, agents));
-        routing.register("/v1/executions", new ExecutionRoutes(executionService, executions, stream, readiness));
+        routing.register("/v1/agents", new AgentRoutes(agentService, agents, awaitViews));
+        routing.register("/v1/executions", new ExecutionRoutes(executionService, executions, stream, awaitViews));
         ErrorHandling.notFound(routing);
 
         WebServer server = WebServer.builder()
@@ -120,6 +119,15 @@ public final class IngressServer implements AutoCloseable {
                 .build()
                 .start();
         return new IngressServer(server, tail, publisher, admin, token);
+    }
+
+    private static boolean awaitCaughtUp(TopicTail tail, Duration timeout) {
+        try {
+            return tail.awaitCaughtUp(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     public int port() {

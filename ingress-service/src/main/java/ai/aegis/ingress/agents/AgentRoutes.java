@@ -19,17 +19,22 @@ public final class AgentRoutes implements HttpService {
 
     private final AgentService service;
     private final AgentRegistryView registry;
+    private final Runnable awaitViews;
 
-    public AgentRoutes(AgentService service, AgentRegistryView registry) {
+    /** @param awaitViews waits (bounded) until this node has read the registry topic, after a start */
+    public AgentRoutes(AgentService service, AgentRegistryView registry, Runnable awaitViews) {
         this.service = service;
         this.registry = registry;
+        this.awaitViews = awaitViews;
     }
 
     @Override
     public void routing(HttpRules rules) {
         rules.post("/", this::deploy)
-                .get("/", (req, res) -> Api.ok(res, registry.all().stream().map(AgentRecord::withoutManifest)
-                        .toList()))
+                .get("/", (req, res) -> {
+                    awaitViews.run();
+                    Api.ok(res, registry.all().stream().map(AgentRecord::withoutManifest).toList());
+                })
                 .get("/lookup/{name}", this::lookup)
                 .get("/{id}", this::get)
                 .delete("/{id}", this::delete);
@@ -37,6 +42,7 @@ public final class AgentRoutes implements HttpService {
 
     private void deploy(ServerRequest req, ServerResponse res) {
         boolean force = Api.query(req, "force").map(Boolean::parseBoolean).orElse(false);
+        awaitViews.run();
         try {
             AgentService.Deployment d = service.deploy(Api.body(req), force);
             Map<String, Object> body = new LinkedHashMap<>();
@@ -61,11 +67,13 @@ public final class AgentRoutes implements HttpService {
             Api.error(res, 400, "Invalid agent ID");
             return;
         }
+        awaitViews.run();
         registry.get(id.toLowerCase()).ifPresentOrElse(a -> Api.ok(res, a),
                 () -> Api.error(res, 404, "Agent not found"));
     }
 
     private void lookup(ServerRequest req, ServerResponse res) {
+        awaitViews.run();
         registry.byName(Api.pathParam(req, "name")).ifPresentOrElse(
                 a -> Api.ok(res, Map.of("id", a.id(), "name", a.name(), "version", a.version())),
                 () -> Api.error(res, 404, "Agent not found"));
@@ -77,6 +85,7 @@ public final class AgentRoutes implements HttpService {
             Api.error(res, 400, "Invalid agent ID");
             return;
         }
+        awaitViews.run();
         try {
             if (service.delete(id.toLowerCase())) {
                 Api.ok(res, Map.of("success", true));

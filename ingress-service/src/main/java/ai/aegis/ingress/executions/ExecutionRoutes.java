@@ -23,20 +23,15 @@ public final class ExecutionRoutes implements HttpService {
     private final ExecutionService service;
     private final ExecutionReadModel readModel;
     private final ExecutionStream stream;
-    private final ViewReadiness readiness;
+    private final Runnable awaitViews;
 
-    /** Lets reads wait briefly for a node that is still catching up with the topics after a start. */
-    @FunctionalInterface
-    public interface ViewReadiness {
-        void awaitCaughtUp();
-    }
-
+    /** @param awaitViews waits (bounded) until this node has read the topics, after a start */
     public ExecutionRoutes(ExecutionService service, ExecutionReadModel readModel, ExecutionStream stream,
-                           ViewReadiness readiness) {
+                           Runnable awaitViews) {
         this.service = service;
         this.readModel = readModel;
         this.stream = stream;
-        this.readiness = readiness;
+        this.awaitViews = awaitViews;
     }
 
     @Override
@@ -48,6 +43,7 @@ public final class ExecutionRoutes implements HttpService {
     }
 
     private void start(ServerRequest req, ServerResponse res) {
+        awaitViews.run();
         try {
             Api.ok(res, Map.of("execution_id", service.start(Api.body(req))));
         } catch (DurablePublisher.UnavailableException e) {
@@ -57,7 +53,7 @@ public final class ExecutionRoutes implements HttpService {
 
     private void get(ServerRequest req, ServerResponse res) {
         String id = executionId(req);
-        readiness.awaitCaughtUp();
+        awaitViews.run();
         readModel.view(id).ifPresentOrElse(v -> Api.ok(res, v), () -> Api.error(res, 404, "Execution not found"));
     }
 
@@ -68,7 +64,7 @@ public final class ExecutionRoutes implements HttpService {
         }
         int limit = Api.query(req, "limit").map(ExecutionRoutes::limit).orElse(DEFAULT_LIST_LIMIT);
         Optional<String> status = Api.query(req, "status");
-        readiness.awaitCaughtUp();
+        awaitViews.run();
         Api.ok(res, readModel.list(v -> agentId.map(a -> a.equalsIgnoreCase(v.agentId())).orElse(true)
                         && status.map(s -> s.equals(v.status())).orElse(true), limit)
                 .stream().map(ExecutionView::summary).toList());
@@ -76,7 +72,7 @@ public final class ExecutionRoutes implements HttpService {
 
     private void stream(ServerRequest req, ServerResponse res) {
         String id = executionId(req);
-        readiness.awaitCaughtUp();
+        awaitViews.run();
         stream.serve(id, req, res);
     }
 
