@@ -17,8 +17,6 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import org.apache.kafka.clients.admin.Admin;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 
 /**
@@ -62,7 +60,7 @@ public final class WorkerService implements AutoCloseable {
         String url = config.orchestratorUrl().isBlank()
                 ? "http://" + config.internalHost() + ":" + internal.port()
                 : config.orchestratorUrl();
-        DurablePublisher publisher = new DurablePublisher(kafka, "/aegis/worker/" + hostName());
+        DurablePublisher publisher = new DurablePublisher(kafka, DurablePublisher.sourceOf("worker"));
         KafkaEventSink events = new KafkaEventSink(publisher, kafka.topics().executionEvents().name());
         ExecutionRunner runner = new ExecutionRunner(runtime, sessions,
                 new ExecutionRunner.RunnerConfig(url, config.maxOutputBytes(), "python3"));
@@ -110,12 +108,5 @@ public final class WorkerService implements AutoCloseable {
         internal.stop();
         publisher.close();
     }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "localhost";
-        }
     }
 }

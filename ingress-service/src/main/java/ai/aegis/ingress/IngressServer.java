@@ -25,8 +25,6 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import org.apache.kafka.clients.admin.Admin;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -76,7 +74,7 @@ public final class IngressServer implements AutoCloseable {
             }
         }).start();
 
-        DurablePublisher publisher = new DurablePublisher(kafka, "/aegis/ingress/" + hostName());
+        DurablePublisher publisher = new DurablePublisher(kafka, DurablePublisher.sourceOf("ingress"));
         Metrics metrics = new Metrics();
         ExecutionStream stream = new ExecutionStream(executions, config.sseHeartbeat(), config.sseQueueCapacity());
         metrics.gauge("aegis_sse_streams_open", "Open execution event streams on this node.", stream::openStreams);
@@ -150,12 +148,5 @@ public final class IngressServer implements AutoCloseable {
         publisher.close();
         admin.close(Duration.ofSeconds(2));
     }
-
-    static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "localhost";
-        }
     }
 }

@@ -33,6 +33,17 @@ public final class DurablePublisher implements AutoCloseable {
         this.source = source;
     }
 
+    /** The CloudEvents {@code source} of a component on this host, e.g. {@code /aegis/worker/host-1}. */
+    public static String sourceOf(String component) {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            host = "localhost";
+        }
+        return "/aegis/" + component + "/" + host;
+    }
+
     /** Sends without waiting; the future completes when the cluster acknowledged the write. */
     public CompletableFuture<RecordMetadata> send(String topic, String key, byte[] value, String ceType) {
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null, key, value,
