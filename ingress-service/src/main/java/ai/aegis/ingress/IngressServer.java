@@ -148,5 +148,4 @@ public final class IngressServer implements AutoCloseable {
         publisher.close();
         admin.close(Duration.ofSeconds(2));
     }
-    }
 }
