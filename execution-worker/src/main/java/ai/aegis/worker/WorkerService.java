@@ -108,5 +108,4 @@ public final class WorkerService implements AutoCloseable {
         internal.stop();
         publisher.close();
     }
-    }
 }
