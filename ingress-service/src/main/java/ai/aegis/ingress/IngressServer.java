@@ -112,6 +112,7 @@ public final class IngressServer implements AutoCloseable {
                 .host(config.host())
                 .port(config.port())
                 .maxPayloadSize(config.maxBodyBytes())
+                .directHandlers(ErrorHandling.directHandlers())
                 .shutdownGracePeriod(Duration.ofSeconds(2))
                 .routing(routing)
                 .build()

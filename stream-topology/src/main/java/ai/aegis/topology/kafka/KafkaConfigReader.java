@@ -14,7 +14,7 @@ import java.util.Map;
  *   bootstrap-servers: (required unless the launcher starts an embedded broker)
  *   topic-prefix: aegis
  *   partitions: 6
- *   replication-factor: 1
+ *   replication-factor: 0   (0: min(3, brokers in the cluster), so 1 on the embedded broker)
  *   ack-timeout-ms: 5000
  *   properties: { any Kafka client property, e.g. security.protocol }
  * </pre>
@@ -41,6 +41,6 @@ public final class KafkaConfigReader {
         kafka.get("properties").detach().asMap().orElse(Map.of()).forEach(extra::put);
         return new KafkaSettings(bootstrapServers, topics, clientId,
                 Duration.ofMillis(kafka.get("ack-timeout-ms").asLong().orElse(KafkaSettings.DEFAULT_ACK_TIMEOUT.toMillis())),
-                kafka.get("replication-factor").asInt().orElse(1).shortValue(), extra);
+                kafka.get("replication-factor").asInt().orElse(0).shortValue(), extra);
     }
 }
