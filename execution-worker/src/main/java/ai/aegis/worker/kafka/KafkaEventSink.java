@@ -12,7 +12,7 @@ import ai.aegis.worker.execution.EventSink;
 public final class KafkaEventSink implements EventSink {
 
     private static final System.Logger LOG = System.getLogger(KafkaEventSink.class.getName());
-    private static final int DURABLE_ATTEMPTS = 5;
+    private static final long MAX_BACKOFF_MS = 30_000;
 
     private final DurablePublisher publisher;
     private final String topic;
@@ -36,20 +36,27 @@ public final class KafkaEventSink implements EventSink {
         });
     }
 
-    /** Terminal events must land: retried through a broker outage of up to a few ack timeouts. */
+    /**
+     * Terminal events must land: an outage of Kafka is waited out (the producer reconnects by itself), retrying
+     * with a capped backoff, rather than losing the end of an execution. Only a closing worker gives up, and then
+     * the request's offset is not committed, so another worker runs it again.
+     */
     @Override
-    public void emitDurably(ExecutionEvent event) throws DurablePublisher.UnavailableException {
-        DurablePublisher.UnavailableException last = null;
-        for (int attempt = 1; attempt <= DURABLE_ATTEMPTS; attempt++) {
+    public void emitDurably(ExecutionEvent event) throws DurablePublisher.UnavailableException, InterruptedException {
+        long backoffMs = 500;
+        for (int attempt = 1; ; attempt++) {
             try {
                 publisher.publish(topic, event.executionId(), Json.writeBytes(event), ceType(event));
                 return;
             } catch (DurablePublisher.UnavailableException e) {
-                last = e;
                 LOG.log(System.Logger.Level.WARNING, "writing " + event.type() + " of " + event.executionId()
-                        + " failed (attempt " + attempt + "): " + e.getMessage());
+                        + " failed (attempt " + attempt + "), retrying: " + e.getMessage());
+                if (Thread.currentThread().isInterrupted()) {
+                    throw e;
+                }
+                Thread.sleep(backoffMs); // a retry backoff, not synchronisation
+                backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
             }
         }
-        throw last;
     }
 }
