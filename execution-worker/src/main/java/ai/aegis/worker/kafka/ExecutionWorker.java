@@ -140,19 +140,27 @@ public final class ExecutionWorker implements AutoCloseable {
         }
         active++;
         executions.submit(() -> {
+            boolean ended = false;
             try {
                 runner.run(request, events);
+                ended = true;
+            } catch (InterruptedException e) {
+                // the worker is closing: the offset stays uncommitted and another worker runs the request again
             } catch (Throwable t) {
                 LOG.log(System.Logger.Level.ERROR, "execution " + request.executionId() + " failed in the worker", t);
                 try {
                     events.emitDurably(new ExecutionEvent.ExecutionFailed(request.executionId(),
                             "internal worker error: " + t.getClass().getSimpleName(), 0, Json.now()));
+                    ended = true;
                 } catch (Exception e) {
-                    LOG.log(System.Logger.Level.ERROR, "could not record the failure of " + request.executionId(), e);
+                    LOG.log(System.Logger.Level.ERROR, "could not record the failure of " + request.executionId()
+                            + "; it will be redelivered", e);
                 }
             } finally {
-                done.add(new Done(tp, record.offset()));
-                consumer.wakeup();
+                if (ended) {
+                    done.add(new Done(tp, record.offset()));
+                    consumer.wakeup();
+                }
             }
         });
     }
