@@ -1,5 +1,6 @@
 package ai.aegis.worker.kafka;
 
+import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.topology.kafka.DurablePublisher;
@@ -23,7 +24,7 @@ public final class KafkaEventSink implements EventSink {
     }
 
     public static String ceType(ExecutionEvent event) {
-        return "ai.aegis.execution." + event.type() + ".v1";
+        return CloudEventHeaders.type("execution", event.type());
     }
 
     @Override

@@ -1,5 +1,7 @@
 package ai.aegis.ingress.agents;
 
+import ai.aegis.schemas.topic.CloudEventHeaders;
+import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.ingress.http.BadRequest;
 import ai.aegis.schemas.agent.AgentManifest;
 import ai.aegis.schemas.agent.AgentManifests;
@@ -23,8 +25,8 @@ import java.util.UUID;
  */
 public final class AgentService {
 
-    public static final String DEPLOYED_TYPE = "ai.aegis.agent.agent_deployed.v1";
-    public static final String DELETED_TYPE = "ai.aegis.agent.agent_deleted.v1";
+    public static final String DEPLOYED_TYPE = CloudEventHeaders.type("agent", "agent_deployed");
+    public static final String DELETED_TYPE = CloudEventHeaders.type("agent", "agent_deleted");
 
     private final DurablePublisher publisher;
     private final AgentRegistryView registry;

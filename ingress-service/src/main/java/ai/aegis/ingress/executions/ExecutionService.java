@@ -1,5 +1,6 @@
 package ai.aegis.ingress.executions;
 
+import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.ingress.http.BadRequest;
 import ai.aegis.ingress.http.JsonBodies;
 import ai.aegis.schemas.Ids;
@@ -19,7 +20,7 @@ import java.util.UUID;
  */
 public final class ExecutionService {
 
-    public static final String REQUESTED_TYPE = "ai.aegis.execution.execution_requested.v1";
+    public static final String REQUESTED_TYPE = CloudEventHeaders.type("execution", "execution_requested");
 
     private final DurablePublisher publisher;
     private final AgentRegistryView agents;

@@ -27,6 +27,11 @@ public final class CloudEventHeaders {
     private CloudEventHeaders() {
     }
 
+    /** The {@code ce_type} of an event: {@code ai.aegis.<aggregate>.<event_type>.v1}. */
+    public static String type(String aggregate, String eventType) {
+        return "ai.aegis." + aggregate + "." + eventType + ".v1";
+    }
+
     /**
      * @param type    event type, e.g. {@code ai.aegis.execution.execution_started.v1}
      * @param source  the producing component, e.g. {@code /aegis/worker/host-1}

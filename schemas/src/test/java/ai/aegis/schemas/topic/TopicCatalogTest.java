@@ -110,4 +110,12 @@ class TopicCatalogTest {
         assertThat(CloudEventHeaders.get(first, CloudEventHeaders.SUBJECT)).isEmpty();
         assertThat(CloudEventHeaders.get(new RecordHeaders(), CloudEventHeaders.TYPE)).isEmpty();
     }
+
+    @Test
+    void cloudEventTypesFollowTheDocumentedNaming() {
+        org.assertj.core.api.Assertions.assertThat(CloudEventHeaders.type("execution", "execution_started"))
+                .isEqualTo("ai.aegis.execution.execution_started.v1");
+        org.assertj.core.api.Assertions.assertThat(CloudEventHeaders.type("agent", "agent_deleted"))
+                .isEqualTo("ai.aegis.agent.agent_deleted.v1");
+    }
 }
