@@ -30,6 +30,7 @@ final class Up {
         Running running = start(options, out);
         out.println("Press Ctrl-C to stop.");
         Services.awaitShutdown(running);
+        out.println("Aegis stopped.");
         return -1;
     }
 
