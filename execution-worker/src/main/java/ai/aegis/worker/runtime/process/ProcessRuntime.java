@@ -85,6 +85,10 @@ public final class ProcessRuntime implements ContainerRuntime {
         env.putIfAbsent("HOME", workspace.toString());
         env.putIfAbsent("LANG", "C.UTF-8");
         env.putIfAbsent("AEGIS_WORKSPACE", workspace.toString());
+        if (spec.dispatchSocket() != null) {
+            // no mount namespace here: the sandbox uses the socket where it really is
+            env.put("AEGIS_DISPATCH_SOCKET", spec.dispatchSocket().toString());
+        }
 
         long started = System.nanoTime();
         Process process;
