@@ -18,9 +18,11 @@ public final class SchemaResources {
     public static final String EXECUTION_REQUEST = "execution-request.schema.json";
     public static final String AGENT_RECORD = "agent-record.schema.json";
     public static final String AGENT_MANIFEST = "agent-manifest.schema.json";
+    public static final String EXECUTION_COMMAND = "execution-command.schema.json";
 
     /** Every schema this module ships. */
-    public static final List<String> ALL = List.of(EXECUTION_EVENT, EXECUTION_REQUEST, AGENT_RECORD, AGENT_MANIFEST);
+    public static final List<String> ALL = List.of(EXECUTION_EVENT, EXECUTION_REQUEST, AGENT_RECORD, AGENT_MANIFEST,
+            EXECUTION_COMMAND);
 
     private static final String DIRECTORY = "/ai/aegis/schemas/";
     // Only plain file names: a caller that serves schemas by name from a URL must not be able to read other resources.

@@ -1,6 +1,7 @@
 package ai.aegis.schemas;
 
 import ai.aegis.schemas.execution.ExecutionEvent;
+import ai.aegis.schemas.execution.ExecutionCommand;
 import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.agent.AgentManifests;
 import ai.aegis.schemas.agent.AgentRecord;
@@ -37,7 +38,7 @@ class SchemaResourcesTest {
 
     @Test
     void everySchemaLoadsAsADraft202012DocumentNamedAfterItsFile() {
-        assertThat(SchemaResources.ALL).hasSize(4);
+        assertThat(SchemaResources.ALL).hasSize(5);
         for (String file : SchemaResources.ALL) {
             JsonNode schema = Json.tree(SchemaResources.load(file));
             assertThat(schema.get("$schema").asText()).as(file)
@@ -106,13 +107,16 @@ class SchemaResourcesTest {
                     assertThat(Json.tree(Json.write(agent))).isEqualTo(value);
                     assertThat(agent.parsedManifest().metadata().name()).isEqualTo(agent.name());
                 }
+                case SchemaResources.EXECUTION_COMMAND ->
+                        assertThat(Json.tree(Json.write(Json.read(m.group(2), ExecutionCommand.class))))
+                                .isEqualTo(value);
                 case SchemaResources.AGENT_MANIFEST ->
                         assertThat(AgentManifests.parse(m.group(2)).manifest().metadata().name())
                                 .isEqualTo("prime-checker");
                 default -> throw new AssertionError("unknown schema in README: " + schema);
             }
         }
-        assertThat(examples).isEqualTo(15);
+        assertThat(examples).isEqualTo(16);
         assertThat(eventTypes).containsExactlyElementsOf(Arrays.stream(ExecutionEvent.class.getPermittedSubclasses())
                 .map(c -> c.getAnnotation(JsonTypeName.class).value()).toList());
     }

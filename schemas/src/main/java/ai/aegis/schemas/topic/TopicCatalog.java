@@ -52,7 +52,13 @@ public final class TopicCatalog {
                 "execution-event.schema.json");
     }
 
+    /** Commands to running executions (cancel), keyed by execution id; kept a week. */
+    public TopicSpec executionCommands() {
+        return new TopicSpec(prefix + ".execution.commands.v1", partitions, false, 7L * 24 * 3600 * 1000,
+                "execution id (UUID)", "execution-command.schema.json");
+    }
+
     public List<TopicSpec> all() {
-        return List.of(agents(), executionRequests(), executionEvents());
+        return List.of(agents(), executionRequests(), executionEvents(), executionCommands());
     }
 }

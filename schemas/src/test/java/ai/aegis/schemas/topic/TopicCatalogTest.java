@@ -25,9 +25,11 @@ class TopicCatalogTest {
 
         assertThat(catalog.prefix()).isEqualTo("aegis");
         assertThat(catalog.all()).extracting(TopicSpec::name)
-                .containsExactly("aegis.agents.v1", "aegis.execution.requests.v1", "aegis.execution.events.v1");
+                .containsExactly("aegis.agents.v1", "aegis.execution.requests.v1", "aegis.execution.events.v1",
+                        "aegis.execution.commands.v1");
         assertThat(catalog.all()).extracting(TopicSpec::valueSchema).containsExactly(
-                SchemaResources.AGENT_RECORD, SchemaResources.EXECUTION_REQUEST, SchemaResources.EXECUTION_EVENT);
+                SchemaResources.AGENT_RECORD, SchemaResources.EXECUTION_REQUEST, SchemaResources.EXECUTION_EVENT,
+                SchemaResources.EXECUTION_COMMAND);
     }
 
     @Test
