@@ -11,6 +11,7 @@ import ai.aegis.worker.llm.ModelRegistry;
 import ai.aegis.worker.llm.ResolvedModel;
 import ai.aegis.worker.llm.scripted.ScriptedProvider;
 import ai.aegis.worker.llm.scripted.ScriptStep;
+import ai.aegis.worker.runtime.ContainerRuntime;
 import com.fasterxml.jackson.databind.JsonNode;
 import ai.aegis.schemas.json.Json;
 import io.helidon.config.Config;
@@ -35,6 +36,8 @@ import java.util.UUID;
 final class TestSystem implements AutoCloseable {
 
     final KafkaSettings kafka;
+    final ModelRegistry models;
+    final Path dataDir;
     final WorkerService worker;
     final IngressServer ingress;
     final String token;
@@ -42,18 +45,31 @@ final class TestSystem implements AutoCloseable {
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     TestSystem(Path dataDir, Map<String, List<ScriptStep>> scripts) throws IOException {
+        this(dataDir, scripts, null);
+    }
+
+    /** @param runtime the workers' runtime, or null for the process runtime */
+    TestSystem(Path dataDir, Map<String, List<ScriptStep>> scripts, ContainerRuntime runtime) throws IOException {
+        this.dataDir = dataDir;
         kafka = KafkaSettings.of(SharedTestBroker.get().bootstrapServers(),
                 new TopicCatalog("e2e" + UUID.randomUUID().toString().substring(0, 8), 3), "e2e");
         ScriptedProvider provider = new ScriptedProvider("scripted-test", scripts);
-        List<ResolvedModel> models = new ArrayList<>();
-        scripts.keySet().forEach(name -> models.add(new ResolvedModel(name, provider, name)));
-        WorkerConfig defaults = WorkerConfig.from(Config.empty());
-        WorkerConfig workerConfig = new WorkerConfig("workers-" + kafka.topics().prefix(), 4, "127.0.0.1", 0, "",
-                "process", true, defaults.pythonCommand(), defaults.maxOutputBytes(), dataDir);
-        worker = WorkerService.start(workerConfig, kafka, new ModelRegistry(models));
+        List<ResolvedModel> resolved = new ArrayList<>();
+        scripts.keySet().forEach(name -> resolved.add(new ResolvedModel(name, provider, name)));
+        models = new ModelRegistry(resolved);
+        worker = startWorker(runtime, Duration.ofSeconds(45));
         ingress = IngressServer.start(IngressConfig.from(Config.empty(), dataDir).withPort(0), kafka);
         token = Files.readString(ingress.tokenFile()).trim();
         base = "http://127.0.0.1:" + ingress.port();
+    }
+
+    /** Another worker of the same group (failure tests give a short failover timeout). */
+    WorkerService startWorker(ContainerRuntime runtime, Duration failover) {
+        WorkerConfig defaults = WorkerConfig.from(Config.empty());
+        WorkerConfig config = new WorkerConfig("workers-" + kafka.topics().prefix(), 4, "127.0.0.1", 0, "process",
+                true, defaults.pythonCommand(), defaults.maxOutputBytes(), dataDir, failover);
+        return runtime == null ? WorkerService.start(config, kafka, models)
+                : WorkerService.start(config, kafka, models, runtime);
     }
 
     HttpResponse<String> get(String path) throws Exception {
@@ -92,6 +108,26 @@ final class TestSystem implements AutoCloseable {
                  "spec":{"runtime":{"model":"%s"},"task":{"instruction":"Do the test task."},
                          "execution":{"max_iterations":%d,"iteration_timeout":"60s"},
                          "tools":["cmd.run"]}}""".formatted(name, model, maxIterations);
+    }
+
+    /** An agent manifest (JSON) with extra {@code execution} and {@code security} blocks, given as JSON text. */
+    static String agent(String name, String model, String execution, String security) {
+        return """
+                {"apiVersion":"100monkeys.ai/v1","kind":"Agent",
+                 "metadata":{"name":"%s","version":"1.0.0","description":"test agent"},
+                 "spec":{"runtime":{"model":"%s"},"task":{"instruction":"Do the test task."},
+                         "execution":%s, "security":%s, "tools":["cmd.run"]}}""".formatted(name, model, execution,
+                security);
+    }
+
+    /** Waits for the execution to reach a terminal status and returns its view. */
+    JsonNode awaitEnd(String executionId, Duration within) {
+        JsonNode[] last = new JsonNode[1];
+        org.awaitility.Awaitility.await().atMost(within).pollInterval(Duration.ofMillis(200)).until(() -> {
+            last[0] = Json.tree(get("/v1/executions/" + executionId).body());
+            return List.of("completed", "failed", "cancelled", "timed_out").contains(last[0].path("status").asText());
+        });
+        return last[0];
     }
 
     static JsonNode args(String json) {

@@ -3,6 +3,7 @@ package ai.aegis.worker;
 import io.helidon.config.Config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * The worker's settings ({@code aegis.worker.*}), defaults in one place.
@@ -11,16 +12,19 @@ import java.nio.file.Path;
  * @param concurrency                executions one worker runs at once
  * @param internalHost               the internal listener (dispatch gateway) binds here; never the public port
  * @param internalPort               0 picks a free port
- * @param orchestratorUrl            how sandboxes reach the gateway; empty means {@code http://<internalHost>:<port>}
  * @param runtime                    {@code auto} or a runtime name ({@code process})
  * @param allowUnsafeProcessRuntime  the process runtime does not isolate: it must be allowed explicitly
  * @param pythonCommand              interpreter that runs {@code bootstrap.py}
  * @param maxOutputBytes             cap of captured sandbox and command output
  * @param workDir                    where sandboxes' workspaces are created
+ * @param failoverTimeout            how long the group waits for a silent worker before its unfinished executions
+ *                                   run elsewhere (the consumer session timeout)
  */
 public record WorkerConfig(String groupId, int concurrency, String internalHost, int internalPort,
-                           String orchestratorUrl, String runtime, boolean allowUnsafeProcessRuntime,
-                           String pythonCommand, long maxOutputBytes, Path workDir) {
+                           String runtime, boolean allowUnsafeProcessRuntime,
+                           String pythonCommand, long maxOutputBytes, Path workDir, Duration failoverTimeout) {
+
+    public static final Duration DEFAULT_FAILOVER_TIMEOUT = Duration.ofSeconds(45);
 
     public static final String DEFAULT_GROUP = "aegis-execution-workers";
     public static final int DEFAULT_CONCURRENCY = 4;
@@ -35,21 +39,21 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
                 w.get("concurrency").asInt().orElse(DEFAULT_CONCURRENCY),
                 w.get("internal-host").asString().orElse(DEFAULT_INTERNAL_HOST),
                 w.get("internal-port").asInt().orElse(DEFAULT_INTERNAL_PORT),
-                w.get("orchestrator-url").asString().orElse(""),
                 w.get("runtime").asString().orElse("auto"),
                 w.get("allow-unsafe-process-runtime").asBoolean().orElse(false),
                 w.get("python").asString().orElse("/usr/bin/python3"),
                 w.get("max-output-bytes").asLong().orElse(DEFAULT_MAX_OUTPUT_BYTES),
-                Path.of(w.get("work-dir").asString().orElse(System.getProperty("java.io.tmpdir"))));
+                Path.of(w.get("work-dir").asString().orElse(System.getProperty("java.io.tmpdir"))),
+                Duration.ofMillis(w.get("failover-timeout-ms").asLong().orElse(DEFAULT_FAILOVER_TIMEOUT.toMillis())));
     }
 
     public WorkerConfig withInternalPort(int port) {
-        return new WorkerConfig(groupId, concurrency, internalHost, port, orchestratorUrl, runtime,
-                allowUnsafeProcessRuntime, pythonCommand, maxOutputBytes, workDir);
+        return new WorkerConfig(groupId, concurrency, internalHost, port, runtime,
+                allowUnsafeProcessRuntime, pythonCommand, maxOutputBytes, workDir, failoverTimeout);
     }
 
     public WorkerConfig withAllowUnsafeProcessRuntime(boolean allow) {
-        return new WorkerConfig(groupId, concurrency, internalHost, internalPort, orchestratorUrl, runtime, allow,
-                pythonCommand, maxOutputBytes, workDir);
+        return new WorkerConfig(groupId, concurrency, internalHost, internalPort, runtime, allow,
+                pythonCommand, maxOutputBytes, workDir, failoverTimeout);
     }
 }

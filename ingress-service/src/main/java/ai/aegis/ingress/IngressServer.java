@@ -83,7 +83,8 @@ public final class IngressServer implements AutoCloseable {
                 () -> tail.isCaughtUp() ? 1 : 0);
 
         AgentService agentService = new AgentService(publisher, agents, tail, agentsTopic, config.readYourWrites());
-        ExecutionService executionService = new ExecutionService(publisher, agents, executions, requestsTopic);
+        ExecutionService executionService = new ExecutionService(publisher, agents, executions, requestsTopic,
+                topics.executionCommands().name());
         Runnable awaitViews = () -> awaitCaughtUp(tail, Duration.ofSeconds(5));
         // Serve only once this node has read what the topics held, so that the first reads are not empty.
         if (!awaitCaughtUp(tail, Duration.ofSeconds(30))) {

@@ -2,6 +2,7 @@ package ai.aegis.worker.execution;
 
 import ai.aegis.schemas.agent.AgentManifest;
 import ai.aegis.schemas.agent.AgentManifests;
+import ai.aegis.schemas.agent.AgentRecord;
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.json.Json;
@@ -9,159 +10,309 @@ import ai.aegis.worker.gateway.InnerLoopRegistry;
 import ai.aegis.worker.gateway.InnerLoopSession;
 import ai.aegis.worker.runtime.BootstrapScript;
 import ai.aegis.worker.runtime.ContainerRuntime;
+import ai.aegis.worker.runtime.GatewaySocket;
 import ai.aegis.worker.runtime.SandboxException;
 import ai.aegis.worker.runtime.SandboxResult;
 import ai.aegis.worker.runtime.SandboxSpec;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import ai.aegis.worker.validation.IterationHistory;
+import ai.aegis.worker.validation.JudgeException;
+import ai.aegis.worker.validation.JudgeRunner;
+import ai.aegis.worker.validation.ValidationInput;
+import ai.aegis.worker.validation.ValidationPipeline;
+import ai.aegis.worker.validation.ValidationResult;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
- * Runs one execution to its end: {@code execution_started}, then iterations (a fresh sandbox each, with the history
- * of earlier attempts) until one succeeds or {@code max_iterations} is spent, within the overall timeout; always
- * ends with exactly one terminal event.
+ * Runs one execution to its end, the original's "100 monkeys" loop (notes §3.4): {@code execution_started}, then
+ * iterations, each in a fresh sandbox that sees the history of earlier attempts, until one produces an output that
+ * passes the agent's validators or {@code max_iterations} is spent, all within the overall timeout. It always ends
+ * with exactly one terminal event, except when the worker abandons the execution (rebalance, shutdown): then
+ * another worker runs it again and writes the end.
  */
 public final class ExecutionRunner {
 
     private static final System.Logger LOG = System.getLogger(ExecutionRunner.class.getName());
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final int MAX_HISTORY_OUTPUT = 4000;
+    /** Judges of judges of judges: deeper than this is refused (notes §3.2). */
+    public static final int MAX_DEPTH = 3;
 
     private final ContainerRuntime runtime;
     private final InnerLoopRegistry sessions;
     private final RunnerConfig config;
+    private final Function<String, Optional<AgentRecord>> agentsByName;
 
     /**
-     * @param orchestratorUrl base URL of the dispatch gateway as the sandbox reaches it
-     * @param maxOutputBytes  cap for captured output of the sandbox and of each command
+     * @param gateway        the dispatch gateway's TCP address, reached from sandboxes through a Unix socket
+     * @param workDir        where per-iteration sockets are created
+     * @param maxOutputBytes cap for captured output of the sandbox and of each command
      */
-    public record RunnerConfig(String orchestratorUrl, long maxOutputBytes, String pythonCommand) {
+    public record RunnerConfig(InetSocketAddress gateway, Path workDir, long maxOutputBytes, String pythonCommand) {
     }
 
-    public ExecutionRunner(ContainerRuntime runtime, InnerLoopRegistry sessions, RunnerConfig config) {
+    public ExecutionRunner(ContainerRuntime runtime, InnerLoopRegistry sessions, RunnerConfig config,
+                           Function<String, Optional<AgentRecord>> agentsByName) {
         this.runtime = runtime;
         this.sessions = sessions;
         this.config = config;
+        this.agentsByName = agentsByName;
     }
 
-    public void run(ExecutionRequest request, EventSink events) throws Exception {
+    /** How an execution ended, for a parent waiting on it (a judge's output). */
+    record Outcome(String output, String failure) {
+    }
+
+    public void run(ExecutionRequest request, EventSink events, ExecutionControl control) throws Exception {
+        run(request, events, control, 0);
+    }
+
+    private Outcome run(ExecutionRequest request, EventSink events, ExecutionControl control, int depth)
+            throws Exception {
         String executionId = request.executionId();
+        if (control.stop() == ExecutionControl.Stop.CANCEL) {
+            events.emitDurably(new ExecutionEvent.ExecutionCancelled(executionId, control.reason(), Json.now()));
+            return new Outcome(null, "cancelled");
+        }
+        if (control.stop() == ExecutionControl.Stop.ABANDON) {
+            return new Outcome(null, "abandoned");
+        }
         AgentManifest manifest;
+        ValidationPipeline pipeline;
         try {
             manifest = request.agent().parsedManifest();
+            pipeline = ValidationPipeline.from(manifest.execution().validation(), judges(executionId, events, depth));
         } catch (RuntimeException e) {
             events.emit(new ExecutionEvent.ExecutionStarted(executionId, request.agentId(), Json.now()));
-            events.emitDurably(new ExecutionEvent.ExecutionFailed(executionId,
-                    "the agent's manifest cannot be read: " + e.getMessage(), 0, Json.now()));
-            return;
+            String reason = "the agent's manifest cannot be run: " + e.getMessage();
+            events.emitDurably(new ExecutionEvent.ExecutionFailed(executionId, reason, 0, Json.now()));
+            return new Outcome(null, reason);
         }
         if (!runtime.isolates()) {
             LOG.log(System.Logger.Level.WARNING, "execution " + executionId + " runs on the '" + runtime.name()
                     + "' runtime, which does NOT isolate the agent from this host");
         }
+        EnvGuard.Filtered env = EnvGuard.filter(manifest.env());
+        if (!env.dropped().isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "execution " + executionId + ": environment variables not passed to "
+                    + "the sandbox (blocked names): " + env.dropped());
+        }
         long startedNanos = System.nanoTime();
         Duration overall = manifest.security().timeout();
         events.emit(new ExecutionEvent.ExecutionStarted(executionId, request.agentId(), Json.now()));
         String prompt = AgentManifests.renderPrompt(manifest, request.input(), request.contextOverrides());
-        ArrayNode history = Json.MAPPER.createArrayNode();
+        IterationHistory history = new IterationHistory();
         String lastError = "no iteration ran";
         int max = manifest.execution().maxIterations();
         for (int n = 1; n <= max; n++) {
+            if (control.stopped()) {
+                return stopped(executionId, n - 1, false, events, control);
+            }
             Duration left = overall.minusNanos(System.nanoTime() - startedNanos);
             if (left.isNegative() || left.isZero()) {
                 events.emitDurably(new ExecutionEvent.ExecutionTimedOut(executionId, overall.toSeconds(), n - 1,
                         Json.now()));
-                return;
+                return new Outcome(null, "timed out");
             }
-            Duration iterationTimeout = manifest.execution().iterationTimeout().compareTo(left) < 0
-                    ? manifest.execution().iterationTimeout() : left;
-            boolean overallBound = iterationTimeout.equals(left);
+            boolean overallBound = manifest.execution().iterationTimeout().compareTo(left) >= 0;
+            Duration iterationTimeout = overallBound ? left : manifest.execution().iterationTimeout();
             events.emit(new ExecutionEvent.IterationStarted(executionId, n, prompt, Json.now()));
-            Attempt attempt = iterate(request, manifest, n, prompt, history, iterationTimeout, events);
-            if (attempt.output != null) {
-                events.emit(new ExecutionEvent.IterationCompleted(executionId, n, attempt.output, Json.now()));
-                events.emitDurably(new ExecutionEvent.ExecutionCompleted(executionId, attempt.output, n, Json.now()));
-                return;
+            Attempt attempt = iterate(request, manifest, env.allowed(), n, prompt, history, iterationTimeout, events);
+            if (control.stopped()) {
+                return stopped(executionId, n, true, events, control);
             }
-            events.emit(new ExecutionEvent.IterationFailed(executionId, n,
-                    new ExecutionEvent.IterationError(attempt.errorType, attempt.error, attempt.details), Json.now()));
-            if (attempt.timedOut && overallBound) {
-                events.emitDurably(new ExecutionEvent.ExecutionTimedOut(executionId, overall.toSeconds(), n,
+            if (attempt.output == null) {
+                events.emit(new ExecutionEvent.IterationFailed(executionId, n,
+                        new ExecutionEvent.IterationError(attempt.errorType, attempt.error, attempt.details),
                         Json.now()));
-                return;
+                if (attempt.timedOut && overallBound) {
+                    events.emitDurably(new ExecutionEvent.ExecutionTimedOut(executionId, overall.toSeconds(), n,
+                            Json.now()));
+                    return new Outcome(null, "timed out");
+                }
+                lastError = attempt.error;
+                history.runFailed(n, attempt.error);
+                continue;
             }
-            lastError = attempt.error;
-            ObjectNode h = history.addObject();
-            h.put("iteration", n);
-            h.put("error", attempt.error);
-            if (attempt.details != null) {
-                h.put("output", tail(attempt.details));
+            events.emit(new ExecutionEvent.IterationCompleted(executionId, n, attempt.output, Json.now()));
+            List<ValidationResult> results;
+            try {
+                results = pipeline.run(new ValidationInput(prompt, attempt.output, attempt.exitCode, attempt.stderr));
+            } catch (InterruptedException e) {
+                return stopped(executionId, n, false, events, control);
             }
+            for (ValidationResult r : results) {
+                events.emit(new ExecutionEvent.ValidationPerformed(executionId, n, r.validator(), r.score(),
+                        r.confidence(), r.passed(), r.reason(), Json.now()));
+            }
+            ValidationResult failed = results.stream().filter(r -> !r.passed()).findFirst().orElse(null);
+            if (failed == null) {
+                events.emitDurably(new ExecutionEvent.ExecutionCompleted(executionId, attempt.output, n, Json.now()));
+                return new Outcome(attempt.output, null);
+            }
+            lastError = "validation failed (" + failed.validator() + "): " + failed.reason();
+            history.validationFailed(n, attempt.output, attempt.exitCode, failed);
         }
-        events.emitDurably(new ExecutionEvent.ExecutionFailed(executionId,
-                "all " + max + " iteration(s) failed; last error: " + lastError, max, Json.now()));
+        String reason = "all " + max + " iteration(s) failed; last: " + lastError;
+        events.emitDurably(new ExecutionEvent.ExecutionFailed(executionId, reason, max, Json.now()));
+        return new Outcome(null, reason);
     }
 
-    /** The outcome of one iteration: an output, or an error with its type. */
-    private record Attempt(String output, String errorType, String error, String details, boolean timedOut) {
-        static Attempt ok(String output) {
-            return new Attempt(output, null, null, null, false);
+    /**
+     * The execution was cancelled or abandoned. A cancel ends it ({@code execution_cancelled}); an abandon leaves
+     * the end to the worker that runs it next, and says why this iteration stopped.
+     */
+    private Outcome stopped(String executionId, int iteration, boolean inIteration, EventSink events,
+                            ExecutionControl control) throws Exception {
+        Thread.interrupted(); // the interrupt did its job (the sandbox is gone); writing the events must not fail
+        boolean cancel = control.stop() == ExecutionControl.Stop.CANCEL;
+        if (inIteration && iteration > 0) {
+            ExecutionEvent failed = new ExecutionEvent.IterationFailed(executionId, iteration,
+                    new ExecutionEvent.IterationError(cancel ? "cancelled" : "handover", cancel
+                            ? "the execution was cancelled"
+                            : "this worker gave the execution up (" + control.reason() + "); another worker runs it"
+                            + " again", null), Json.now());
+            if (cancel) {
+                events.emit(failed);
+            } else {
+                // durable before this worker lets go, so it precedes the next owner's events
+                events.emitDurably(failed);
+            }
+        }
+        if (cancel) {
+            events.emitDurably(new ExecutionEvent.ExecutionCancelled(executionId, control.reason(), Json.now()));
+            return new Outcome(null, "cancelled");
+        }
+        return new Outcome(null, "abandoned");
+    }
+
+    /** The outcome of one iteration: an output (the sandbox ran to a final answer), or an error with its type. */
+    private record Attempt(String output, int exitCode, String stderr, String errorType, String error, String details,
+                           boolean timedOut) {
+        static Attempt ok(String output, int exitCode, String stderr) {
+            return new Attempt(output, exitCode, stderr, null, null, null, false);
         }
 
         static Attempt failed(String type, String error, String details, boolean timedOut) {
-            return new Attempt(null, type, error, details, timedOut);
+            return new Attempt(null, -1, null, type, error, details, timedOut);
         }
     }
 
-    private Attempt iterate(ExecutionRequest request, AgentManifest manifest, int n, String prompt, ArrayNode history,
-                            Duration timeout, EventSink events) {
+    private Attempt iterate(ExecutionRequest request, AgentManifest manifest, Map<String, String> manifestEnv, int n,
+                            String prompt, IterationHistory history, Duration timeout, EventSink events) {
         String executionId = request.executionId();
         String token = HexFormat.of().formatHex(randomBytes());
         InnerLoopSession session = new InnerLoopSession(executionId, request.agentId(), n, token, manifest.tools(),
                 manifest.runtime().model(), events);
-        Map<String, String> env = new HashMap<>(manifest.env());
+        Map<String, String> env = new HashMap<>(manifestEnv);
         env.put("AEGIS_EXECUTION_ID", executionId);
         env.put("AEGIS_AGENT_ID", request.agentId());
         env.put("AEGIS_ITERATION", Integer.toString(n));
         env.put("AEGIS_MODEL_ALIAS", manifest.runtime().model());
         env.put("AEGIS_LLM_TIMEOUT_SECONDS", Long.toString(manifest.execution().llmTimeout().toSeconds()));
-        env.put("AEGIS_ORCHESTRATOR_URL", config.orchestratorUrl());
+        env.put("AEGIS_ORCHESTRATOR_URL", "http://aegis-gateway");
+        env.put("AEGIS_DISPATCH_SOCKET", SandboxSpec.SANDBOX_SOCKET);
         env.put("AEGIS_EXECUTION_TOKEN", token);
         if (!history.isEmpty()) {
-            env.put("AEGIS_ITERATION_HISTORY", history.toString());
+            env.put("AEGIS_ITERATION_HISTORY", history.toJson());
         }
-        SandboxSpec spec = new SandboxSpec(executionId, n, manifest.runtime().image(),
-                List.of(config.pythonCommand(), BootstrapScript.SANDBOX_PATH, prompt), env, timeout,
-                config.maxOutputBytes(), manifest.security().cpuMillicores(), manifest.security().memoryBytes(),
-                manifest.security().networkAllowed());
+        Path socketDir = null;
         sessions.register(session);
         try {
-            SandboxResult result = runtime.run(spec, (stream, line) -> events.emit(
-                    new ExecutionEvent.IterationOutput(executionId, n, stream, line, Json.now())));
-            if (result.timedOut()) {
-                return Attempt.failed("timeout", "iteration timed out after " + timeout.toSeconds() + " s",
-                        result.stderr(), true);
+            socketDir = Files.createTempDirectory(Files.createDirectories(config.workDir()), "aegis-gw-");
+            // the sandbox's user is not the worker's: it must reach the socket (and nothing else) in here
+            Files.setPosixFilePermissions(socketDir, PosixFilePermissions.fromString("rwx--x--x"));
+            try (GatewaySocket socket = GatewaySocket.open(socketDir.resolve("dispatch.sock"), config.gateway())) {
+                SandboxSpec spec = new SandboxSpec(executionId, n, manifest.runtime().image(),
+                        List.of(config.pythonCommand(), BootstrapScript.SANDBOX_PATH, prompt), env, timeout,
+                        config.maxOutputBytes(), manifest.security().cpuMillicores(),
+                        manifest.security().memoryBytes(), manifest.security().networkAllowed(),
+                        manifest.runtime().language(), manifest.runtime().version(),
+                        manifest.runtime().imagePullPolicy(), SandboxSpec.DEFAULT_PIDS_LIMIT, socket.file());
+                SandboxResult result = runtime.run(spec, (stream, line) -> session.emit(
+                        new ExecutionEvent.IterationOutput(executionId, n, stream, line, Json.now())));
+                return judgeAttempt(result, session, timeout);
             }
-            if (session.failure() != null) {
-                return Attempt.failed("llm_error", session.failure(), result.stderr(), false);
-            }
-            if (result.exitCode() != 0) {
-                return Attempt.failed("runtime_error", "the agent process exited with code " + result.exitCode()
-                        + lastLine(result.stderr()), result.stderr(), false);
-            }
-            String output = session.finalContent() != null ? session.finalContent() : result.stdout().strip();
-            return Attempt.ok(output);
         } catch (SandboxException e) {
             return Attempt.failed("sandbox_error", "the sandbox could not start: " + e.getMessage(), null, false);
+        } catch (IOException e) {
+            return Attempt.failed("sandbox_error", "the dispatch socket could not be created: " + e.getMessage(),
+                    null, false);
         } finally {
             sessions.remove(session);
+            deleteQuietly(socketDir);
         }
+    }
+
+    private static Attempt judgeAttempt(SandboxResult result, InnerLoopSession session, Duration timeout) {
+        if (result.timedOut()) {
+            return Attempt.failed("timeout", "iteration timed out after " + timeout.toSeconds() + " s",
+                    result.stderr(), true);
+        }
+        if (session.failure() != null) {
+            return Attempt.failed("llm_error", session.failure(), result.stderr(), false);
+        }
+        if (result.stderr() != null && result.stderr().contains("[AEGIS] killed: out of memory")) {
+            return Attempt.failed("out_of_memory", lastLine(result.stderr()).substring(2), result.stderr(), false);
+        }
+        if (result.exitCode() != 0) {
+            String why = result.exitCode() == 137 || result.exitCode() == -9
+                    ? "the agent process was killed (exit " + result.exitCode() + ")"
+                    : "the agent process exited with code " + result.exitCode();
+            return Attempt.failed("runtime_error", why + lastLine(result.stderr()), result.stderr(), false);
+        }
+        String output = session.finalContent() != null ? session.finalContent() : result.stdout().strip();
+        return Attempt.ok(output, result.exitCode(), result.stderr());
+    }
+
+    /** Runs judge agents as child executions, in this worker, on their own threads. */
+    private JudgeRunner judges(String parentId, EventSink events, int depth) {
+        return (judgeAgent, payloadJson, timeout) -> {
+            if (depth + 1 > MAX_DEPTH) {
+                throw new JudgeException("judge depth limit of " + MAX_DEPTH + " reached");
+            }
+            AgentRecord judge = agentsByName.apply(judgeAgent)
+                    .orElseThrow(() -> new JudgeException("judge agent '" + judgeAgent + "' is not deployed"));
+            ExecutionRequest child = new ExecutionRequest(UUID.randomUUID().toString(), judge.id(), payloadJson, null,
+                    judge, parentId, Json.now());
+            ExecutionControl childControl = new ExecutionControl(child.executionId());
+            FutureTask<Outcome> task = new FutureTask<>(() -> run(child, events, childControl, depth + 1));
+            Thread thread = Thread.ofVirtual().name("judge-" + child.executionId()).unstarted(task);
+            childControl.bind(thread);
+            thread.start();
+            try {
+                Outcome outcome = task.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                if (outcome.output() == null) {
+                    throw new JudgeException("judge execution " + child.executionId() + " failed: "
+                            + outcome.failure());
+                }
+                return outcome.output();
+            } catch (TimeoutException e) {
+                childControl.cancel("the judge took longer than " + timeout.toSeconds() + " s");
+                throw new JudgeException("judge '" + judgeAgent + "' timed out after " + timeout.toSeconds() + " s");
+            } catch (ExecutionException e) {
+                throw new JudgeException("judge execution failed: " + e.getCause());
+            } catch (InterruptedException e) {
+                childControl.cancel("the parent execution stopped");
+                throw e;
+            }
+        };
     }
 
     private static byte[] randomBytes() {
@@ -178,7 +329,18 @@ public final class ExecutionRunner {
         return ": " + lines[lines.length - 1];
     }
 
-    private static String tail(String s) {
-        return s.length() <= MAX_HISTORY_OUTPUT ? s : s.substring(s.length() - MAX_HISTORY_OUTPUT);
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (var files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                Files.deleteIfExists(p);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // a leftover empty directory under the work dir is harmless
+        }
     }
 }

@@ -75,7 +75,7 @@ public final class DispatchGateway {
         }
         // Unknown execution and wrong token answer alike, so the gateway does not reveal which executions exist.
         InnerLoopSession session = sessions.get(executionId.toLowerCase())
-                .filter(s -> s.tokenMatches(token))
+                .filter(s -> s.tokenMatches(token) && !s.closed())
                 .orElseThrow(() -> new GatewayException(401, "missing or invalid execution token"));
         synchronized (session) {
             return switch (type) {
@@ -133,7 +133,7 @@ public final class DispatchGateway {
         result.put("stdout", stdout);
         result.put("stderr", stderr);
         s.conversation.add(ChatMessage.tool(pending.call().id(), result.toString()));
-        s.events().emit(new ExecutionEvent.ToolCall(s.executionId(), s.iteration(), pending.call().id(),
+        s.emit(new ExecutionEvent.ToolCall(s.executionId(), s.iteration(), pending.call().id(),
                 pending.call().name(), pending.call().arguments(), summary(exitCode, stdout, stderr), exitCode,
                 truncated, durationMs, Json.now()));
         return advance(s);
@@ -223,7 +223,7 @@ public final class DispatchGateway {
         }
         try {
             LlmResponse r = model.provider().chat(new LlmRequest(model.model(), List.copyOf(s.conversation), tools));
-            s.events().emit(new ExecutionEvent.LlmInteraction(s.executionId(), s.iteration(), model.provider().name(),
+            s.emit(new ExecutionEvent.LlmInteraction(s.executionId(), s.iteration(), model.provider().name(),
                     r.model() != null ? r.model() : model.model(), r.inputTokens(), r.outputTokens(),
                     r.finishReason(), (System.nanoTime() - started) / 1_000_000, Json.now()));
             return r;

@@ -13,6 +13,7 @@ public final class InnerLoopRegistry {
     }
 
     public void remove(InnerLoopSession session) {
+        session.close();
         sessions.remove(session.executionId(), session);
     }
 

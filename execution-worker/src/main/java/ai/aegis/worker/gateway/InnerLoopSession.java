@@ -68,8 +68,32 @@ public final class InnerLoopSession {
         return modelAlias;
     }
 
-    EventSink events() {
-        return events;
+    private final Object emitLock = new Object();
+    private boolean closed;
+
+    /**
+     * Emits an event of this iteration unless the iteration is over: a model call that returns after the sandbox
+     * was killed (timeout, cancel) must not write events after the execution's terminal event.
+     */
+    public void emit(ai.aegis.schemas.execution.ExecutionEvent event) {
+        synchronized (emitLock) {
+            if (!closed) {
+                events.emit(event);
+            }
+        }
+    }
+
+    /** Ends the session: later gateway calls are refused and late events dropped. */
+    public void close() {
+        synchronized (emitLock) {
+            closed = true;
+        }
+    }
+
+    boolean closed() {
+        synchronized (emitLock) {
+            return closed;
+        }
     }
 
     /** Constant-time check of the per-execution token the sandbox presents. */

@@ -5,11 +5,16 @@ import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.topology.kafka.KafkaSettings;
 import ai.aegis.worker.execution.EventSink;
+import ai.aegis.worker.execution.ExecutionControl;
+import ai.aegis.worker.execution.ExecutionControls;
 import ai.aegis.worker.execution.ExecutionRunner;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -17,21 +22,36 @@ import org.apache.kafka.common.errors.WakeupException;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A member of the workers' consumer group. The poll thread never blocks on an execution: each runs on its own
- * virtual thread, at most {@code concurrency} at once; at the limit the worker pauses its partitions and keeps
- * polling (so the group never evicts it) until a slot frees. Offsets are committed only for finished executions.
+ * A member of the workers' consumer group.
+ *
+ * <ul>
+ * <li>The poll thread never blocks on an execution: each runs on its own virtual thread, at most
+ * {@code concurrency} at once; at the limit the worker pauses its partitions and keeps polling, so the group never
+ * evicts it however long executions take.</li>
+ * <li>Offsets are committed only for finished executions (see {@link OffsetTracker}): a crash loses nothing, the
+ * requests of its unfinished executions are delivered again.</li>
+ * <li>One live run per execution: the partition owner runs the request. Rebalances are cooperative, so only moved
+ * partitions are revoked; before a partition is handed over, its running executions are abandoned here (sandbox
+ * killed, no terminal event) so that the next owner's run is the only one. A worker that dies stops heartbeating;
+ * after the session timeout its partitions move and their unfinished requests run again.</li>
+ * </ul>
  */
 public final class ExecutionWorker implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ExecutionWorker.class.getName());
+    /** How long a revoke waits for abandoned executions to stop before handing their partitions over anyway. */
+    private static final long ABANDON_WAIT_MS = 15_000;
 
     private record Done(TopicPartition tp, long offset) {
     }
@@ -41,22 +61,35 @@ public final class ExecutionWorker implements AutoCloseable {
     private final int concurrency;
     private final ExecutionRunner runner;
     private final EventSink events;
+    private final ExecutionControls controls;
     private final ExecutorService executions = Executors.newVirtualThreadPerTaskExecutor();
     private final ConcurrentLinkedQueue<Done> done = new ConcurrentLinkedQueue<>();
+    private final Map<TopicPartition, Set<ExecutionControl>> byPartition = new ConcurrentHashMap<>();
     private final OffsetTracker offsets = new OffsetTracker();
     private volatile boolean running = true;
+    private volatile boolean accepting = true;
+    private volatile boolean halted;
     private volatile int active;
     private Thread pollThread;
 
-    public ExecutionWorker(KafkaSettings kafka, String groupId, int concurrency, ExecutionRunner runner,
-                           EventSink events) {
+    /**
+     * @param failoverTimeout how long the group waits for a silent worker before its partitions (and unfinished
+     *                        executions) move to the others: the consumer session timeout
+     */
+    public ExecutionWorker(KafkaSettings kafka, String groupId, int concurrency, Duration failoverTimeout,
+                           ExecutionRunner runner, EventSink events, ExecutionControls controls) {
         Map<String, Object> props = kafka.consumer(groupId);
-        props.put("max.poll.records", concurrency);
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, concurrency);
+        props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) failoverTimeout.toMillis());
+        props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+                (int) Math.max(500, Math.min(3000, failoverTimeout.toMillis() / 4)));
         this.consumer = new KafkaConsumer<>(props);
         this.topic = kafka.topics().executionRequests().name();
         this.concurrency = concurrency;
         this.runner = runner;
         this.events = events;
+        this.controls = controls;
     }
 
     public ExecutionWorker start() {
@@ -74,7 +107,14 @@ public final class ExecutionWorker implements AutoCloseable {
             consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    handOver(partitions, "its partition moved to another worker");
                     commitFinished();
+                    offsets.revoked(partitions);
+                }
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    handOver(partitions, "this worker lost its group membership");
                     offsets.revoked(partitions);
                 }
 
@@ -94,14 +134,14 @@ public final class ExecutionWorker implements AutoCloseable {
                     records = ConsumerRecords.empty();
                 }
                 commitFinished();
-                java.util.Set<TopicPartition> deferred = new java.util.HashSet<>();
+                Set<TopicPartition> deferred = new HashSet<>();
                 for (ConsumerRecord<String, byte[]> record : records) {
                     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
                     if (deferred.contains(tp)) {
                         continue;
                     }
-                    if (active >= concurrency) {
-                        // no free slot: fetch this record again once one frees, nothing is skipped
+                    if (!accepting || active >= concurrency) {
+                        // no free slot (or closing): fetch this record again once one frees, nothing is skipped
                         consumer.seek(tp, record.offset());
                         deferred.add(tp);
                         continue;
@@ -115,14 +155,52 @@ public final class ExecutionWorker implements AutoCloseable {
                 }
             }
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "execution worker stopped: " + e, e);
-        } finally {
-            try {
-                commitFinished();
-            } catch (RuntimeException ignored) {
-                // best effort on the way out
+            if (running) {
+                LOG.log(System.Logger.Level.ERROR, "execution worker stopped: " + e, e);
             }
-            consumer.close(Duration.ofSeconds(5));
+        } finally {
+            if (halted) {
+                // as if the process died: no commit, no goodbye; the group notices after the session timeout
+                consumer.close(CloseOptions.groupMembershipOperation(
+                        CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP).withTimeout(Duration.ZERO));
+            } else {
+                try {
+                    commitFinished();
+                } catch (RuntimeException ignored) {
+                    // best effort on the way out
+                }
+                consumer.close(Duration.ofSeconds(5));
+            }
+        }
+    }
+
+    /** Abandons the executions of partitions this worker is giving up, and waits until they stopped. */
+    private void handOver(Collection<TopicPartition> partitions, String why) {
+        java.util.List<ExecutionControl> stopping = new java.util.ArrayList<>();
+        for (TopicPartition tp : partitions) {
+            Set<ExecutionControl> set = byPartition.remove(tp);
+            if (set != null) {
+                for (ExecutionControl c : set) {
+                    if (c.abandon(why)) {
+                        stopping.add(c);
+                    }
+                }
+            }
+        }
+        long deadline = System.currentTimeMillis() + ABANDON_WAIT_MS;
+        for (ExecutionControl c : stopping) {
+            try {
+                if (!c.awaitFinished(Math.max(1, deadline - System.currentTimeMillis()))) {
+                    LOG.log(System.Logger.Level.WARNING, "execution " + c.executionId() + " did not stop within "
+                            + ABANDON_WAIT_MS + " ms of being handed over");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (!stopping.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "handed over " + stopping.size() + " running execution(s): " + why);
         }
     }
 
@@ -138,17 +216,26 @@ public final class ExecutionWorker implements AutoCloseable {
             offsets.finished(tp, record.offset());
             return;
         }
+        ExecutionControl control = controls.register(request.executionId()).orElse(null);
+        if (control == null) {
+            // delivered again while it still runs here: the running one is the only run
+            offsets.finished(tp, record.offset());
+            return;
+        }
+        byPartition.computeIfAbsent(tp, k -> ConcurrentHashMap.newKeySet()).add(control);
         active++;
         executions.submit(() -> {
+            control.bind(Thread.currentThread());
             boolean ended = false;
             try {
-                runner.run(request, events);
-                ended = true;
+                runner.run(request, events, control);
+                ended = control.stop() != ExecutionControl.Stop.ABANDON;
             } catch (InterruptedException e) {
-                // the worker is closing: the offset stays uncommitted and another worker runs the request again
+                // abandoned or closing: the offset stays uncommitted and the request runs again elsewhere
             } catch (Throwable t) {
                 LOG.log(System.Logger.Level.ERROR, "execution " + request.executionId() + " failed in the worker", t);
                 try {
+                    Thread.interrupted();
                     events.emitDurably(new ExecutionEvent.ExecutionFailed(request.executionId(),
                             "internal worker error: " + t.getClass().getSimpleName(), 0, Json.now()));
                     ended = true;
@@ -157,10 +244,14 @@ public final class ExecutionWorker implements AutoCloseable {
                             + "; it will be redelivered", e);
                 }
             } finally {
-                if (ended) {
-                    done.add(new Done(tp, record.offset()));
-                    consumer.wakeup();
+                Set<ExecutionControl> set = byPartition.get(tp);
+                if (set != null) {
+                    set.remove(control);
                 }
+                controls.unregister(control);
+                // always free the slot; commit only what really ended
+                done.add(new Done(tp, ended ? record.offset() : -1));
+                consumer.wakeup();
             }
         });
     }
@@ -168,8 +259,13 @@ public final class ExecutionWorker implements AutoCloseable {
     private void commitFinished() {
         Done d;
         while ((d = done.poll()) != null) {
-            offsets.finished(d.tp(), d.offset());
+            if (d.offset() >= 0) {
+                offsets.finished(d.tp(), d.offset());
+            }
             active--;
+        }
+        if (halted) {
+            return;
         }
         Map<TopicPartition, OffsetAndMetadata> commit = offsets.committable();
         if (!commit.isEmpty()) {
@@ -182,22 +278,47 @@ public final class ExecutionWorker implements AutoCloseable {
         }
     }
 
+    /** Graceful stop: running executions are abandoned (run again elsewhere), finished ones committed. */
     @Override
     public void close() {
+        accepting = false;
+        for (ExecutionControl c : controls.running()) {
+            c.abandon("the worker is shutting down");
+        }
+        executions.shutdown();
+        try {
+            if (!executions.awaitTermination(ABANDON_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                executions.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        stopPolling();
+    }
+
+    /**
+     * Stops as if the process had died, for failure tests: sandboxes are killed, but nothing is committed and the
+     * group is not told; the other workers take over after the failover timeout. The caller silences the events.
+     */
+    public void halt() {
+        halted = true;
+        accepting = false;
+        for (ExecutionControl c : controls.running()) {
+            c.abandon("halted");
+        }
+        executions.shutdownNow();
+        stopPolling();
+    }
+
+    private void stopPolling() {
         running = false;
         consumer.wakeup();
         if (pollThread != null) {
             try {
-                pollThread.join(10_000);
+                pollThread.join(20_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }
-        executions.shutdownNow();
-        try {
-            executions.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

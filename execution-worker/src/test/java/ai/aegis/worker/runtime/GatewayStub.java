@@ -17,17 +17,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A dispatch gateway over real HTTP on 127.0.0.1 for tests: answers the n-th POST with the n-th scripted reply and
- * records every request (body and Authorization header) for assertions afterwards.
+ * records every request (body and Authorization header) for assertions afterwards. Public for the runtime tests in
+ * sub-packages such as bubblewrap.
  */
-final class GatewayStub implements AutoCloseable {
+public final class GatewayStub implements AutoCloseable {
 
-    record Reply(int status, String body) {
-        static Reply json(Object value) {
+    public record Reply(int status, String body) {
+        public static Reply json(Object value) {
             return new Reply(200, Json.write(value));
         }
     }
 
-    record Request(String method, String path, String authorization, JsonNode body) {
+    public record Request(String method, String path, String authorization, JsonNode body) {
     }
 
     private final HttpServer server;
@@ -41,15 +42,15 @@ final class GatewayStub implements AutoCloseable {
         server.start();
     }
 
-    static GatewayStub replying(Reply... replies) throws IOException {
+    public static GatewayStub replying(Reply... replies) throws IOException {
         return new GatewayStub(List.of(replies));
     }
 
-    String baseUrl() {
+    public String baseUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    List<Request> requests() {
+    public List<Request> requests() {
         return List.copyOf(requests);
     }
 

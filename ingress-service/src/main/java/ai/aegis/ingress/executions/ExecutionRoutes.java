@@ -19,6 +19,8 @@ public final class ExecutionRoutes implements HttpService {
 
     public static final int DEFAULT_LIST_LIMIT = 20;
     public static final int MAX_LIST_LIMIT = 1000;
+    /** How long a cancel request waits for the execution to end before answering 202. */
+    static final java.time.Duration CANCEL_WAIT = java.time.Duration.ofSeconds(10);
 
     private final ExecutionService service;
     private final ExecutionReadModel readModel;
@@ -39,6 +41,7 @@ public final class ExecutionRoutes implements HttpService {
         rules.post("/", this::start)
                 .get("/", this::list)
                 .get("/{id}/stream", this::stream)
+                .post("/{id}/cancel", this::cancel)
                 .get("/{id}", this::get);
     }
 
@@ -46,6 +49,20 @@ public final class ExecutionRoutes implements HttpService {
         awaitViews.run();
         try {
             Api.ok(res, Map.of("execution_id", service.start(Api.body(req))));
+        } catch (DurablePublisher.UnavailableException e) {
+            Api.unavailable(res);
+        }
+    }
+
+    private void cancel(ServerRequest req, ServerResponse res) {
+        String id = executionId(req);
+        awaitViews.run();
+        try {
+            ExecutionView v = service.cancel(id, CANCEL_WAIT);
+            Map<String, Object> body = new java.util.LinkedHashMap<>();
+            body.put("execution_id", id);
+            body.put("status", v.terminal() ? v.status() : "cancelling");
+            Api.json(res, v.terminal() ? 200 : 202, body);
         } catch (DurablePublisher.UnavailableException e) {
             Api.unavailable(res);
         }

@@ -5,10 +5,12 @@ import ai.aegis.ingress.http.BadRequest;
 import ai.aegis.ingress.http.JsonBodies;
 import ai.aegis.schemas.Ids;
 import ai.aegis.schemas.agent.AgentRecord;
+import ai.aegis.schemas.execution.ExecutionCommand;
 import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.topology.agents.AgentRegistryView;
 import ai.aegis.topology.executions.ExecutionReadModel;
+import ai.aegis.topology.executions.ExecutionView;
 import ai.aegis.topology.kafka.DurablePublisher;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -21,18 +23,48 @@ import java.util.UUID;
 public final class ExecutionService {
 
     public static final String REQUESTED_TYPE = CloudEventHeaders.type("execution", "execution_requested");
+    public static final String CANCEL_TYPE = CloudEventHeaders.type("execution", "execution_cancel_requested");
 
     private final DurablePublisher publisher;
     private final AgentRegistryView agents;
     private final ExecutionReadModel readModel;
     private final String topic;
+    private final String commandsTopic;
 
     public ExecutionService(DurablePublisher publisher, AgentRegistryView agents, ExecutionReadModel readModel,
-                            String topic) {
+                            String topic, String commandsTopic) {
         this.publisher = publisher;
         this.agents = agents;
         this.readModel = readModel;
         this.topic = topic;
+        this.commandsTopic = commandsTopic;
+    }
+
+    /**
+     * Asks the worker running an execution to cancel it, and waits (bounded) until the execution ended.
+     *
+     * @return the view after the wait: {@code cancelled}, another terminal status if it ended first, or still
+     *         running when the worker has not answered yet
+     */
+    public ExecutionView cancel(String executionId, java.time.Duration wait) throws DurablePublisher.UnavailableException {
+        ExecutionView view = readModel.view(executionId).orElseThrow(() -> new BadRequest(404, "Execution not found"));
+        if (view.terminal()) {
+            throw new BadRequest(409, "Execution already " + view.status().replace('_', ' ')
+                    + "; only pending or running executions can be cancelled");
+        }
+        ExecutionCommand command = new ExecutionCommand(ExecutionCommand.CANCEL, executionId, "cancelled by a user",
+                Json.now());
+        publisher.publish(commandsTopic, executionId, Json.writeBytes(command), CANCEL_TYPE);
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (System.nanoTime() < deadline) {
+            java.util.Optional<ExecutionView> now = readModel.awaitChange(executionId, view,
+                    java.time.Duration.ofNanos(deadline - System.nanoTime()));
+            if (now.isPresent() && now.get().terminal()) {
+                return now.get();
+            }
+            view = now.orElse(view);
+        }
+        return readModel.view(executionId).orElse(view);
     }
 
     /** @return the new execution id */

@@ -57,6 +57,7 @@ public final class ExecutionReadModel {
         synchronized (lock) {
             entry(request.executionId()).state.apply(request);
             evict();
+            lock.notifyAll();
         }
     }
 
@@ -76,6 +77,31 @@ public final class ExecutionReadModel {
                 s.offer(stored);
             }
             evict();
+            lock.notifyAll();
+        }
+    }
+
+    /**
+     * Waits until the execution's view differs from {@code seen} (or the timeout passes) and returns the current
+     * view. Used to answer a command once its effect is visible.
+     */
+    public Optional<ExecutionView> awaitChange(String executionId, ExecutionView seen, java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while (true) {
+                Entry e = entries.get(executionId);
+                Optional<ExecutionView> now = e == null ? Optional.empty() : Optional.of(e.state.view());
+                long left = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (now.map(v -> !v.equals(seen)).orElse(false) || left <= 0) {
+                    return now;
+                }
+                try {
+                    lock.wait(left);
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    return now;
+                }
+            }
         }
     }
 

@@ -13,7 +13,7 @@ import java.util.Arrays;
  * last {@code cap} bytes for the result, so a chatty agent can neither block on a full pipe nor exhaust the heap.
  * Bytes are captured verbatim (a final line without newline stays so), lines are split only for the listener.
  */
-final class OutputCapture implements Runnable {
+public final class OutputCapture implements Runnable {
 
     /** A line longer than this is passed to the listener in pieces rather than buffered without bound. */
     static final int MAX_LINE_BYTES = 64 * 1024;
@@ -28,7 +28,7 @@ final class OutputCapture implements Runnable {
     private long total;
     private final ByteArrayOutputStream pendingLine = new ByteArrayOutputStream();
 
-    OutputCapture(String streamName, InputStream in, OutputListener listener, long cap) {
+    public OutputCapture(String streamName, InputStream in, OutputListener listener, long cap) {
         this.streamName = streamName;
         this.in = in;
         this.listener = listener;
@@ -114,14 +114,14 @@ final class OutputCapture implements Runnable {
     }
 
     /** True when more bytes were produced than the cap kept. */
-    boolean truncated() {
+    public boolean truncated() {
         synchronized (lock) {
             return total > cap;
         }
     }
 
     /** The kept bytes decoded as UTF-8; when cut, a character split at the cut is dropped rather than mangled. */
-    String text() {
+    public String text() {
         synchronized (lock) {
             int from = 0;
             if (total > cap) {

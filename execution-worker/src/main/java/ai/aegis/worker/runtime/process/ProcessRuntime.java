@@ -179,7 +179,7 @@ public final class ProcessRuntime implements ContainerRuntime {
      * gone its orphans are re-parented and no longer reachable from it; the snapshot is taken twice to catch a child
      * forked while the first round was being killed.
      */
-    static void killTree(Process process) {
+    public static void killTree(Process process) {
         for (int round = 0; round < 2; round++) {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
         }
