@@ -157,7 +157,7 @@ class ExecutionFlowTest {
 
         JsonNode failed = frame(stream, "iteration_failed").body();
         assertThat(failed.get("error").get("error_type").asText()).isEqualTo("runtime_error");
-        assertThat(failed.get("error").get("message").asText()).contains("exited with code");
+        assertThat(failed.get("error").get("message").asText()).isEqualTo("the agent process was killed (exit 137)");
         assertThat(stream.types().getLast()).isEqualTo("execution_failed");
     }
 

@@ -1,0 +1,66 @@
+package ai.aegis.worker.runtime.docker;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Settings of the {@link DockerRuntime}. Every null or blank argument takes its default.
+ *
+ * @param dockerHost    engine address, {@code unix:///path} or {@code tcp://host:port} (no TLS); default
+ *                      {@code $DOCKER_HOST}, else {@code unix:///var/run/docker.sock}
+ * @param readOnlyBinds extra bind mounts as {@code host:container[:ro]}, always mounted read-only (e.g. a host
+ *                      {@code /usr} that provides the interpreter in a skeleton image); none by default
+ * @param registry      standard runtimes, for specs that name a language instead of an image
+ * @param user          {@code uid:gid} (or a user name of the image) the sandbox runs as; never root, default
+ *                      {@code 1000:1000}
+ * @param labelPrefix   prefix of the container labels ({@code <prefix>.managed=true}, ...); default {@code aegis}.
+ *                      Workers that share one engine but must not reap each other's containers use distinct prefixes
+ * @param workspaceBase host directory under which each run gets its private directory; default
+ *                      {@code java.io.tmpdir/aegis-docker}
+ * @param defaultImage  image for specs that name neither an image nor a language; null: such specs fail
+ * @param python        what an argv[0] of {@code python3} or {@code python} becomes; default {@code /usr/bin/python3}
+ *                      (absolute, so that no shim found on PATH is used; set {@code python3} for images that only
+ *                      have {@code /usr/local/bin/python3}, such as the official python images)
+ * @param tmpBytes      size of the tmpfs at {@code /tmp} (the root file system is read-only); default 64 MiB
+ */
+public record DockerRuntimeConfig(String dockerHost, List<String> readOnlyBinds, RuntimeRegistry registry,
+                                  String user, String labelPrefix, Path workspaceBase, String defaultImage,
+                                  String python, long tmpBytes) {
+
+    public static final String DEFAULT_SOCKET = "unix:///var/run/docker.sock";
+    public static final String DEFAULT_USER = "1000:1000";
+    public static final String DEFAULT_LABEL_PREFIX = "aegis";
+    public static final String DEFAULT_PYTHON = "/usr/bin/python3";
+    public static final long DEFAULT_TMP_BYTES = 64L << 20;
+
+    public DockerRuntimeConfig {
+        dockerHost = blank(dockerHost) ? defaultDockerHost() : dockerHost.trim();
+        readOnlyBinds = readOnlyBinds == null ? List.of() : List.copyOf(readOnlyBinds);
+        registry = registry == null ? RuntimeRegistry.builtIn() : registry;
+        user = blank(user) ? DEFAULT_USER : user.trim();
+        if (user.equals("0") || user.startsWith("0:") || user.equals("root") || user.startsWith("root:")) {
+            throw new IllegalArgumentException("the docker runtime never runs sandboxes as root: user " + user);
+        }
+        labelPrefix = blank(labelPrefix) ? DEFAULT_LABEL_PREFIX : labelPrefix.trim();
+        workspaceBase = workspaceBase == null
+                ? Path.of(System.getProperty("java.io.tmpdir"), "aegis-docker") : workspaceBase;
+        defaultImage = blank(defaultImage) ? null : defaultImage.trim();
+        python = blank(python) ? DEFAULT_PYTHON : python.trim();
+        tmpBytes = tmpBytes <= 0 ? DEFAULT_TMP_BYTES : tmpBytes;
+    }
+
+    /** Every default: the engine from {@code DOCKER_HOST}, no extra binds, the built-in registry. */
+    public static DockerRuntimeConfig defaults() {
+        return new DockerRuntimeConfig(null, null, null, null, null, null, null, null, 0);
+    }
+
+    /** {@code $DOCKER_HOST} when set, else the engine's standard socket. */
+    public static String defaultDockerHost() {
+        String env = System.getenv("DOCKER_HOST");
+        return blank(env) ? DEFAULT_SOCKET : env.trim();
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+}
