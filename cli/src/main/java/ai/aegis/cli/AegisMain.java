@@ -63,6 +63,7 @@ public final class AegisMain {
                   --port N                   public API port (default 8080; also AEGIS_INGRESS_PORT)
                   --bootstrap-servers LIST   use this Kafka cluster instead of the embedded broker
                   --internal-port N          the worker's dispatch-gateway port (default 8081)
+                  --runtime NAME             auto (default), docker, bubblewrap or process
                 """);
     }
 }

@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /** Command-line options shared by the commands. Options override configuration files and environment. */
 record Options(Optional<Path> config, Optional<Path> dataDir, Optional<Integer> port,
-               Optional<String> bootstrapServers, Optional<Integer> internalPort) {
+               Optional<String> bootstrapServers, Optional<Integer> internalPort, Optional<String> runtime) {
 
     static Options parse(String[] args) {
         Optional<Path> config = Optional.empty();
@@ -13,6 +13,7 @@ record Options(Optional<Path> config, Optional<Path> dataDir, Optional<Integer> 
         Optional<Integer> port = Optional.empty();
         Optional<String> servers = Optional.empty();
         Optional<Integer> internalPort = Optional.empty();
+        Optional<String> runtime = Optional.empty();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String value = i + 1 < args.length ? args[i + 1] : null;
@@ -22,11 +23,12 @@ record Options(Optional<Path> config, Optional<Path> dataDir, Optional<Integer> 
                 case "--port" -> port = Optional.of(number(a, need(a, value)));
                 case "--bootstrap-servers" -> servers = Optional.of(need(a, value));
                 case "--internal-port" -> internalPort = Optional.of(number(a, need(a, value)));
+                case "--runtime" -> runtime = Optional.of(need(a, value));
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (see aegis --help)");
             }
             i++;
         }
-        return new Options(config, dataDir, port, servers, internalPort);
+        return new Options(config, dataDir, port, servers, internalPort, runtime);
     }
 
     private static String need(String option, String value) {

@@ -43,6 +43,9 @@ final class Services {
         if (options.internalPort().isPresent()) {
             config = config.withInternalPort(options.internalPort().get());
         }
+        if (options.runtime().isPresent()) {
+            config = config.withRuntime(options.runtime().get());
+        }
         ModelRegistry models = ModelRegistry.fromConfig(aegis.get("llm"));
         WorkerService worker = WorkerService.start(config, kafka, models);
         out.println("Aegis execution worker up (Kafka " + kafka.bootstrapServers() + ", dispatch gateway port "

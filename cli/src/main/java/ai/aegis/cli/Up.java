@@ -64,6 +64,9 @@ final class Up {
             if (options.internalPort().isPresent()) {
                 workerConfig = workerConfig.withInternalPort(options.internalPort().get());
             }
+            if (options.runtime().isPresent()) {
+                workerConfig = workerConfig.withRuntime(options.runtime().get());
+            }
             ModelRegistry models = ModelRegistry.fromConfig(aegis.get("llm"));
             WorkerService worker = WorkerService.start(workerConfig, kafka.withClientId("aegis-worker"), models);
             started.add(worker);

@@ -67,7 +67,8 @@ final class TestSystem implements AutoCloseable {
     WorkerService startWorker(ContainerRuntime runtime, Duration failover) {
         WorkerConfig defaults = WorkerConfig.from(Config.empty());
         WorkerConfig config = new WorkerConfig("workers-" + kafka.topics().prefix(), 4, "127.0.0.1", 0, "process",
-                true, defaults.pythonCommand(), defaults.maxOutputBytes(), dataDir, failover);
+                true, defaults.pythonCommand(), defaults.maxOutputBytes(), dataDir, failover, defaults.docker(),
+                defaults.bubblewrap());
         return runtime == null ? WorkerService.start(config, kafka, models)
                 : WorkerService.start(config, kafka, models, runtime);
     }

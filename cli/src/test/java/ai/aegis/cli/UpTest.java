@@ -29,13 +29,14 @@ class UpTest {
     void upRunsTheReadmeWalkThroughAndKeepsItsDataAcrossARestart(@TempDir Path dataDir) throws Exception {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         Options options = Options.parse(new String[]{"--data-dir", dataDir.toString(), "--port", "0",
-                "--internal-port", "0"});
+                "--internal-port", "0", "--runtime", "bubblewrap"});
         String agentId;
         try (Up.Running up = Up.start(options, new PrintStream(printed, true, StandardCharsets.UTF_8))) {
             String text = printed.toString(StandardCharsets.UTF_8);
             Path tokenFile = dataDir.resolve("api-token");
             assertThat(text).contains("Aegis is up: http://localhost:" + up.ingress().port())
-                    .contains(tokenFile.toString()).contains("embedded broker").contains("scripted example");
+                    .contains(tokenFile.toString()).contains("embedded broker").contains("scripted example")
+                    .contains("runtime 'bubblewrap'");
             assertThat(Files.getPosixFilePermissions(tokenFile))
                     .isEqualTo(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
             String token = Files.readString(tokenFile).trim();

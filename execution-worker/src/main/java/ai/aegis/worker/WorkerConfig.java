@@ -1,5 +1,8 @@
 package ai.aegis.worker;
 
+import ai.aegis.worker.runtime.bubblewrap.BubblewrapRuntimeConfig;
+import ai.aegis.worker.runtime.docker.DockerRuntimeConfig;
+import ai.aegis.worker.runtime.docker.RuntimeRegistry;
 import io.helidon.config.Config;
 
 import java.nio.file.Path;
@@ -22,7 +25,8 @@ import java.time.Duration;
  */
 public record WorkerConfig(String groupId, int concurrency, String internalHost, int internalPort,
                            String runtime, boolean allowUnsafeProcessRuntime,
-                           String pythonCommand, long maxOutputBytes, Path workDir, Duration failoverTimeout) {
+                           String pythonCommand, long maxOutputBytes, Path workDir, Duration failoverTimeout,
+                           DockerRuntimeConfig docker, BubblewrapRuntimeConfig bubblewrap) {
 
     public static final Duration DEFAULT_FAILOVER_TIMEOUT = Duration.ofSeconds(45);
 
@@ -44,16 +48,50 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
                 w.get("python").asString().orElse("/usr/bin/python3"),
                 w.get("max-output-bytes").asLong().orElse(DEFAULT_MAX_OUTPUT_BYTES),
                 Path.of(w.get("work-dir").asString().orElse(System.getProperty("java.io.tmpdir"))),
-                Duration.ofMillis(w.get("failover-timeout-ms").asLong().orElse(DEFAULT_FAILOVER_TIMEOUT.toMillis())));
+                Duration.ofMillis(w.get("failover-timeout-ms").asLong().orElse(DEFAULT_FAILOVER_TIMEOUT.toMillis())),
+                docker(w.get("docker"), w),
+                new BubblewrapRuntimeConfig(w.get("bubblewrap.path").asString().map(Path::of).orElse(null),
+                        w.get("work-dir").asString().map(Path::of).orElse(null),
+                        w.get("python").asString().map(Path::of).orElse(null)));
+    }
+
+    /**
+     * {@code aegis.worker.docker}: host (default DOCKER_HOST), read-only-binds (list of host:container:ro),
+     * runtime-registry (file mapping language/version to images), user (non-root, default 1000:1000),
+     * default-image.
+     */
+    private static DockerRuntimeConfig docker(Config d, Config w) {
+        RuntimeRegistry registry;
+        try {
+            registry = d.get("runtime-registry").asString().isPresent()
+                    ? RuntimeRegistry.load(Path.of(d.get("runtime-registry").asString().get()))
+                    : RuntimeRegistry.builtIn();
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read aegis.worker.docker.runtime-registry: " + e.getMessage(), e);
+        }
+        java.util.List<String> binds = d.get("read-only-binds").asList(String.class)
+                .or(() -> d.get("read-only-binds").asString().map(s -> java.util.Arrays.stream(s.split(","))
+                        .map(String::trim).filter(x -> !x.isEmpty()).toList()))
+                .orElse(java.util.List.of());
+        return new DockerRuntimeConfig(d.get("host").asString().orElse(null), binds, registry,
+                d.get("user").asString().orElse(null), null,
+                w.get("work-dir").asString().map(p -> Path.of(p, "aegis-docker")).orElse(null),
+                d.get("default-image").asString().orElse(null), null, 0);
     }
 
     public WorkerConfig withInternalPort(int port) {
         return new WorkerConfig(groupId, concurrency, internalHost, port, runtime,
-                allowUnsafeProcessRuntime, pythonCommand, maxOutputBytes, workDir, failoverTimeout);
+                allowUnsafeProcessRuntime, pythonCommand, maxOutputBytes, workDir, failoverTimeout, docker,
+                bubblewrap);
     }
 
     public WorkerConfig withAllowUnsafeProcessRuntime(boolean allow) {
         return new WorkerConfig(groupId, concurrency, internalHost, internalPort, runtime, allow,
-                pythonCommand, maxOutputBytes, workDir, failoverTimeout);
+                pythonCommand, maxOutputBytes, workDir, failoverTimeout, docker, bubblewrap);
+    }
+
+    public WorkerConfig withRuntime(String name) {
+        return new WorkerConfig(groupId, concurrency, internalHost, internalPort, name, allowUnsafeProcessRuntime,
+                pythonCommand, maxOutputBytes, workDir, failoverTimeout, docker, bubblewrap);
     }
 }
