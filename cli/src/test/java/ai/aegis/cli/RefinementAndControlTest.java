@@ -37,6 +37,9 @@ class RefinementAndControlTest {
                 "refine", List.of(
                         ScriptStep.toolCall("cmd.run", Json.MAPPER.createObjectNode().put("command", REFINE)),
                         ScriptStep.reply("{{last_tool_stdout}}")),
+                "judge", List.of(ScriptStep.reply("```json\n{\"score\": 0.9, \"confidence\": 0.8, "
+                        + "\"reasoning\": \"the answer greets the user\"}\n```")),
+                "greeter", List.of(ScriptStep.reply("Hello, user!")),
                 "slow", List.of(
                         ScriptStep.toolCall("cmd.run", TestSystem.args("{\"command\":\"sleep 30\",\"timeout_secs\":120}")),
                         ScriptStep.reply("woke up"))));
@@ -74,6 +77,30 @@ class RefinementAndControlTest {
                 .isTrue();
         JsonNode view = Json.tree(system.get("/v1/executions/" + executionId).body());
         assertThat(view.get("iterations")).hasSize(2);
+    }
+
+    @Test
+    void aSemanticValidatorRunsTheJudgeAgentAsAChildExecution() throws Exception {
+        system.deploy(TestSystem.agent("greeting-judge", "judge", 1));
+        String execution = """
+                {"max_iterations":2,"validation":[{"type":"semantic","judge_agent":"greeting-judge",
+                  "criteria":"The output greets the user.","min_score":0.7,"timeout_seconds":60}]}""";
+        String agentId = system.deploy(TestSystem.agent("judged-greeter", "greeter", execution, "{}"));
+        String executionId = system.startExecution(agentId, "greet me");
+
+        SseClient.Result stream = SseClient.read(system.http, system.base + "/v1/executions/" + executionId
+                + "/stream", system.token, null);
+
+        JsonNode validation = stream.frames().stream().filter(f -> f.type().equals("validation_performed"))
+                .findFirst().orElseThrow().body();
+        assertThat(validation.get("validator").asText()).isEqualTo("semantic");
+        assertThat(validation.get("score").asDouble()).isEqualTo(0.9);
+        assertThat(validation.get("confidence").asDouble()).isEqualTo(0.8);
+        assertThat(validation.get("passed").asBoolean()).isTrue();
+        assertThat(stream.types().getLast()).isEqualTo("execution_completed");
+        // the judge ran as an execution of its own, visible like any other
+        JsonNode judge = system.awaitJudgeExecution("greeting-judge");
+        assertThat(judge.get("status").asText()).isEqualTo("completed");
     }
 
     @Test

@@ -131,6 +131,21 @@ final class TestSystem implements AutoCloseable {
         return last[0];
     }
 
+    /** The (single) execution of the agent with this name, once it ended. */
+    JsonNode awaitJudgeExecution(String agentName) throws Exception {
+        String id = Json.tree(get("/v1/agents/lookup/" + agentName).body()).get("id").asText();
+        String[] executionId = new String[1];
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+            JsonNode list = Json.tree(get("/v1/executions?agent_id=" + id).body());
+            if (list.isEmpty()) {
+                return false;
+            }
+            executionId[0] = list.get(0).get("id").asText();
+            return true;
+        });
+        return awaitEnd(executionId[0], Duration.ofSeconds(30));
+    }
+
     static JsonNode args(String json) {
         return Json.tree(json);
     }
