@@ -1,17 +1,15 @@
 package ai.aegis.worker.runtime.bubblewrap;
 
+import ai.aegis.worker.runtime.SandboxFiles;
+
 import ai.aegis.worker.runtime.BootstrapScript;
 import ai.aegis.worker.runtime.SandboxException;
 import ai.aegis.worker.runtime.SandboxSpec;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
@@ -102,45 +100,7 @@ final class RunDirectory {
 
     /** Removes everything, including what the agent made unreadable or unwritable (it ran as our host uid). */
     void delete() {
-        delete(root, true);
+        SandboxFiles.deleteRecursively(root);
     }
 
-    private static void delete(Path start, boolean retryUnreadable) {
-        try {
-            Files.walkFileTree(start, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                    dir.toFile().setWritable(true, true);
-                    dir.toFile().setExecutable(true, true);
-                    dir.toFile().setReadable(true, true);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                    if (retryUnreadable && Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)
-                            && file.toFile().setReadable(true, true) && file.toFile().setExecutable(true, true)) {
-                        delete(file, false);
-                    } else {
-                        Files.deleteIfExists(file);
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                    Files.deleteIfExists(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not delete sandbox directory " + start, e);
-        }
-    }
 }

@@ -4,6 +4,7 @@ import ai.aegis.worker.runtime.BootstrapScript;
 import ai.aegis.worker.runtime.ContainerRuntime;
 import ai.aegis.worker.runtime.SandboxException;
 import ai.aegis.worker.runtime.SandboxResult;
+import ai.aegis.worker.runtime.OutputTail;
 import ai.aegis.worker.runtime.SandboxSpec;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
@@ -389,8 +390,8 @@ public final class DockerRuntime implements ContainerRuntime, AutoCloseable {
     }
 
     private SandboxResult runContainer(String id, SandboxSpec spec, OutputListener listener) throws SandboxException {
-        StreamCapture stdout = new StreamCapture("stdout", listener, spec.maxOutputBytes());
-        StreamCapture stderr = new StreamCapture("stderr", listener, spec.maxOutputBytes());
+        OutputTail stdout = new OutputTail("stdout", listener, spec.maxOutputBytes());
+        OutputTail stderr = new OutputTail("stderr", listener, spec.maxOutputBytes());
         Streaming<Frame> attach = new Streaming<>(frame -> {
             switch (frame.getStreamType()) {
                 case STDERR -> stderr.accept(frame.getPayload());

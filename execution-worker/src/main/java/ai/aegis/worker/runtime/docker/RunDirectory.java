@@ -1,15 +1,13 @@
 package ai.aegis.worker.runtime.docker;
 
+import ai.aegis.worker.runtime.SandboxFiles;
+
 import ai.aegis.worker.runtime.BootstrapScript;
 import ai.aegis.worker.runtime.SandboxException;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
@@ -45,7 +43,7 @@ final class RunDirectory implements AutoCloseable {
             return new RunDirectory(root, workspace, bootstrap);
         } catch (IOException | UnsupportedOperationException e) {
             if (root != null) {
-                deleteRecursively(root, true);
+                SandboxFiles.deleteRecursively(root);
             }
             throw new SandboxException("cannot create a run directory under " + base, e);
         }
@@ -61,50 +59,7 @@ final class RunDirectory implements AutoCloseable {
 
     @Override
     public void close() {
-        deleteRecursively(root, true);
+        SandboxFiles.deleteRecursively(root);
     }
 
-    /**
-     * Deletes what the agent left. Files made by uid 1000 are deletable by a root worker; a non-root worker that is
-     * not uid 1000 may fail on directories the agent created, which is logged, not fatal.
-     */
-    private static void deleteRecursively(Path root, boolean retryUnreadable) {
-        try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                    // The agent may have removed write or search permission from directories it created.
-                    dir.toFile().setWritable(true, true);
-                    dir.toFile().setExecutable(true, true);
-                    dir.toFile().setReadable(true, true);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                    if (retryUnreadable && Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)
-                            && file.toFile().setReadable(true, true) && file.toFile().setExecutable(true, true)) {
-                        deleteRecursively(file, false);
-                    } else {
-                        Files.deleteIfExists(file);
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                    Files.deleteIfExists(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not delete sandbox run directory " + root, e);
-        }
-    }
 }

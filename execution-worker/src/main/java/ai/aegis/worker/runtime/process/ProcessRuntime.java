@@ -3,16 +3,13 @@ package ai.aegis.worker.runtime.process;
 import ai.aegis.worker.runtime.BootstrapScript;
 import ai.aegis.worker.runtime.ContainerRuntime;
 import ai.aegis.worker.runtime.SandboxException;
+import ai.aegis.worker.runtime.SandboxFiles;
 import ai.aegis.worker.runtime.SandboxResult;
 import ai.aegis.worker.runtime.SandboxSpec;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,7 +60,7 @@ public final class ProcessRuntime implements ContainerRuntime {
         try {
             return runIn(workspace, spec, listener);
         } finally {
-            deleteRecursively(workspace);
+            SandboxFiles.deleteRecursively(workspace);
         }
     }
 
@@ -231,51 +228,6 @@ public final class ProcessRuntime implements ContainerRuntime {
             process.getErrorStream().close();
         } catch (IOException ignored) {
             // best effort
-        }
-    }
-
-    private static void deleteRecursively(Path root) {
-        deleteRecursively(root, true);
-    }
-
-    private static void deleteRecursively(Path root, boolean retryUnreadable) {
-        try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                    // The agent may have removed write or search permission from directories it created.
-                    dir.toFile().setWritable(true, true);
-                    dir.toFile().setExecutable(true, true);
-                    dir.toFile().setReadable(true, true);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                    // Typically a directory the agent made unreadable: restore owner access and walk it again.
-                    if (retryUnreadable && Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)
-                            && file.toFile().setReadable(true, true) && file.toFile().setExecutable(true, true)) {
-                        deleteRecursively(file, false);
-                    } else {
-                        Files.deleteIfExists(file);
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                    Files.deleteIfExists(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not delete sandbox workspace " + root, e);
         }
     }
 }

@@ -1,54 +1,58 @@
-package ai.aegis.worker.runtime.docker;
-
-import ai.aegis.worker.runtime.ContainerRuntime.OutputListener;
+package ai.aegis.worker.runtime;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * One output stream of a container, fed with the payloads of the engine's multiplexed frames: hands every line to the
- * listener as it completes and keeps only the last {@code cap} bytes for the result. The push-based twin of the
- * process runtime's {@code OutputCapture} (frames arrive on docker-java's thread, there is no stream to drain).
- * Bytes are kept verbatim; lines are split only for the listener.
+ * One output stream of a sandbox, fed with chunks of bytes as they arrive (from a pipe, or from the container engine's
+ * frames): hands every line to the listener as it completes and keeps only the last {@code cap} bytes for the result,
+ * so a chatty agent can neither block its pipe nor exhaust the heap. Bytes are kept verbatim (a final line without
+ * newline stays so); lines are split only for the listener.
  */
-final class StreamCapture {
+public final class OutputTail {
 
     /** A line longer than this is passed to the listener in pieces rather than buffered without bound. */
     static final int MAX_LINE_BYTES = 64 * 1024;
 
     private final String streamName;
-    private final OutputListener listener;
+    private final ContainerRuntime.OutputListener listener;
     private final int cap;
     private final ByteArrayOutputStream pendingLine = new ByteArrayOutputStream();
     private byte[] tail;
     private int tailLength;
     private long total;
 
-    StreamCapture(String streamName, OutputListener listener, long cap) {
+    public OutputTail(String streamName, ContainerRuntime.OutputListener listener, long cap) {
         this.streamName = streamName;
         this.listener = listener;
         this.cap = (int) Math.max(0, Math.min(cap, Integer.MAX_VALUE - 16));
         this.tail = new byte[Math.min(this.cap, 8192)];
     }
 
-    synchronized void accept(byte[] chunk) {
-        if (chunk == null || chunk.length == 0) {
+    public synchronized void accept(byte[] chunk) {
+        if (chunk != null) {
+            accept(chunk, chunk.length);
+        }
+    }
+
+    /** The first {@code length} bytes of {@code chunk}. */
+    public synchronized void accept(byte[] chunk, int length) {
+        if (length <= 0) {
             return;
         }
-        keep(chunk);
-        splitLines(chunk);
+        keep(chunk, length);
+        splitLines(chunk, length);
     }
 
     /** The stream ended: a last line without newline still reaches the listener. */
-    synchronized void finish() {
+    public synchronized void finish() {
         if (pendingLine.size() > 0) {
             emit();
         }
     }
 
-    private void keep(byte[] chunk) {
-        int n = chunk.length;
+    private void keep(byte[] chunk, int n) {
         total += n;
         if (cap == 0) {
             return;
@@ -75,9 +79,9 @@ final class StreamCapture {
         }
     }
 
-    private void splitLines(byte[] chunk) {
+    private void splitLines(byte[] chunk, int n) {
         int start = 0;
-        for (int i = 0; i < chunk.length; i++) {
+        for (int i = 0; i < n; i++) {
             if (chunk[i] == '\n') {
                 pendingLine.write(chunk, start, i - start);
                 emit();
@@ -88,7 +92,7 @@ final class StreamCapture {
                 start = i;
             }
         }
-        pendingLine.write(chunk, start, chunk.length - start);
+        pendingLine.write(chunk, start, n - start);
     }
 
     private void emit() {
@@ -106,12 +110,12 @@ final class StreamCapture {
     }
 
     /** True when more bytes were produced than the cap kept. */
-    synchronized boolean truncated() {
+    public synchronized boolean truncated() {
         return total > cap;
     }
 
     /** The kept bytes decoded as UTF-8; when cut, a character split at the cut is dropped rather than mangled. */
-    synchronized String text() {
+    public synchronized String text() {
         int from = 0;
         if (total > cap) {
             while (from < Math.min(3, tailLength) && (tail[from] & 0xC0) == 0x80) {
