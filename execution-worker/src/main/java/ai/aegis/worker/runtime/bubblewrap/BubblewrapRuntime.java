@@ -2,15 +2,14 @@ package ai.aegis.worker.runtime.bubblewrap;
 
 import ai.aegis.worker.runtime.BootstrapScript;
 import ai.aegis.worker.runtime.ContainerRuntime;
+import ai.aegis.worker.runtime.HostProcesses;
 import ai.aegis.worker.runtime.SandboxException;
 import ai.aegis.worker.runtime.SandboxResult;
 import ai.aegis.worker.runtime.SandboxSpec;
 import ai.aegis.worker.runtime.process.OutputCapture;
-import ai.aegis.worker.runtime.process.ProcessRuntime;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,7 +36,6 @@ public final class BubblewrapRuntime implements ContainerRuntime {
     static final Path PRLIMIT = Path.of("/usr/bin/prlimit");
     private static final Path ENV = Path.of("/usr/bin/env");
     /** How long to wait for a killed sandbox and for reader threads before giving up on them: never hang. */
-    private static final Duration KILL_GRACE = Duration.ofSeconds(5);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
     /**
      * Starts bwrap with its JSON status on fd 3 (a file in the run directory): Java cannot hand a child an extra
@@ -92,7 +90,7 @@ public final class BubblewrapRuntime implements ContainerRuntime {
             builder.environment().clear();
             Process probe = builder.start();
             if (!probe.waitFor(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                ProcessRuntime.killTree(probe);
+                HostProcesses.killTree(probe);
                 return Optional.of("a trial sandbox did not finish within " + PROBE_TIMEOUT);
             }
             if (probe.exitValue() != 0) {
@@ -165,9 +163,9 @@ public final class BubblewrapRuntime implements ContainerRuntime {
 
         Ending ending = waitFor(process, spec.timeout());
         if (ending != Ending.EXITED) {
-            ProcessRuntime.killTree(process);
+            HostProcesses.killTree(process);
         }
-        joinReaders(process, outReader, errReader);
+        HostProcesses.joinReaders(process, outReader, errReader);
         Duration duration = Duration.ofNanos(System.nanoTime() - started);
         boolean killed = ending != Ending.EXITED || process.isAlive();
         if (ending == Ending.INTERRUPTED) {
@@ -246,37 +244,4 @@ public final class BubblewrapRuntime implements ContainerRuntime {
         }
     }
 
-    /**
-     * Waits for both readers to reach end of stream. The pid namespace dies with bwrap, so this is quick; should a
-     * reader still block after the grace period, the streams are closed and what was captured is reported.
-     */
-    private static void joinReaders(Process process, Thread... readers) {
-        long deadline = System.nanoTime() + KILL_GRACE.toNanos();
-        boolean interrupted = Thread.interrupted();
-        for (Thread reader : readers) {
-            try {
-                reader.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        boolean stuck = false;
-        for (Thread reader : readers) {
-            stuck |= reader.isAlive();
-        }
-        if (stuck) {
-            LOG.log(System.Logger.Level.WARNING, "bwrap {0} left its output open; output may be incomplete",
-                    process.pid());
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            try {
-                process.getInputStream().close();
-                process.getErrorStream().close();
-            } catch (IOException ignored) {
-                // best effort
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

@@ -3,6 +3,7 @@ package ai.aegis.worker.runtime.process;
 import ai.aegis.worker.runtime.BootstrapScript;
 import ai.aegis.worker.runtime.ContainerRuntime;
 import ai.aegis.worker.runtime.SandboxException;
+import ai.aegis.worker.runtime.HostProcesses;
 import ai.aegis.worker.runtime.SandboxFiles;
 import ai.aegis.worker.runtime.SandboxResult;
 import ai.aegis.worker.runtime.SandboxSpec;
@@ -27,8 +28,6 @@ import java.util.concurrent.TimeUnit;
 public final class ProcessRuntime implements ContainerRuntime {
 
     static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
-    /** How long to wait for a killed process and for reader threads before giving up on them: never hang. */
-    private static final Duration KILL_GRACE = Duration.ofSeconds(5);
 
     private static final System.Logger LOG = System.getLogger(ProcessRuntime.class.getName());
 
@@ -107,9 +106,9 @@ public final class ProcessRuntime implements ContainerRuntime {
 
         boolean timedOut = !waitFor(process, spec.timeout());
         if (timedOut) {
-            killTree(process);
+            HostProcesses.killTree(process);
         }
-        joinReaders(process, outReader, errReader);
+        HostProcesses.joinReaders(process, outReader, errReader);
         Duration duration = Duration.ofNanos(System.nanoTime() - started);
         int exitCode = timedOut || process.isAlive() ? -1 : process.exitValue();
         return new SandboxResult(exitCode, stdout.text(), stderr.text(), stdout.truncated() || stderr.truncated(),
@@ -171,63 +170,4 @@ public final class ProcessRuntime implements ContainerRuntime {
         }
     }
 
-    /**
-     * Kills the process and every descendant. Descendants are collected before the parent dies, because once it is
-     * gone its orphans are re-parented and no longer reachable from it; the snapshot is taken twice to catch a child
-     * forked while the first round was being killed.
-     */
-    public static void killTree(Process process) {
-        for (int round = 0; round < 2; round++) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-        }
-        process.destroyForcibly();
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        try {
-            process.waitFor(KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /**
-     * Waits for both readers to reach end of stream. A descendant that escaped the kill may still hold the pipes
-     * open: after a grace period the streams are closed and whatever was captured is reported.
-     */
-    private static void joinReaders(Process process, Thread... readers) {
-        long deadline = System.nanoTime() + KILL_GRACE.toNanos();
-        boolean interrupted = Thread.interrupted();
-        for (Thread reader : readers) {
-            try {
-                reader.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        boolean stuck = false;
-        for (Thread reader : readers) {
-            stuck |= reader.isAlive();
-        }
-        if (stuck) {
-            LOG.log(System.Logger.Level.WARNING, "sandbox process {0} left a descendant holding its output open;"
-                    + " output may be incomplete", process.pid());
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            closeQuietly(process);
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void closeQuietly(Process process) {
-        try {
-            process.getInputStream().close();
-        } catch (IOException ignored) {
-            // best effort
-        }
-        try {
-            process.getErrorStream().close();
-        } catch (IOException ignored) {
-            // best effort
-        }
-    }
 }
