@@ -58,7 +58,7 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
     /**
      * {@code aegis.worker.docker}: host (default DOCKER_HOST), read-only-binds (list of host:container:ro),
      * runtime-registry (file mapping language/version to images), user (non-root, default 1000:1000),
-     * default-image.
+     * default-image, python (interpreter inside the container, default {@code python3} through its PATH).
      */
     private static DockerRuntimeConfig docker(Config d, Config w) {
         RuntimeRegistry registry;
@@ -76,7 +76,7 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
         return new DockerRuntimeConfig(d.get("host").asString().orElse(null), binds, registry,
                 d.get("user").asString().orElse(null), null,
                 w.get("work-dir").asString().map(p -> Path.of(p, "aegis-docker")).orElse(null),
-                d.get("default-image").asString().orElse(null), null, 0);
+                d.get("default-image").asString().orElse(null), d.get("python").asString().orElse(null), 0);
     }
 
     public WorkerConfig withInternalPort(int port) {

@@ -389,6 +389,15 @@ public final class DockerRuntime implements ContainerRuntime, AutoCloseable {
         return "none";
     }
 
+    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private SandboxResult runContainer(String id, SandboxSpec spec, OutputListener listener) throws SandboxException {
         OutputTail stdout = new OutputTail("stdout", listener, spec.maxOutputBytes());
         OutputTail stderr = new OutputTail("stderr", listener, spec.maxOutputBytes());
@@ -418,6 +427,10 @@ public final class DockerRuntime implements ContainerRuntime, AutoCloseable {
             try {
                 docker.startContainerCmd(id).exec();
             } catch (RuntimeException e) {
+                if (Thread.currentThread().isInterrupted() || hasCause(e, java.nio.channels.ClosedByInterruptException.class)) {
+                    // cancelled while the engine was starting it: a cancellation, not a failure to start
+                    throw new InterruptedException("interrupted while starting container " + id);
+                }
                 throw new SandboxException("cannot start container " + id + ": " + e.getMessage(), e);
             }
             started = System.nanoTime();

@@ -30,7 +30,11 @@ public record DockerRuntimeConfig(String dockerHost, List<String> readOnlyBinds,
     public static final String DEFAULT_SOCKET = "unix:///var/run/docker.sock";
     public static final String DEFAULT_USER = "1000:1000";
     public static final String DEFAULT_LABEL_PREFIX = "aegis";
-    public static final String DEFAULT_PYTHON = "/usr/bin/python3";
+    /**
+     * Resolved through the container's PATH (which puts /usr/local/bin first), so it finds the interpreter of official
+     * python images (/usr/local/bin/python3) as well as a host /usr bound into a skeleton image (/usr/bin/python3).
+     */
+    public static final String DEFAULT_PYTHON = "python3";
     public static final long DEFAULT_TMP_BYTES = 64L << 20;
 
     public DockerRuntimeConfig {
