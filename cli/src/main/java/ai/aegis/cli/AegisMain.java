@@ -26,11 +26,11 @@ public final class AegisMain {
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         try {
-            Options options = Options.parse(rest);
             return switch (args[0]) {
-                case "up" -> Up.run(options, out);
-                case "ingress" -> Services.ingress(options, out);
-                case "worker" -> Services.worker(options, out);
+                case "up" -> Up.run(Options.parse(rest), out);
+                case "ingress" -> Services.ingress(Options.parse(rest), out);
+                case "worker" -> Services.worker(Options.parse(rest), out);
+                case "bench" -> ai.aegis.cli.bench.Bench.run(rest, out); // options of its own (aegis bench --help)
                 default -> {
                     err.println("aegis: unknown command '" + args[0] + "'");
                     usage(err);
@@ -55,6 +55,8 @@ public final class AegisMain {
                             the public API, and an execution worker
                   ingress   run only the public API against a Kafka cluster
                   worker    run only an execution worker against a Kafka cluster
+                  bench     measure sandbox start latency per runtime and write docs/benchmarks.md
+                            (aegis bench --help)
                   test      run the test suite (handled by the wrapper script)
 
                 options:
