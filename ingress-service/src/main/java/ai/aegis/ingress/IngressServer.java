@@ -6,12 +6,12 @@ import ai.aegis.ingress.auth.AuthFilter;
 import ai.aegis.ingress.auth.LocalApiToken;
 import ai.aegis.ingress.executions.ExecutionRoutes;
 import ai.aegis.ingress.executions.ExecutionService;
-import ai.aegis.ingress.executions.ExecutionStream;
 import ai.aegis.ingress.health.HealthRoutes;
 import ai.aegis.ingress.health.HttpMetricsFilter;
 import ai.aegis.ingress.health.KafkaHealth;
 import ai.aegis.ingress.health.Metrics;
 import ai.aegis.ingress.http.ErrorHandling;
+import ai.aegis.ingress.http.EventStream;
 import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.TopicCatalog;
@@ -76,7 +76,8 @@ public final class IngressServer implements AutoCloseable {
 
         DurablePublisher publisher = new DurablePublisher(kafka, DurablePublisher.sourceOf("ingress"));
         Metrics metrics = new Metrics();
-        ExecutionStream stream = new ExecutionStream(executions, config.sseHeartbeat(), config.sseQueueCapacity());
+        EventStream stream = new EventStream(executions, "Execution not found", config.sseHeartbeat(),
+                config.sseQueueCapacity());
         metrics.gauge("aegis_sse_streams_open", "Open execution event streams on this node.", stream::openStreams);
         metrics.gauge("aegis_executions_in_view", "Executions held in this node's view.", executions::size);
         metrics.gauge("aegis_views_caught_up", "1 when this node has read the topics up to where they were at start.",

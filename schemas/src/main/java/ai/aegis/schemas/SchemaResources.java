@@ -20,9 +20,20 @@ public final class SchemaResources {
     public static final String AGENT_MANIFEST = "agent-manifest.schema.json";
     public static final String EXECUTION_COMMAND = "execution-command.schema.json";
 
+    public static final String WORKFLOW_MANIFEST = "workflow-manifest.schema.json";
+    public static final String WORKFLOW_RECORD = "workflow-record.schema.json";
+    public static final String WORKFLOW_COMMAND = "workflow-command.schema.json";
+    public static final String WORKFLOW_EVENT = "workflow-event.schema.json";
+    public static final String WORKFLOW_STEP_RESULT = "workflow-step-result.schema.json";
+    public static final String APPROVAL_REQUEST = "approval-request.schema.json";
+    public static final String APPROVAL_DECISION = "approval-decision.schema.json";
+    public static final String APPROVAL_COMMAND = "approval-command.schema.json";
+    public static final String APPROVAL_REPLY = "approval-reply.schema.json";
+
     /** Every schema this module ships. */
     public static final List<String> ALL = List.of(EXECUTION_EVENT, EXECUTION_REQUEST, AGENT_RECORD, AGENT_MANIFEST,
-            EXECUTION_COMMAND);
+            EXECUTION_COMMAND, WORKFLOW_MANIFEST, WORKFLOW_RECORD, WORKFLOW_COMMAND, WORKFLOW_EVENT,
+            WORKFLOW_STEP_RESULT, APPROVAL_REQUEST, APPROVAL_DECISION, APPROVAL_COMMAND, APPROVAL_REPLY);
 
     private static final String DIRECTORY = "/ai/aegis/schemas/";
     // Only plain file names: a caller that serves schemas by name from a URL must not be able to read other resources.

@@ -5,9 +5,18 @@ import ai.aegis.schemas.execution.ExecutionCommand;
 import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.agent.AgentManifests;
 import ai.aegis.schemas.agent.AgentRecord;
+import ai.aegis.schemas.approval.ApprovalCommand;
+import ai.aegis.schemas.approval.ApprovalDecision;
+import ai.aegis.schemas.approval.ApprovalReply;
+import ai.aegis.schemas.approval.ApprovalRequest;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.schemas.topic.TopicSpec;
+import ai.aegis.schemas.workflow.WorkflowCommand;
+import ai.aegis.schemas.workflow.WorkflowEvent;
+import ai.aegis.schemas.workflow.WorkflowManifests;
+import ai.aegis.schemas.workflow.WorkflowRecord;
+import ai.aegis.schemas.workflow.WorkflowStepResult;
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
@@ -38,7 +47,7 @@ class SchemaResourcesTest {
 
     @Test
     void everySchemaLoadsAsADraft202012DocumentNamedAfterItsFile() {
-        assertThat(SchemaResources.ALL).hasSize(5);
+        assertThat(SchemaResources.ALL).hasSize(14).doesNotHaveDuplicates();
         for (String file : SchemaResources.ALL) {
             JsonNode schema = Json.tree(SchemaResources.load(file));
             assertThat(schema.get("$schema").asText()).as(file)
@@ -79,6 +88,16 @@ class SchemaResourcesTest {
         assertThat(readme).contains("ai.aegis.agent.agent_deployed.v1", "ai.aegis.agent.agent_deleted.v1",
                 "ai.aegis.execution.execution_requested.v1", "ai.aegis.execution.execution_started.v1",
                 "print.headers=true");
+        // The workflow and approval ce_types the code writes are the ones documented.
+        assertThat(readme).contains(WorkflowRecord.CE_REGISTERED, WorkflowRecord.CE_DELETED,
+                WorkflowCommand.CE_START_REQUESTED, WorkflowCommand.CE_CANCEL_REQUESTED,
+                new WorkflowEvent.StateEntered("r", "s", "Agent", 1, null).ceType(), WorkflowStepResult.CE_TYPE,
+                ApprovalRequest.CE_TYPE, ApprovalDecision.CE_TYPE, ApprovalCommand.CE_APPROVE_REQUESTED,
+                ApprovalCommand.CE_REJECT_REQUESTED, ApprovalReply.CE_TYPE);
+        // Every schema is listed in the table at the top.
+        for (String file : SchemaResources.ALL) {
+            assertThat(readme).contains("| [`" + file + "`](src/main/resources/ai/aegis/schemas/" + file + ") |");
+        }
     }
 
     /** Every example in the README is valid against its schema and reads into the wire records. */
@@ -87,6 +106,8 @@ class SchemaResourcesTest {
         String readme = Files.readString(README, StandardCharsets.UTF_8);
         Matcher m = EXAMPLE.matcher(readme);
         List<String> eventTypes = new ArrayList<>();
+        List<String> workflowEventTypes = new ArrayList<>();
+        List<String> approvalOutcomes = new ArrayList<>();
         int examples = 0;
         while (m.find()) {
             examples++;
@@ -113,11 +134,54 @@ class SchemaResourcesTest {
                 case SchemaResources.AGENT_MANIFEST ->
                         assertThat(AgentManifests.parse(m.group(2)).manifest().metadata().name())
                                 .isEqualTo("prime-checker");
+                case SchemaResources.WORKFLOW_EVENT -> {
+                    WorkflowEvent event = Json.read(m.group(2), WorkflowEvent.class);
+                    assertThat(Json.tree(Json.write(event))).isEqualTo(value);
+                    workflowEventTypes.add(event.type());
+                }
+                case SchemaResources.WORKFLOW_COMMAND -> {
+                    WorkflowCommand command = Json.read(m.group(2), WorkflowCommand.class);
+                    assertThat(Json.tree(Json.write(command))).isEqualTo(value);
+                    if (command.workflow() != null) {
+                        assertThat(command.workflow().parsedManifest().name()).isEqualTo(command.workflow().name());
+                    }
+                }
+                case SchemaResources.WORKFLOW_STEP_RESULT ->
+                        assertThat(Json.tree(Json.write(Json.read(m.group(2), WorkflowStepResult.class))))
+                                .isEqualTo(value);
+                case SchemaResources.WORKFLOW_RECORD -> {
+                    WorkflowRecord workflow = Json.read(m.group(2), WorkflowRecord.class);
+                    assertThat(Json.tree(Json.write(workflow))).isEqualTo(value);
+                    assertThat(workflow.parsedManifest().name()).isEqualTo(workflow.name());
+                    assertThat(WorkflowManifests.parse(workflow.yaml()).tree()).isEqualTo(workflow.manifest());
+                }
+                case SchemaResources.WORKFLOW_MANIFEST ->
+                        assertThat(WorkflowManifests.parse(m.group(2)).manifest().name())
+                                .isEqualTo("review-workflow");
+                case SchemaResources.APPROVAL_REQUEST ->
+                        assertThat(Json.tree(Json.write(Json.read(m.group(2), ApprovalRequest.class))))
+                                .isEqualTo(value);
+                case SchemaResources.APPROVAL_COMMAND ->
+                        assertThat(Json.tree(Json.write(Json.read(m.group(2), ApprovalCommand.class))))
+                                .isEqualTo(value);
+                case SchemaResources.APPROVAL_REPLY ->
+                        assertThat(Json.tree(Json.write(Json.read(m.group(2), ApprovalReply.class))))
+                                .isEqualTo(value);
+                case SchemaResources.APPROVAL_DECISION -> {
+                    ApprovalDecision decision = Json.read(m.group(2), ApprovalDecision.class);
+                    assertThat(Json.tree(Json.write(decision))).isEqualTo(value);
+                    approvalOutcomes.add(decision.outcome());
+                }
                 default -> throw new AssertionError("unknown schema in README: " + schema);
             }
         }
-        assertThat(examples).isEqualTo(16);
+        assertThat(examples).isEqualTo(37);
         assertThat(eventTypes).containsExactlyElementsOf(Arrays.stream(ExecutionEvent.class.getPermittedSubclasses())
                 .map(c -> c.getAnnotation(JsonTypeName.class).value()).toList());
+        assertThat(workflowEventTypes).containsExactlyInAnyOrderElementsOf(
+                Arrays.stream(WorkflowEvent.class.getPermittedSubclasses())
+                        .map(c -> c.getAnnotation(JsonTypeName.class).value()).toList());
+        assertThat(approvalOutcomes).containsExactly(ApprovalDecision.APPROVED, ApprovalDecision.REJECTED,
+                ApprovalDecision.TIMED_OUT);
     }
 }

@@ -2,6 +2,7 @@ package ai.aegis.ingress.executions;
 
 import ai.aegis.ingress.http.Api;
 import ai.aegis.ingress.http.BadRequest;
+import ai.aegis.ingress.http.EventStream;
 import ai.aegis.schemas.Ids;
 import ai.aegis.topology.executions.ExecutionReadModel;
 import ai.aegis.topology.executions.ExecutionView;
@@ -24,11 +25,11 @@ public final class ExecutionRoutes implements HttpService {
 
     private final ExecutionService service;
     private final ExecutionReadModel readModel;
-    private final ExecutionStream stream;
+    private final EventStream stream;
     private final Runnable awaitViews;
 
     /** @param awaitViews waits (bounded) until this node has read the topics, after a start */
-    public ExecutionRoutes(ExecutionService service, ExecutionReadModel readModel, ExecutionStream stream,
+    public ExecutionRoutes(ExecutionService service, ExecutionReadModel readModel, EventStream stream,
                            Runnable awaitViews) {
         this.service = service;
         this.readModel = readModel;

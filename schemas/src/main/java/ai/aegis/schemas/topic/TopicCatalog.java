@@ -11,6 +11,8 @@ public final class TopicCatalog {
 
     public static final String DEFAULT_PREFIX = "aegis";
     private static final long FOREVER = -1L;
+    private static final long WEEK = 7L * 24 * 3600 * 1000;
+    private static final long HOUR = 3600L * 1000;
 
     private final String prefix;
     private final int partitions;
@@ -54,11 +56,64 @@ public final class TopicCatalog {
 
     /** Commands to running executions (cancel), keyed by execution id; kept a week. */
     public TopicSpec executionCommands() {
-        return new TopicSpec(prefix + ".execution.commands.v1", partitions, false, 7L * 24 * 3600 * 1000,
+        return new TopicSpec(prefix + ".execution.commands.v1", partitions, false, WEEK,
                 "execution id (UUID)", "execution-command.schema.json");
     }
 
+    /** Workflow registry: compacted, keyed by workflow name, a tombstone deletes a workflow. */
+    public TopicSpec workflows() {
+        return new TopicSpec(prefix + ".workflows.v1", 1, true, FOREVER, "workflow name",
+                "workflow-record.schema.json");
+    }
+
+    /** Start and cancel commands from the ingress to the workflow engine, keyed by workflow execution id. */
+    public TopicSpec workflowCommands() {
+        return new TopicSpec(prefix + ".workflow.commands.v1", partitions, false, FOREVER,
+                "workflow execution id (UUID)", "workflow-command.schema.json");
+    }
+
+    /** Workflow events from the engine, keyed by workflow execution id so that one run's events stay in order. */
+    public TopicSpec workflowEvents() {
+        return new TopicSpec(prefix + ".workflow.events.v1", partitions, false, FOREVER,
+                "workflow execution id (UUID)", "workflow-event.schema.json");
+    }
+
+    /** Results of the executions a workflow started, from the workers to the engine, keyed by workflow execution id. */
+    public TopicSpec workflowSteps() {
+        return new TopicSpec(prefix + ".workflow.steps.v1", partitions, false, FOREVER,
+                "workflow execution id (UUID)", "workflow-step-result.schema.json");
+    }
+
+    /** Approval requests from the engine to the approval service, keyed by approval id. */
+    public TopicSpec approvalRequests() {
+        return new TopicSpec(prefix + ".approval.requests.v1", partitions, false, FOREVER, "approval id (UUID)",
+                "approval-request.schema.json");
+    }
+
+    /** How approvals ended (approved, rejected, timed out), from the approval service, keyed by approval id. */
+    public TopicSpec approvalDecisions() {
+        return new TopicSpec(prefix + ".approval.decisions.v1", partitions, false, FOREVER, "approval id (UUID)",
+                "approval-decision.schema.json");
+    }
+
+    /** Approve and reject calls from the ingress to the owner of the approval, keyed by approval id; kept a week. */
+    public TopicSpec approvalCommands() {
+        return new TopicSpec(prefix + ".approval.commands.v1", partitions, false, WEEK, "approval id (UUID)",
+                "approval-command.schema.json");
+    }
+
+    /**
+     * The owner's answers to approval commands, keyed by the ingress node that waits for them; kept an hour, since
+     * nobody waits for an answer longer than an HTTP call.
+     */
+    public TopicSpec approvalReplies() {
+        return new TopicSpec(prefix + ".approval.replies.v1", partitions, false, HOUR, "ingress node id",
+                "approval-reply.schema.json");
+    }
+
     public List<TopicSpec> all() {
-        return List.of(agents(), executionRequests(), executionEvents(), executionCommands());
+        return List.of(agents(), executionRequests(), executionEvents(), executionCommands(), workflows(),
+                workflowCommands(), workflowEvents(), workflowSteps(), approvalRequests(), approvalDecisions(),
+                approvalCommands(), approvalReplies());
     }
 }

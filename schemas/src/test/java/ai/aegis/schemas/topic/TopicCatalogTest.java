@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,10 +27,14 @@ class TopicCatalogTest {
         assertThat(catalog.prefix()).isEqualTo("aegis");
         assertThat(catalog.all()).extracting(TopicSpec::name)
                 .containsExactly("aegis.agents.v1", "aegis.execution.requests.v1", "aegis.execution.events.v1",
-                        "aegis.execution.commands.v1");
+                        "aegis.execution.commands.v1", "aegis.workflows.v1", "aegis.workflow.commands.v1",
+                        "aegis.workflow.events.v1", "aegis.workflow.steps.v1", "aegis.approval.requests.v1",
+                        "aegis.approval.decisions.v1", "aegis.approval.commands.v1", "aegis.approval.replies.v1");
         assertThat(catalog.all()).extracting(TopicSpec::valueSchema).containsExactly(
                 SchemaResources.AGENT_RECORD, SchemaResources.EXECUTION_REQUEST, SchemaResources.EXECUTION_EVENT,
-                SchemaResources.EXECUTION_COMMAND);
+                SchemaResources.EXECUTION_COMMAND, SchemaResources.WORKFLOW_RECORD, SchemaResources.WORKFLOW_COMMAND,
+                SchemaResources.WORKFLOW_EVENT, SchemaResources.WORKFLOW_STEP_RESULT, SchemaResources.APPROVAL_REQUEST,
+                SchemaResources.APPROVAL_DECISION, SchemaResources.APPROVAL_COMMAND, SchemaResources.APPROVAL_REPLY);
     }
 
     @Test
@@ -55,6 +60,34 @@ class TopicCatalogTest {
             assertThat(spec.configs()).isEqualTo(Map.of("cleanup.policy", "delete", "retention.ms", "-1"));
             assertThat(spec.key()).isEqualTo("execution id (UUID)");
         }
+    }
+
+    @Test
+    void workflowAndApprovalTopicsAreKeyedAndKeptAsTheEngineAndTheApprovalServiceNeed() {
+        TopicCatalog catalog = new TopicCatalog("x", 4);
+
+        // The workflow registry is like the agent registry: one partition, compacted, keyed by name.
+        assertThat(catalog.workflows()).isEqualTo(new TopicSpec("x.workflows.v1", 1, true, -1, "workflow name",
+                SchemaResources.WORKFLOW_RECORD));
+        for (TopicSpec spec : List.of(catalog.workflowCommands(), catalog.workflowEvents(), catalog.workflowSteps())) {
+            assertThat(spec.key()).as(spec.name()).isEqualTo("workflow execution id (UUID)");
+            assertThat(spec.partitions()).as(spec.name()).isEqualTo(4);
+            assertThat(spec.configs()).as(spec.name()).isEqualTo(Map.of("cleanup.policy", "delete", "retention.ms", "-1"));
+        }
+        for (TopicSpec spec : List.of(catalog.approvalRequests(), catalog.approvalDecisions(),
+                catalog.approvalCommands())) {
+            assertThat(spec.key()).as(spec.name()).isEqualTo("approval id (UUID)");
+            assertThat(spec.partitions()).as(spec.name()).isEqualTo(4);
+        }
+        assertThat(catalog.approvalRequests().retentionMs()).isEqualTo(-1);
+        assertThat(catalog.approvalDecisions().retentionMs()).isEqualTo(-1);
+        assertThat(catalog.approvalCommands().configs()).containsEntry("retention.ms", "604800000");
+        assertThat(catalog.approvalReplies()).isEqualTo(new TopicSpec("x.approval.replies.v1", 4, false, 3_600_000,
+                "ingress node id", SchemaResources.APPROVAL_REPLY));
+        assertThat(catalog.approvalReplies().configs()).containsEntry("retention.ms", "3600000");
+        // The existing topics did not change.
+        assertThat(catalog.executionCommands().retentionMs()).isEqualTo(7L * 24 * 3600 * 1000);
+        assertThat(catalog.all()).hasSize(12).doesNotHaveDuplicates();
     }
 
     @Test

@@ -2,6 +2,7 @@ package ai.aegis.topology.executions;
 
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.execution.ExecutionRequest;
+import ai.aegis.topology.readmodel.EventReadModel;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,7 +13,7 @@ import java.util.List;
  * request and the first events may vary (they travel on different topics), so every step tolerates either order,
  * and a terminal status is never overwritten.
  */
-public final class ExecutionState {
+public final class ExecutionState implements EventReadModel.Aggregate<ExecutionEvent, ExecutionView> {
 
     private final String id;
     private String agentId;
@@ -38,6 +39,7 @@ public final class ExecutionState {
         requestedAt = request.requestedAt();
     }
 
+    @Override
     public void apply(ExecutionEvent event) {
         switch (event) {
             case ExecutionEvent.ExecutionStarted e -> {
@@ -93,6 +95,7 @@ public final class ExecutionState {
         error = reason;
     }
 
+    @Override
     public boolean terminal() {
         return view().terminal();
     }
@@ -111,6 +114,7 @@ public final class ExecutionState {
         iterations.sort((a, b) -> Integer.compare(a.number(), b.number()));
     }
 
+    @Override
     public ExecutionView view() {
         return new ExecutionView(id, agentId, agentName, status, input, requestedAt, startedAt, endedAt,
                 totalIterations, finalOutput, error, List.copyOf(iterations));

@@ -46,10 +46,10 @@ class ExecutionReadModelTest {
     void aSubscriberGetsHistoryThenLiveEventsExactlyOnce() throws Exception {
         event(0, new ExecutionEvent.ExecutionStarted(ID, "agent", T));
         event(1, new ExecutionEvent.IterationStarted(ID, 1, "task", T));
-        ExecutionReadModel.Subscription sub = model.subscribe(ID, 0, 10).orElseThrow();
+        var sub = model.subscribe(ID, 0, 10).orElseThrow();
         event(1, new ExecutionEvent.IterationStarted(ID, 1, "task", T)); // a duplicate delivery is ignored
         event(5, new ExecutionEvent.ExecutionCompleted(ID, "out", 1, T));
-        assertThat(sub.history()).extracting(ExecutionReadModel.StoredEvent::id).containsExactly(1L);
+        assertThat(sub.history()).extracting(e -> e.id()).containsExactly(1L);
         assertThat(sub.poll(Duration.ofSeconds(1)).id()).isEqualTo(5);
         assertThat(sub.poll(Duration.ofMillis(10))).isNull();
         assertThat(model.subscribe(ID, 5, 10).orElseThrow().ended()).isTrue();
@@ -58,7 +58,7 @@ class ExecutionReadModelTest {
     @Test
     void aSlowSubscriberIsDroppedInsteadOfBlockingTheTail() {
         event(0, new ExecutionEvent.ExecutionStarted(ID, "agent", T));
-        ExecutionReadModel.Subscription sub = model.subscribe(ID, -1, 1).orElseThrow();
+        var sub = model.subscribe(ID, -1, 1).orElseThrow();
         for (int i = 1; i <= 3; i++) {
             event(i, new ExecutionEvent.IterationOutput(ID, 1, "stdout", "line " + i, T));
         }

@@ -1,9 +1,7 @@
-package ai.aegis.ingress.executions;
+package ai.aegis.ingress.http;
 
-import ai.aegis.ingress.http.Api;
-import ai.aegis.ingress.http.BadRequest;
-import ai.aegis.topology.executions.ExecutionReadModel;
-import ai.aegis.topology.executions.ExecutionReadModel.StoredEvent;
+import ai.aegis.topology.readmodel.EventReadModel;
+import ai.aegis.topology.readmodel.EventReadModel.StoredEvent;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
@@ -18,23 +16,26 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Serves one execution's events as Server-Sent Events (contract §4): {@code id:} + {@code data:} frames and no
+ * Serves one aggregate's events (an execution's, a workflow execution's) as Server-Sent Events (contract §4): {@code id:} + {@code data:} frames and no
  * {@code event:} field, history first then live events, resumable with {@code Last-Event-ID}, comment heartbeats,
  * closed after the terminal event. Runs on the request's virtual thread; the shared tail only offers events to
  * the subscriber's bounded queue and is never blocked by a slow client.
  */
-public final class ExecutionStream {
+public final class EventStream {
 
-    private static final System.Logger LOG = System.getLogger(ExecutionStream.class.getName());
+    private static final System.Logger LOG = System.getLogger(EventStream.class.getName());
     private static final io.helidon.http.HeaderName LAST_EVENT_ID = HeaderNames.create("Last-Event-ID");
 
-    private final ExecutionReadModel readModel;
+    private final EventReadModel<?, ?, ?> readModel;
+    private final String notFound;
     private final Duration heartbeat;
     private final int queueCapacity;
     private final AtomicInteger open = new AtomicInteger();
 
-    public ExecutionStream(ExecutionReadModel readModel, Duration heartbeat, int queueCapacity) {
+    /** @param notFound the error message for an unknown id, e.g. "Execution not found" */
+    public EventStream(EventReadModel<?, ?, ?> readModel, String notFound, Duration heartbeat, int queueCapacity) {
         this.readModel = readModel;
+        this.notFound = notFound;
         this.heartbeat = heartbeat;
         this.queueCapacity = queueCapacity;
     }
@@ -43,14 +44,18 @@ public final class ExecutionStream {
         return open.get();
     }
 
-    void serve(String executionId, ServerRequest req, ServerResponse res) {
+    public void serve(String id, ServerRequest req, ServerResponse res) {
+        serve(readModel, id, req, res);
+    }
+
+    private <E> void serve(EventReadModel<E, ?, ?> model, String id, ServerRequest req, ServerResponse res) {
         long after = lastEventId(req);
-        Optional<ExecutionReadModel.Subscription> maybe = readModel.subscribe(executionId, after, queueCapacity);
+        Optional<EventReadModel.Subscription<E>> maybe = model.subscribe(id, after, queueCapacity);
         if (maybe.isEmpty()) {
-            Api.error(res, 404, "Execution not found");
+            Api.error(res, 404, notFound);
             return;
         }
-        try (ExecutionReadModel.Subscription sub = maybe.get()) {
+        try (EventReadModel.Subscription<E> sub = maybe.get()) {
             if (after >= 0 && sub.ended() && sub.history().isEmpty()) {
                 // The client already has the terminal event: 204 tells an EventSource not to reconnect.
                 res.status(Status.NO_CONTENT_204).send();
@@ -63,7 +68,7 @@ public final class ExecutionStream {
             try (OutputStream body = res.outputStream()) {
                 // The first bytes commit the response headers, so a client knows at once it is connected.
                 write(body, ": connected\n\n");
-                for (StoredEvent e : sub.history()) {
+                for (StoredEvent<E> e : sub.history()) {
                     if (emit(body, e)) {
                         return;
                     }
@@ -72,13 +77,13 @@ public final class ExecutionStream {
                     return;
                 }
                 while (true) {
-                    StoredEvent e = sub.poll(heartbeat);
+                    StoredEvent<E> e = sub.poll(heartbeat);
                     if (e != null) {
                         if (emit(body, e)) {
                             return;
                         }
                     } else if (sub.overflowed()) {
-                        LOG.log(System.Logger.Level.WARNING, "stream of " + executionId
+                        LOG.log(System.Logger.Level.WARNING, "stream of " + id
                                 + " fell behind and was closed; the client resumes with Last-Event-ID");
                         return;
                     } else {
@@ -101,9 +106,9 @@ public final class ExecutionStream {
      *
      * @return true when this was the terminal event and the stream must close
      */
-    private static boolean emit(OutputStream body, StoredEvent e) throws IOException {
+    private static boolean emit(OutputStream body, StoredEvent<?> e) throws IOException {
         write(body, "id: " + e.id() + "\ndata: " + e.json() + "\n\n");
-        return e.event().terminal();
+        return e.terminal();
     }
 
     private static void write(OutputStream body, String frame) throws IOException {
