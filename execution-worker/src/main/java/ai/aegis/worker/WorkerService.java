@@ -1,6 +1,8 @@
 package ai.aegis.worker;
 
 import ai.aegis.schemas.agent.AgentRecord;
+import ai.aegis.schemas.json.Json;
+import ai.aegis.schemas.workflow.WorkflowStepResult;
 import ai.aegis.topology.admin.TopicInstaller;
 import ai.aegis.topology.agents.AgentRegistryView;
 import ai.aegis.topology.kafka.DurablePublisher;
@@ -86,7 +88,9 @@ public final class WorkerService implements AutoCloseable {
                 new KafkaEventSink(publisher, kafka.topics().executionEvents().name()));
         ExecutionRunner runner = new ExecutionRunner(runtime, sessions, new ExecutionRunner.RunnerConfig(
                 new InetSocketAddress(config.internalHost(), internal.port()), config.workDir(),
-                config.maxOutputBytes(), "python3"), name -> agentLookup(agents, agentsTail, name));
+                config.maxOutputBytes(), "python3"), name -> agentLookup(agents, agentsTail, name),
+                step -> publisher.publishPatiently(kafka.topics().workflowSteps().name(), step.workflowExecutionId(),
+                        Json.writeBytes(step), WorkflowStepResult.CE_TYPE));
         ExecutionControls controls = new ExecutionControls();
         CommandListener commands = new CommandListener(kafka, controls).start();
         ExecutionWorker worker = new ExecutionWorker(kafka, config.groupId(), config.concurrency(),
@@ -104,7 +108,7 @@ public final class WorkerService implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return agents.byName(name);
+        return agents.get(name).or(() -> agents.byName(name));
     }
 
     public int internalPort() {

@@ -6,6 +6,7 @@ import ai.aegis.schemas.agent.AgentRecord;
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.json.Json;
+import ai.aegis.schemas.workflow.WorkflowStepResult;
 import ai.aegis.worker.gateway.InnerLoopRegistry;
 import ai.aegis.worker.gateway.InnerLoopSession;
 import ai.aegis.worker.runtime.BootstrapScript;
@@ -58,6 +59,7 @@ public final class ExecutionRunner {
     private final InnerLoopRegistry sessions;
     private final RunnerConfig config;
     private final Function<String, Optional<AgentRecord>> agentsByName;
+    private final StepReporter steps;
 
     /**
      * @param gateway        the dispatch gateway's TCP address, reached from sandboxes through a Unix socket
@@ -67,20 +69,103 @@ public final class ExecutionRunner {
     public record RunnerConfig(InetSocketAddress gateway, Path workDir, long maxOutputBytes, String pythonCommand) {
     }
 
+    /**
+     * @param agentsByName resolves an agent by name or id (judges, and workflow steps that name their agent)
+     * @param steps        reports the end of executions a workflow started
+     */
     public ExecutionRunner(ContainerRuntime runtime, InnerLoopRegistry sessions, RunnerConfig config,
-                           Function<String, Optional<AgentRecord>> agentsByName) {
+                           Function<String, Optional<AgentRecord>> agentsByName, StepReporter steps) {
         this.runtime = runtime;
         this.sessions = sessions;
         this.config = config;
         this.agentsByName = agentsByName;
+        this.steps = steps;
     }
 
-    /** How an execution ended, for a parent waiting on it (a judge's output). */
-    record Outcome(String output, String failure) {
+    /**
+     * How an execution ended, for a parent waiting on it (a judge's output) and for the workflow that started it.
+     *
+     * @param status   a {@link WorkflowStepResult} status; null when the execution was abandoned (it runs again)
+     * @param exitCode set for container runs
+     * @param score    the last validation score, when there was one
+     */
+    record Outcome(String output, String failure, String status, Integer exitCode, Double score) {
+        static Outcome completed(String output, Double score) {
+            return new Outcome(output, null, WorkflowStepResult.COMPLETED, null, score);
+        }
+
+        static Outcome failed(String status, String failure) {
+            return new Outcome(null, failure, status, null, null);
+        }
     }
 
     public void run(ExecutionRequest request, EventSink events, ExecutionControl control) throws Exception {
-        run(request, events, control, 0);
+        Outcome outcome = request.containerRun() != null
+                ? runContainer(request, events, control)
+                : run(resolveAgent(request), events, control, 0);
+        ExecutionRequest.WorkflowLink link = request.workflow();
+        if (link != null && outcome.status() != null) {
+            Thread.interrupted(); // a cancelled step is still reported: the workflow waits for it
+            steps.report(new WorkflowStepResult(link.workflowExecutionId(), link.step(), request.executionId(),
+                    outcome.status(), outcome.output() == null ? "" : outcome.output(), outcome.failure(),
+                    outcome.exitCode(), outcome.score(), Json.now()));
+        }
+    }
+
+    /** A workflow's request names its agent; the snapshot is taken now, from this worker's registry view. */
+    private ExecutionRequest resolveAgent(ExecutionRequest request) {
+        if (request.agent() != null || request.agentName() == null) {
+            return request;
+        }
+        return agentsByName.apply(request.agentName())
+                .map(a -> new ExecutionRequest(request.executionId(), a.id(), request.input(),
+                        request.contextOverrides(), a, request.parentExecutionId(), request.requestedAt(),
+                        request.agentName(), request.workflow(), null))
+                .orElse(request);
+    }
+
+    /** A workflow's ContainerRun state: one container, its command as an argument vector, no model. */
+    private Outcome runContainer(ExecutionRequest request, EventSink events, ExecutionControl control)
+            throws Exception {
+        String executionId = request.executionId();
+        ExecutionRequest.ContainerRun run = request.containerRun();
+        String agentId = request.agentId() == null ? "container-run" : request.agentId();
+        if (control.stop() == ExecutionControl.Stop.CANCEL) {
+            events.emitDurably(new ExecutionEvent.ExecutionCancelled(executionId, control.reason(), Json.now()));
+            return Outcome.failed(WorkflowStepResult.CANCELLED, "cancelled");
+        }
+        events.emit(new ExecutionEvent.ExecutionStarted(executionId, agentId, Json.now()));
+        events.emit(new ExecutionEvent.IterationStarted(executionId, 1, String.join(" ", run.command()), Json.now()));
+        EnvGuard.Filtered env = EnvGuard.filter(run.env() == null ? Map.of() : run.env());
+        SandboxSpec spec = new SandboxSpec(executionId, 1, run.image(), run.command(), env.allowed(),
+                Duration.ofSeconds(run.timeoutSeconds()), config.maxOutputBytes(), run.cpuMillicores(),
+                run.memoryBytes(), run.network(), null, null, "IfNotPresent", SandboxSpec.DEFAULT_PIDS_LIMIT, null);
+        SandboxResult result;
+        try {
+            result = runtime.run(spec, (stream, line) -> events.emit(
+                    new ExecutionEvent.IterationOutput(executionId, 1, stream, line, Json.now())));
+        } catch (SandboxException e) {
+            String reason = "the container could not start: " + e.getMessage();
+            events.emit(new ExecutionEvent.IterationFailed(executionId, 1,
+                    new ExecutionEvent.IterationError("sandbox_error", reason, null), Json.now()));
+            events.emitDurably(new ExecutionEvent.ExecutionFailed(executionId, reason, 1, Json.now()));
+            return Outcome.failed(WorkflowStepResult.FAILED, reason);
+        }
+        if (control.stopped()) {
+            Outcome stopped = stopped(executionId, 1, true, events, control);
+            return stopped;
+        }
+        if (result.timedOut()) {
+            events.emit(new ExecutionEvent.IterationFailed(executionId, 1, new ExecutionEvent.IterationError(
+                    "timeout", "the container timed out after " + run.timeoutSeconds() + " s", result.stderr()),
+                    Json.now()));
+            events.emitDurably(new ExecutionEvent.ExecutionTimedOut(executionId, run.timeoutSeconds(), 1, Json.now()));
+            return new Outcome(result.stdout(), "timed out", WorkflowStepResult.TIMED_OUT, -1, null);
+        }
+        // a non-zero exit is a result, not a failure of the run: the workflow's exit-code conditions decide
+        events.emit(new ExecutionEvent.IterationCompleted(executionId, 1, result.stdout(), Json.now()));
+        events.emitDurably(new ExecutionEvent.ExecutionCompleted(executionId, result.stdout(), 1, Json.now()));
+        return new Outcome(result.stdout(), null, WorkflowStepResult.COMPLETED, result.exitCode(), null);
     }
 
     private Outcome run(ExecutionRequest request, EventSink events, ExecutionControl control, int depth)
@@ -88,10 +173,17 @@ public final class ExecutionRunner {
         String executionId = request.executionId();
         if (control.stop() == ExecutionControl.Stop.CANCEL) {
             events.emitDurably(new ExecutionEvent.ExecutionCancelled(executionId, control.reason(), Json.now()));
-            return new Outcome(null, "cancelled");
+            return Outcome.failed(WorkflowStepResult.CANCELLED, "cancelled");
         }
         if (control.stop() == ExecutionControl.Stop.ABANDON) {
-            return new Outcome(null, "abandoned");
+            return new Outcome(null, "abandoned", null, null, null);
+        }
+        if (request.agent() == null) {
+            events.emit(new ExecutionEvent.ExecutionStarted(executionId, request.agentId() == null ? ""
+                    : request.agentId(), Json.now()));
+            String reason = "agent '" + request.agentName() + "' is not deployed";
+            events.emitDurably(new ExecutionEvent.ExecutionFailed(executionId, reason, 0, Json.now()));
+            return Outcome.failed(WorkflowStepResult.FAILED, reason);
         }
         AgentManifest manifest;
         ValidationPipeline pipeline;
@@ -102,7 +194,7 @@ public final class ExecutionRunner {
             events.emit(new ExecutionEvent.ExecutionStarted(executionId, request.agentId(), Json.now()));
             String reason = "the agent's manifest cannot be run: " + e.getMessage();
             events.emitDurably(new ExecutionEvent.ExecutionFailed(executionId, reason, 0, Json.now()));
-            return new Outcome(null, reason);
+            return Outcome.failed(WorkflowStepResult.FAILED, reason);
         }
         if (!runtime.isolates()) {
             LOG.log(System.Logger.Level.WARNING, "execution " + executionId + " runs on the '" + runtime.name()
@@ -128,7 +220,7 @@ public final class ExecutionRunner {
             if (left.isNegative() || left.isZero()) {
                 events.emitDurably(new ExecutionEvent.ExecutionTimedOut(executionId, overall.toSeconds(), n - 1,
                         Json.now()));
-                return new Outcome(null, "timed out");
+                return Outcome.failed(WorkflowStepResult.TIMED_OUT, "timed out");
             }
             boolean overallBound = manifest.execution().iterationTimeout().compareTo(left) >= 0;
             Duration iterationTimeout = overallBound ? left : manifest.execution().iterationTimeout();
@@ -144,7 +236,7 @@ public final class ExecutionRunner {
                 if (attempt.timedOut && overallBound) {
                     events.emitDurably(new ExecutionEvent.ExecutionTimedOut(executionId, overall.toSeconds(), n,
                             Json.now()));
-                    return new Outcome(null, "timed out");
+                    return Outcome.failed(WorkflowStepResult.TIMED_OUT, "timed out");
                 }
                 lastError = attempt.error;
                 history.runFailed(n, attempt.error);
@@ -164,14 +256,14 @@ public final class ExecutionRunner {
             ValidationResult failed = results.stream().filter(r -> !r.passed()).findFirst().orElse(null);
             if (failed == null) {
                 events.emitDurably(new ExecutionEvent.ExecutionCompleted(executionId, attempt.output, n, Json.now()));
-                return new Outcome(attempt.output, null);
+                return Outcome.completed(attempt.output, score(results));
             }
             lastError = "validation failed (" + failed.validator() + "): " + failed.reason();
             history.validationFailed(n, attempt.output, attempt.exitCode, failed);
         }
         String reason = "all " + max + " iteration(s) failed; last: " + lastError;
         events.emitDurably(new ExecutionEvent.ExecutionFailed(executionId, reason, max, Json.now()));
-        return new Outcome(null, reason);
+        return Outcome.failed(WorkflowStepResult.FAILED, reason);
     }
 
     /**
@@ -197,9 +289,14 @@ public final class ExecutionRunner {
         }
         if (cancel) {
             events.emitDurably(new ExecutionEvent.ExecutionCancelled(executionId, control.reason(), Json.now()));
-            return new Outcome(null, "cancelled");
+            return Outcome.failed(WorkflowStepResult.CANCELLED, "cancelled");
         }
-        return new Outcome(null, "abandoned");
+        return new Outcome(null, "abandoned", null, null, null);
+    }
+
+    /** The score of the last validator that gave one, for workflow conditions such as score_above. */
+    private static Double score(List<ValidationResult> results) {
+        return results.isEmpty() ? null : results.getLast().score();
     }
 
     /** The outcome of one iteration: an output (the sandbox ran to a final answer), or an error with its type. */

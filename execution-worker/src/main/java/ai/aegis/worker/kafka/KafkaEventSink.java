@@ -13,7 +13,6 @@ import ai.aegis.worker.execution.EventSink;
 public final class KafkaEventSink implements EventSink {
 
     private static final System.Logger LOG = System.getLogger(KafkaEventSink.class.getName());
-    private static final long MAX_BACKOFF_MS = 30_000;
 
     private final DurablePublisher publisher;
     private final String topic;
@@ -37,27 +36,9 @@ public final class KafkaEventSink implements EventSink {
         });
     }
 
-    /**
-     * Terminal events must land: an outage of Kafka is waited out (the producer reconnects by itself), retrying
-     * with a capped backoff, rather than losing the end of an execution. Only a closing worker gives up, and then
-     * the request's offset is not committed, so another worker runs it again.
-     */
+    /** Terminal events must land: an outage of Kafka is waited out rather than losing the end of an execution. */
     @Override
     public void emitDurably(ExecutionEvent event) throws DurablePublisher.UnavailableException, InterruptedException {
-        long backoffMs = 500;
-        for (int attempt = 1; ; attempt++) {
-            try {
-                publisher.publish(topic, event.executionId(), Json.writeBytes(event), ceType(event));
-                return;
-            } catch (DurablePublisher.UnavailableException e) {
-                LOG.log(System.Logger.Level.WARNING, "writing " + event.type() + " of " + event.executionId()
-                        + " failed (attempt " + attempt + "), retrying: " + e.getMessage());
-                if (Thread.currentThread().isInterrupted()) {
-                    throw e;
-                }
-                Thread.sleep(backoffMs); // a retry backoff, not synchronisation
-                backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-            }
-        }
+        publisher.publishPatiently(topic, event.executionId(), Json.writeBytes(event), ceType(event));
     }
 }

@@ -83,6 +83,29 @@ public final class DurablePublisher implements AutoCloseable {
         }
     }
 
+    /**
+     * Publishes a record that must not be lost, however long Kafka is away: retries with a capped backoff (the
+     * producer reconnects by itself) until it is durable. Only an interrupt (the caller is closing) gives up.
+     */
+    public RecordMetadata publishPatiently(String topic, String key, byte[] value, String ceType)
+            throws UnavailableException, InterruptedException {
+        long backoffMs = 500;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return publish(topic, key, value, ceType);
+            } catch (UnavailableException e) {
+                System.getLogger(DurablePublisher.class.getName()).log(System.Logger.Level.WARNING,
+                        "writing " + ceType + " for " + key + " failed (attempt " + attempt + "), retrying: "
+                                + e.getMessage());
+                if (Thread.currentThread().isInterrupted()) {
+                    throw e;
+                }
+                Thread.sleep(backoffMs); // a retry backoff, not synchronisation
+                backoffMs = Math.min(backoffMs * 2, 30_000);
+            }
+        }
+    }
+
     public void flush() {
         producer.flush();
     }

@@ -1,0 +1,120 @@
+package ai.aegis.cli;
+
+import ai.aegis.schemas.execution.ExecutionRequest;
+import ai.aegis.schemas.json.Json;
+import ai.aegis.schemas.workflow.WorkflowStepResult;
+import ai.aegis.topology.kafka.DurablePublisher;
+import ai.aegis.worker.llm.scripted.ScriptStep;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * What the workflow engine asks of workers, through the real broker: an agent named (not snapshotted) in the
+ * request, a container run, and the step result each reports back on the workflow steps topic.
+ */
+class WorkflowStepReportTest {
+
+    @TempDir
+    static Path dataDir;
+    static TestSystem system;
+    static DurablePublisher publisher;
+
+    @BeforeAll
+    static void start() throws Exception {
+        system = new TestSystem(dataDir, Map.of("hello", List.of(ScriptStep.reply("hello from the agent"))));
+        publisher = new DurablePublisher(system.kafka, "/test");
+        system.deploy(TestSystem.agent("step-agent", "hello", 1));
+    }
+
+    @AfterAll
+    static void stop() {
+        publisher.close();
+        system.close();
+    }
+
+    private static void request(ExecutionRequest request) throws Exception {
+        publisher.publish(system.kafka.topics().executionRequests().name(), request.executionId(),
+                Json.writeBytes(request), "test");
+    }
+
+    private static List<WorkflowStepResult> steps(String workflowExecutionId) {
+        List<WorkflowStepResult> out = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(system.kafka.consumer(null))) {
+            String topic = system.kafka.topics().workflowSteps().name();
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            var end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(300))) {
+                    if (r.key().equals(workflowExecutionId)) {
+                        out.add(Json.read(r.value(), WorkflowStepResult.class));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void anAgentNamedByTheWorkflowRunsAndItsResultIsReportedToTheWorkflow() throws Exception {
+        String wfex = UUID.randomUUID().toString();
+        String executionId = UUID.randomUUID().toString();
+        request(new ExecutionRequest(executionId, null, "hi", null, null, null, Json.now(), "step-agent",
+                new ExecutionRequest.WorkflowLink(wfex, 3, "draft"), null));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> !steps(wfex).isEmpty());
+        WorkflowStepResult result = steps(wfex).getFirst();
+        assertThat(result.executionId()).isEqualTo(executionId);
+        assertThat(result.step()).isEqualTo(3);
+        assertThat(result.status()).isEqualTo("completed");
+        assertThat(result.output()).isEqualTo("hello from the agent");
+        assertThat(result.succeeded()).isTrue();
+        assertThat(Json.tree(system.get("/v1/executions/" + executionId).body()).get("status").asText())
+                .isEqualTo("completed");
+    }
+
+    @Test
+    void anUnknownAgentFailsTheStepWithAClearReason() throws Exception {
+        String wfex = UUID.randomUUID().toString();
+        request(new ExecutionRequest(UUID.randomUUID().toString(), null, "hi", null, null, null, Json.now(),
+                "nobody-here", new ExecutionRequest.WorkflowLink(wfex, 1, "draft"), null));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> !steps(wfex).isEmpty());
+        WorkflowStepResult result = steps(wfex).getFirst();
+        assertThat(result.status()).isEqualTo("failed");
+        assertThat(result.error()).isEqualTo("agent 'nobody-here' is not deployed");
+    }
+
+    @Test
+    void aContainerRunReportsItsExitCodeAndOutput() throws Exception {
+        String wfex = UUID.randomUUID().toString();
+        request(new ExecutionRequest(UUID.randomUUID().toString(), null, "", null, null, null, Json.now(), null,
+                new ExecutionRequest.WorkflowLink(wfex, 2, "check"),
+                new ExecutionRequest.ContainerRun("agent-base:local", List.of("/bin/sh", "-c", "echo checked; exit 3"),
+                        Map.of("MODE", "strict"), 500, 128L << 20, 30, false)));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> !steps(wfex).isEmpty());
+        WorkflowStepResult result = steps(wfex).getFirst();
+        assertThat(result.status()).isEqualTo("completed");
+        assertThat(result.exitCode()).isEqualTo(3);
+        assertThat(result.output()).isEqualTo("checked\n");
+        assertThat(result.succeeded()).isFalse();
+    }
+}
