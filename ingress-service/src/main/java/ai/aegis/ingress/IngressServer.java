@@ -12,22 +12,30 @@ import ai.aegis.ingress.health.KafkaHealth;
 import ai.aegis.ingress.health.Metrics;
 import ai.aegis.ingress.http.ErrorHandling;
 import ai.aegis.ingress.http.EventStream;
+import ai.aegis.ingress.registry.RegistryWriter;
+import ai.aegis.ingress.workflows.WorkflowRoutes;
+import ai.aegis.ingress.workflows.WorkflowService;
 import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.TopicCatalog;
+import ai.aegis.schemas.workflow.WorkflowCommand;
 import ai.aegis.topology.admin.TopicInstaller;
 import ai.aegis.topology.agents.AgentRegistryView;
 import ai.aegis.topology.executions.ExecutionReadModel;
 import ai.aegis.topology.kafka.DurablePublisher;
 import ai.aegis.topology.kafka.KafkaSettings;
 import ai.aegis.topology.tail.TopicTail;
+import ai.aegis.topology.workflows.WorkflowReadModel;
+import ai.aegis.topology.workflows.WorkflowRegistryView;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpService;
 import org.apache.kafka.clients.admin.Admin;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -54,6 +62,14 @@ public final class IngressServer implements AutoCloseable {
     }
 
     public static IngressServer start(IngressConfig config, KafkaSettings kafka) {
+        return start(config, kafka, Map.of());
+    }
+
+    /**
+     * @param extraRoutes routes of services composed into this node (the approval service's, under
+     *                    {@code aegis up}), by path prefix; they sit behind the same authentication
+     */
+    public static IngressServer start(IngressConfig config, KafkaSettings kafka, Map<String, HttpService> extraRoutes) {
         TopicCatalog topics = kafka.topics();
         Admin admin = Admin.create(kafka.admin());
         TopicInstaller.ensure(admin, topics.all(), kafka.replicationFactor(), Duration.ofSeconds(60));
@@ -63,14 +79,26 @@ public final class IngressServer implements AutoCloseable {
         String agentsTopic = topics.agents().name();
         String requestsTopic = topics.executionRequests().name();
         String eventsTopic = topics.executionEvents().name();
-        TopicTail tail = new TopicTail("ingress", kafka,
-                List.of(agentsTopic, requestsTopic, eventsTopic), record -> {
-            if (record.topic().equals(agentsTopic)) {
+        WorkflowRegistryView workflows = new WorkflowRegistryView();
+        WorkflowReadModel workflowRuns = new WorkflowReadModel(config.maxExecutionsInMemory());
+        String workflowsTopic = topics.workflows().name();
+        String workflowCommandsTopic = topics.workflowCommands().name();
+        String workflowEventsTopic = topics.workflowEvents().name();
+        TopicTail tail = new TopicTail("ingress", kafka, List.of(agentsTopic, requestsTopic, eventsTopic,
+                workflowsTopic, workflowCommandsTopic, workflowEventsTopic), record -> {
+            String topic = record.topic();
+            if (topic.equals(agentsTopic)) {
                 agents.onRecord(record.key(), record.value());
-            } else if (record.topic().equals(requestsTopic)) {
+            } else if (topic.equals(requestsTopic)) {
                 executions.onRequest(Json.read(record.value(), ExecutionRequest.class));
-            } else {
+            } else if (topic.equals(eventsTopic)) {
                 executions.onEvent(record.key(), record.offset(), record.value());
+            } else if (topic.equals(workflowsTopic)) {
+                workflows.onRecord(record.key(), record.value());
+            } else if (topic.equals(workflowCommandsTopic)) {
+                workflowRuns.onCommand(Json.read(record.value(), WorkflowCommand.class));
+            } else {
+                workflowRuns.onEvent(record.key(), record.offset(), record.value());
             }
         }).start();
 
@@ -80,10 +108,18 @@ public final class IngressServer implements AutoCloseable {
                 config.sseQueueCapacity());
         metrics.gauge("aegis_sse_streams_open", "Open execution event streams on this node.", stream::openStreams);
         metrics.gauge("aegis_executions_in_view", "Executions held in this node's view.", executions::size);
+        metrics.gauge("aegis_workflow_executions_in_view", "Workflow executions held in this node's view.",
+                workflowRuns::size);
         metrics.gauge("aegis_views_caught_up", "1 when this node has read the topics up to where they were at start.",
                 () -> tail.isCaughtUp() ? 1 : 0);
 
-        AgentService agentService = new AgentService(publisher, agents, tail, agentsTopic, config.readYourWrites());
+        AgentService agentService = new AgentService(
+                new RegistryWriter(publisher, tail, agentsTopic, config.readYourWrites()), agents);
+        WorkflowService workflowService = new WorkflowService(
+                new RegistryWriter(publisher, tail, workflowsTopic, config.readYourWrites()), workflows, agents,
+                workflowRuns, publisher, workflowCommandsTopic);
+        EventStream workflowStream = new EventStream(workflowRuns, "Workflow execution not found",
+                config.sseHeartbeat(), config.sseQueueCapacity());
         ExecutionService executionService = new ExecutionService(publisher, agents, executions, requestsTopic,
                 topics.executionCommands().name());
         Runnable awaitViews = () -> awaitCaughtUp(tail, Duration.ofSeconds(5));
@@ -108,6 +144,9 @@ public final class IngressServer implements AutoCloseable {
         HealthRoutes.install(routing, kafkaHealth, tail::isCaughtUp, metrics);
         routing.register("/v1/agents", new AgentRoutes(agentService, agents, awaitViews));
         routing.register("/v1/executions", new ExecutionRoutes(executionService, executions, stream, awaitViews));
+        routing.register("/v1/workflows", new WorkflowRoutes(workflowService, workflows, workflowRuns,
+                workflowStream, awaitViews));
+        extraRoutes.forEach(routing::register);
         ErrorHandling.notFound(routing);
 
         WebServer server = WebServer.builder()

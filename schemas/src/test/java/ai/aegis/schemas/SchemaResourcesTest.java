@@ -1,14 +1,14 @@
 package ai.aegis.schemas;
 
-import ai.aegis.schemas.execution.ExecutionEvent;
-import ai.aegis.schemas.execution.ExecutionCommand;
-import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.agent.AgentManifests;
 import ai.aegis.schemas.agent.AgentRecord;
 import ai.aegis.schemas.approval.ApprovalCommand;
 import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalReply;
 import ai.aegis.schemas.approval.ApprovalRequest;
+import ai.aegis.schemas.execution.ExecutionCommand;
+import ai.aegis.schemas.execution.ExecutionEvent;
+import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.schemas.topic.TopicSpec;

@@ -1,8 +1,8 @@
 package ai.aegis.worker.kafka;
 
-import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.json.Json;
+import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.topology.kafka.DurablePublisher;
 import ai.aegis.worker.execution.EventSink;
 

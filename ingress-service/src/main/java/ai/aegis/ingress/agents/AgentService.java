@@ -1,25 +1,22 @@
 package ai.aegis.ingress.agents;
 
-import ai.aegis.schemas.topic.CloudEventHeaders;
-import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.ingress.http.BadRequest;
+import ai.aegis.ingress.registry.RegistryWriter;
 import ai.aegis.schemas.agent.AgentManifest;
 import ai.aegis.schemas.agent.AgentManifests;
 import ai.aegis.schemas.agent.AgentRecord;
 import ai.aegis.schemas.json.Json;
+import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.topology.agents.AgentRegistryView;
 import ai.aegis.topology.kafka.DurablePublisher;
-import ai.aegis.topology.tail.TopicTail;
-import org.apache.kafka.clients.producer.RecordMetadata;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Deploys and removes agents by writing the compacted registry topic, then waits until this node's view has read
- * the write, so that a read right after a deploy sees it.
+ * Deploys and removes agents by writing the compacted registry topic (through a {@link RegistryWriter}, which
+ * waits until this node's view has read the write).
  *
  * <p>Redeploying a name keeps its id (notes §4.2); the same version needs {@code force}.
  */
@@ -28,19 +25,12 @@ public final class AgentService {
     public static final String DEPLOYED_TYPE = CloudEventHeaders.type("agent", "agent_deployed");
     public static final String DELETED_TYPE = CloudEventHeaders.type("agent", "agent_deleted");
 
-    private final DurablePublisher publisher;
+    private final RegistryWriter writer;
     private final AgentRegistryView registry;
-    private final TopicTail tail;
-    private final String topic;
-    private final Duration readYourWrites;
 
-    public AgentService(DurablePublisher publisher, AgentRegistryView registry, TopicTail tail, String topic,
-                        Duration readYourWrites) {
-        this.publisher = publisher;
+    public AgentService(RegistryWriter writer, AgentRegistryView registry) {
+        this.writer = writer;
         this.registry = registry;
-        this.tail = tail;
-        this.topic = topic;
-        this.readYourWrites = readYourWrites;
     }
 
     /** What a deploy did. */
@@ -61,7 +51,7 @@ public final class AgentService {
                 m.metadata().name(), m.metadata().version(), m.metadata().description(), AgentRecord.ACTIVE,
                 m.metadata().tags(), m.metadata().labels(),
                 existing.map(AgentRecord::createdAt).orElse(now), now, parsed.tree());
-        write(record.id(), Json.writeBytes(record), DEPLOYED_TYPE);
+        writer.write(record.id(), Json.writeBytes(record), DEPLOYED_TYPE);
         return new Deployment(record, existing.isEmpty());
     }
 
@@ -69,20 +59,7 @@ public final class AgentService {
         if (registry.get(id).isEmpty()) {
             return false;
         }
-        write(id, null, DELETED_TYPE);
+        writer.write(id, null, DELETED_TYPE);
         return true;
-    }
-
-    private void write(String key, byte[] value, String type) throws DurablePublisher.UnavailableException {
-        RecordMetadata md = publisher.publish(topic, key, value, type);
-        try {
-            if (!tail.awaitApplied(md.topic(), md.partition(), md.offset(), readYourWrites)) {
-                // Durable but not yet visible here: still a success, other reads catch up shortly.
-                System.getLogger(AgentService.class.getName()).log(System.Logger.Level.WARNING,
-                        "agent registry view lags behind its own write of " + key);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

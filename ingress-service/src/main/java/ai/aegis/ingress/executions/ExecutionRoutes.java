@@ -80,7 +80,7 @@ public final class ExecutionRoutes implements HttpService {
         if (agentId.isPresent() && !Ids.isUuid(agentId.get())) {
             throw new BadRequest("Invalid agent ID");
         }
-        int limit = Api.query(req, "limit").map(ExecutionRoutes::limit).orElse(DEFAULT_LIST_LIMIT);
+        int limit = Api.limit(req, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
         Optional<String> status = Api.query(req, "status");
         awaitViews.run();
         Api.ok(res, readModel.list(v -> agentId.map(a -> a.equalsIgnoreCase(v.agentId())).orElse(true)
@@ -100,17 +100,5 @@ public final class ExecutionRoutes implements HttpService {
             throw new BadRequest("Invalid execution ID");
         }
         return id.toLowerCase();
-    }
-
-    private static int limit(String raw) {
-        try {
-            int n = Integer.parseInt(raw);
-            if (n >= 1 && n <= MAX_LIST_LIMIT) {
-                return n;
-            }
-        } catch (NumberFormatException ignored) {
-            // answered below
-        }
-        throw new BadRequest("limit must be a whole number from 1 to " + MAX_LIST_LIMIT);
     }
 }

@@ -1,6 +1,5 @@
 package ai.aegis.ingress.executions;
 
-import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.ingress.http.BadRequest;
 import ai.aegis.ingress.http.JsonBodies;
 import ai.aegis.schemas.Ids;
@@ -8,6 +7,7 @@ import ai.aegis.schemas.agent.AgentRecord;
 import ai.aegis.schemas.execution.ExecutionCommand;
 import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.json.Json;
+import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.topology.agents.AgentRegistryView;
 import ai.aegis.topology.executions.ExecutionReadModel;
 import ai.aegis.topology.executions.ExecutionView;

@@ -40,6 +40,23 @@ public final class Api {
         return req.query().first(name).asOptional();
     }
 
+    /** {@code ?limit=}: a whole number from 1 to {@code max}, else 400; {@code dflt} when absent. */
+    public static int limit(ServerRequest req, int dflt, int max) {
+        Optional<String> raw = query(req, "limit");
+        if (raw.isEmpty()) {
+            return dflt;
+        }
+        try {
+            int n = Integer.parseInt(raw.get());
+            if (n >= 1 && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // answered below
+        }
+        throw new BadRequest("limit must be a whole number from 1 to " + max);
+    }
+
     public static String pathParam(ServerRequest req, String name) {
         return req.path().pathParameters().get(name);
     }

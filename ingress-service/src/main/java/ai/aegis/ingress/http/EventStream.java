@@ -1,7 +1,7 @@
 package ai.aegis.ingress.http;
 
-import ai.aegis.topology.readmodel.EventReadModel;
 import ai.aegis.topology.readmodel.EventReadModel.StoredEvent;
+import ai.aegis.topology.readmodel.EventReadModel;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;

@@ -1,9 +1,8 @@
 package ai.aegis.worker.runtime.bubblewrap;
 
-import ai.aegis.worker.runtime.SandboxFiles;
-
 import ai.aegis.worker.runtime.BootstrapScript;
 import ai.aegis.worker.runtime.SandboxException;
+import ai.aegis.worker.runtime.SandboxFiles;
 import ai.aegis.worker.runtime.SandboxSpec;
 
 import java.io.IOException;

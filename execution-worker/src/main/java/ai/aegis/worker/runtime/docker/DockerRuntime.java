@@ -2,9 +2,9 @@ package ai.aegis.worker.runtime.docker;
 
 import ai.aegis.worker.runtime.BootstrapScript;
 import ai.aegis.worker.runtime.ContainerRuntime;
+import ai.aegis.worker.runtime.OutputTail;
 import ai.aegis.worker.runtime.SandboxException;
 import ai.aegis.worker.runtime.SandboxResult;
-import ai.aegis.worker.runtime.OutputTail;
 import ai.aegis.worker.runtime.SandboxSpec;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;

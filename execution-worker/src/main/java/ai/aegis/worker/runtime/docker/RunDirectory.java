@@ -1,9 +1,8 @@
 package ai.aegis.worker.runtime.docker;
 
-import ai.aegis.worker.runtime.SandboxFiles;
-
 import ai.aegis.worker.runtime.BootstrapScript;
 import ai.aegis.worker.runtime.SandboxException;
+import ai.aegis.worker.runtime.SandboxFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -2,8 +2,8 @@ package ai.aegis.worker.runtime.process;
 
 import ai.aegis.worker.runtime.BootstrapScript;
 import ai.aegis.worker.runtime.ContainerRuntime;
-import ai.aegis.worker.runtime.SandboxException;
 import ai.aegis.worker.runtime.HostProcesses;
+import ai.aegis.worker.runtime.SandboxException;
 import ai.aegis.worker.runtime.SandboxFiles;
 import ai.aegis.worker.runtime.SandboxResult;
 import ai.aegis.worker.runtime.SandboxSpec;

@@ -1,8 +1,8 @@
 package ai.aegis.worker.llm.openai;
 
 import ai.aegis.schemas.json.Json;
-import ai.aegis.worker.llm.ChatCompletionsStub;
 import ai.aegis.worker.llm.ChatCompletionsStub.Answer;
+import ai.aegis.worker.llm.ChatCompletionsStub;
 import ai.aegis.worker.llm.ChatMessage;
 import ai.aegis.worker.llm.LlmException;
 import ai.aegis.worker.llm.LlmRequest;

@@ -2,9 +2,9 @@ package ai.aegis.worker.runtime.docker;
 
 import ai.aegis.schemas.json.Json;
 import ai.aegis.worker.runtime.BootstrapScript;
-import ai.aegis.worker.runtime.GatewayStub;
-import ai.aegis.worker.runtime.GatewayStub.Reply;
 import ai.aegis.worker.runtime.GatewaySocket;
+import ai.aegis.worker.runtime.GatewayStub.Reply;
+import ai.aegis.worker.runtime.GatewayStub;
 import ai.aegis.worker.runtime.SandboxException;
 import ai.aegis.worker.runtime.SandboxResult;
 import ai.aegis.worker.runtime.SandboxSpec;

@@ -1,0 +1,99 @@
+package ai.aegis.topology.workflows;
+
+import ai.aegis.schemas.workflow.WorkflowCommand;
+import ai.aegis.schemas.workflow.WorkflowEvent;
+import ai.aegis.topology.readmodel.EventReadModel;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Folds a workflow execution's start command and events into its view; a terminal status is never overwritten. */
+public final class WorkflowExecutionState implements EventReadModel.Aggregate<WorkflowEvent, WorkflowExecutionView> {
+
+    private final String id;
+    private String workflowName;
+    private String workflowVersion;
+    private String status = WorkflowExecutionView.PENDING;
+    private String currentState;
+    private Integer step;
+    private String input;
+    private final Map<String, JsonNode> stateOutputs = new LinkedHashMap<>();
+    private JsonNode blackboard;
+    private String pendingApproval;
+    private String error;
+    private Instant requestedAt;
+    private Instant startedAt;
+    private Instant endedAt;
+    private Instant lastTransitionAt;
+
+    public WorkflowExecutionState(String id) {
+        this.id = id;
+    }
+
+    public void apply(WorkflowCommand command) {
+        if (WorkflowCommand.START.equals(command.command()) && command.workflow() != null) {
+            workflowName = command.workflow().name();
+            workflowVersion = command.workflow().version();
+            input = command.input();
+            requestedAt = command.requestedAt();
+        }
+    }
+
+    @Override
+    public void apply(WorkflowEvent event) {
+        if (terminal()) {
+            return;
+        }
+        switch (event) {
+            case WorkflowEvent.WorkflowStarted e -> {
+                workflowName = e.workflowName();
+                workflowVersion = e.workflowVersion();
+                input = e.input();
+                startedAt = e.startedAt();
+                status = WorkflowExecutionView.RUNNING;
+            }
+            case WorkflowEvent.StateEntered e -> {
+                currentState = e.stateName();
+                step = e.step();
+                lastTransitionAt = e.enteredAt();
+                status = WorkflowExecutionView.RUNNING;
+            }
+            case WorkflowEvent.StateExited e -> {
+                stateOutputs.put(e.stateName(), e.output());
+                pendingApproval = null;
+                lastTransitionAt = e.exitedAt();
+            }
+            case WorkflowEvent.ApprovalRequested e -> pendingApproval = e.approvalId();
+            case WorkflowEvent.WorkflowCompleted e -> {
+                status = "completed";
+                currentState = e.finalState();
+                blackboard = e.blackboard();
+                endedAt = e.completedAt();
+            }
+            case WorkflowEvent.WorkflowFailed e -> {
+                status = "failed";
+                error = e.reason();
+                endedAt = e.failedAt();
+            }
+            case WorkflowEvent.WorkflowCancelled e -> {
+                status = "cancelled";
+                error = e.reason();
+                endedAt = e.cancelledAt();
+            }
+        }
+    }
+
+    @Override
+    public boolean terminal() {
+        return view().terminal();
+    }
+
+    @Override
+    public WorkflowExecutionView view() {
+        return new WorkflowExecutionView(id, workflowName, workflowVersion, status, currentState, step, input,
+                Map.copyOf(stateOutputs), blackboard, pendingApproval, error, requestedAt, startedAt, endedAt,
+                lastTransitionAt);
+    }
+}

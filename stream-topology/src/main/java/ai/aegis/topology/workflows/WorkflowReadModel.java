@@ -1,0 +1,33 @@
+package ai.aegis.topology.workflows;
+
+import ai.aegis.schemas.json.Json;
+import ai.aegis.schemas.workflow.WorkflowCommand;
+import ai.aegis.schemas.workflow.WorkflowEvent;
+import ai.aegis.topology.readmodel.EventReadModel;
+
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Predicate;
+
+/** The node's view of workflow executions: folded from the workflow command and event topics. */
+public final class WorkflowReadModel
+        extends EventReadModel<WorkflowEvent, WorkflowExecutionState, WorkflowExecutionView> {
+
+    public static final Comparator<WorkflowExecutionView> NEWEST_FIRST = Comparator.comparing(
+            (WorkflowExecutionView v) -> v.requestedAt() != null ? v.requestedAt()
+                    : v.startedAt() != null ? v.startedAt() : Instant.EPOCH).reversed();
+
+    public WorkflowReadModel(int maxExecutions) {
+        super(maxExecutions, WorkflowExecutionState::new, bytes -> Json.read(bytes, WorkflowEvent.class),
+                WorkflowEvent::terminal);
+    }
+
+    public void onCommand(WorkflowCommand command) {
+        update(command.workflowExecutionId(), state -> state.apply(command));
+    }
+
+    public List<WorkflowExecutionView> list(Predicate<WorkflowExecutionView> filter, int limit) {
+        return list(filter, NEWEST_FIRST, limit);
+    }
+}

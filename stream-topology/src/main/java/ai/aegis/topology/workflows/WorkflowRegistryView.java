@@ -1,0 +1,33 @@
+package ai.aegis.topology.workflows;
+
+import ai.aegis.schemas.json.Json;
+import ai.aegis.schemas.workflow.WorkflowRecord;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** A node's copy of the workflow registry, folded from the compacted workflows topic (keyed by workflow name). */
+public final class WorkflowRegistryView {
+
+    private final Map<String, WorkflowRecord> byName = new ConcurrentHashMap<>();
+
+    /** @param value the record value, or null for a tombstone */
+    public void onRecord(String name, byte[] value) {
+        if (value == null) {
+            byName.remove(name);
+        } else {
+            byName.put(name, Json.read(value, WorkflowRecord.class));
+        }
+    }
+
+    public Optional<WorkflowRecord> get(String name) {
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    public List<WorkflowRecord> all() {
+        return byName.values().stream().sorted(Comparator.comparing(WorkflowRecord::name)).toList();
+    }
+}
