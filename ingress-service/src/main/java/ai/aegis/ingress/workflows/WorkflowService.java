@@ -12,9 +12,9 @@ import ai.aegis.schemas.workflow.WorkflowManifests;
 import ai.aegis.schemas.workflow.WorkflowRecord;
 import ai.aegis.topology.agents.AgentRegistryView;
 import ai.aegis.topology.kafka.DurablePublisher;
-import ai.aegis.topology.workflows.WorkflowExecutionView;
-import ai.aegis.topology.workflows.WorkflowReadModel;
-import ai.aegis.topology.workflows.WorkflowRegistryView;
+import ai.aegis.topology.workflow.WorkflowExecutionView;
+import ai.aegis.topology.workflow.WorkflowReadModel;
+import ai.aegis.topology.workflow.WorkflowRegistryView;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.time.Duration;

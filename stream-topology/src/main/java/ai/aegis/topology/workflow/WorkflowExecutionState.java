@@ -1,4 +1,4 @@
-package ai.aegis.topology.workflows;
+package ai.aegis.topology.workflow;
 
 import ai.aegis.schemas.workflow.WorkflowCommand;
 import ai.aegis.schemas.workflow.WorkflowEvent;

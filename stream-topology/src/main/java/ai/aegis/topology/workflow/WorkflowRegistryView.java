@@ -1,4 +1,4 @@
-package ai.aegis.topology.workflows;
+package ai.aegis.topology.workflow;
 
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.workflow.WorkflowRecord;

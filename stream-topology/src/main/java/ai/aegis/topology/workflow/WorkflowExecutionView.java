@@ -1,4 +1,4 @@
-package ai.aegis.topology.workflows;
+package ai.aegis.topology.workflow;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
