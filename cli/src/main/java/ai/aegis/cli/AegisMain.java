@@ -29,6 +29,7 @@ public final class AegisMain {
             return switch (args[0]) {
                 case "up" -> Up.run(Options.parse(rest), out);
                 case "ingress" -> Services.ingress(Options.parse(rest), out);
+                case "engine" -> Services.engine(Options.parse(rest), out);
                 case "worker" -> Services.worker(Options.parse(rest), out);
                 case "bench" -> ai.aegis.cli.bench.Bench.run(rest, out); // options of its own (aegis bench --help)
                 default -> {
@@ -55,6 +56,7 @@ public final class AegisMain {
                             the public API, and an execution worker
                   ingress   run only the public API against a Kafka cluster
                   worker    run only an execution worker against a Kafka cluster
+                  engine    run only the workflow engine against a Kafka cluster
                   bench     measure sandbox start latency per runtime and write docs/benchmarks.md
                             (aegis bench --help)
                   test      run the test suite (handled by the wrapper script)

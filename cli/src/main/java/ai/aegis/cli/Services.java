@@ -1,10 +1,14 @@
 package ai.aegis.cli;
 
+import ai.aegis.approval.ApprovalConfig;
+import ai.aegis.approval.ApprovalRoutes;
+import ai.aegis.approval.ApprovalService;
 import ai.aegis.ingress.IngressConfig;
 import ai.aegis.ingress.IngressServer;
 import ai.aegis.topology.config.AegisConfigLoader;
 import ai.aegis.topology.kafka.KafkaConfigReader;
 import ai.aegis.topology.kafka.KafkaSettings;
+import ai.aegis.topology.workflow.WorkflowEngineService;
 import ai.aegis.worker.WorkerConfig;
 import ai.aegis.worker.WorkerService;
 import ai.aegis.worker.llm.ModelRegistry;
@@ -12,6 +16,7 @@ import io.helidon.config.Config;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /** The services run on their own, each as a separate process against an external Kafka cluster. */
@@ -27,12 +32,32 @@ final class Services {
         if (options.port().isPresent()) {
             config = config.withPort(options.port().get());
         }
-        IngressServer server = IngressServer.start(config, kafka);
+        // The approval service is a Kafka Streams app whose instances scale with the ingress nodes that serve its
+        // routes: each ingress process runs one.
+        ApprovalService approvals = ApprovalService.start(ApprovalConfig.read(aegis.get("approvals")),
+                kafka.withClientId("aegis-approvals"), dataDir(aegis, options).resolve("streams"));
+        IngressServer server = IngressServer.start(config, kafka,
+                Map.of(ApprovalRoutes.PATH, new ApprovalRoutes(approvals)));
         out.println("Aegis ingress on http://localhost:" + server.port() + " (Kafka " + kafka.bootstrapServers() + ")");
         if (server.tokenFile() != null) {
             out.println("API token: " + server.tokenFile());
         }
-        awaitShutdown(server);
+        awaitShutdown(() -> {
+            server.close();
+            approvals.close();
+        });
+        return -1;
+    }
+
+    /** The workflow engine on its own (any number of instances: Kafka Streams spreads the runs over them). */
+    static int engine(Options options, PrintStream out) {
+        Config aegis = AegisConfigLoader.load(options.config()).get("aegis");
+        KafkaSettings kafka = kafka(aegis, options, "aegis-workflow-engine");
+        WorkflowEngineService engine = new WorkflowEngineService(kafka, dataDir(aegis, options).resolve("streams"))
+                .start(java.time.Duration.ofSeconds(90));
+        out.println("Aegis workflow engine up (Kafka " + kafka.bootstrapServers() + ", application id "
+                + engine.applicationId() + ")");
+        awaitShutdown(engine);
         return -1;
     }
 

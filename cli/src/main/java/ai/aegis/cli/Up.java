@@ -1,11 +1,15 @@
 package ai.aegis.cli;
 
+import ai.aegis.approval.ApprovalConfig;
+import ai.aegis.approval.ApprovalRoutes;
+import ai.aegis.approval.ApprovalService;
 import ai.aegis.broker.EmbeddedKafkaBroker;
 import ai.aegis.ingress.IngressConfig;
 import ai.aegis.ingress.IngressServer;
 import ai.aegis.topology.config.AegisConfigLoader;
 import ai.aegis.topology.kafka.KafkaConfigReader;
 import ai.aegis.topology.kafka.KafkaSettings;
+import ai.aegis.topology.workflow.WorkflowEngineService;
 import ai.aegis.worker.WorkerConfig;
 import ai.aegis.worker.WorkerService;
 import ai.aegis.worker.llm.ModelRegistry;
@@ -13,15 +17,20 @@ import io.helidon.config.Config;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code aegis up}: the whole system in one JVM on embedded defaults: a real single-node Kafka broker (data under
- * the data directory, kept across restarts), the public API, and one execution worker.
+ * the data directory, kept across restarts), one execution worker, the workflow engine, the approval service, and
+ * the public API (which serves the approval routes too).
  */
 final class Up {
+
+    private static final Duration STREAMS_START = Duration.ofSeconds(90);
 
     private Up() {
     }
@@ -71,11 +80,19 @@ final class Up {
             WorkerService worker = WorkerService.start(workerConfig, kafka.withClientId("aegis-worker"), models);
             started.add(worker);
 
+            WorkflowEngineService engine = new WorkflowEngineService(kafka.withClientId("aegis-workflow-engine"),
+                    dataDir.resolve("streams")).start(STREAMS_START);
+            started.add(engine);
+            ApprovalService approvals = ApprovalService.start(ApprovalConfig.read(aegis.get("approvals")),
+                    kafka.withClientId("aegis-approvals"), dataDir.resolve("streams"));
+            started.add(approvals);
+
             IngressConfig ingressConfig = IngressConfig.from(aegis, dataDir);
             if (options.port().isPresent()) {
                 ingressConfig = ingressConfig.withPort(options.port().get());
             }
-            IngressServer ingress = IngressServer.start(ingressConfig, kafka.withClientId("aegis-ingress"));
+            IngressServer ingress = IngressServer.start(ingressConfig, kafka.withClientId("aegis-ingress"),
+                    Map.of(ApprovalRoutes.PATH, new ApprovalRoutes(approvals)));
             started.add(ingress);
 
             out.println();

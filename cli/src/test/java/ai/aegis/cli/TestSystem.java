@@ -1,11 +1,15 @@
 package ai.aegis.cli;
 
+import ai.aegis.approval.ApprovalConfig;
+import ai.aegis.approval.ApprovalRoutes;
+import ai.aegis.approval.ApprovalService;
 import ai.aegis.broker.SharedTestBroker;
 import ai.aegis.ingress.IngressConfig;
 import ai.aegis.ingress.IngressServer;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.topology.kafka.KafkaSettings;
+import ai.aegis.topology.workflow.WorkflowEngineService;
 import ai.aegis.worker.WorkerConfig;
 import ai.aegis.worker.WorkerService;
 import ai.aegis.worker.llm.ModelRegistry;
@@ -40,6 +44,9 @@ final class TestSystem implements AutoCloseable {
     final Path dataDir;
     final WorkerService worker;
     final IngressServer ingress;
+    /** Set when the system runs workflows (the engine and the approval service). */
+    WorkflowEngineService engine;
+    ApprovalService approvals;
     final String token;
     final String base;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -50,6 +57,12 @@ final class TestSystem implements AutoCloseable {
 
     /** @param runtime the workers' runtime, or null for the process runtime */
     TestSystem(Path dataDir, Map<String, List<ScriptStep>> scripts, ContainerRuntime runtime) throws IOException {
+        this(dataDir, scripts, runtime, false);
+    }
+
+    /** @param workflows also run the workflow engine and the approval service, as {@code aegis up} does */
+    TestSystem(Path dataDir, Map<String, List<ScriptStep>> scripts, ContainerRuntime runtime, boolean workflows)
+            throws IOException {
         this.dataDir = dataDir;
         kafka = KafkaSettings.of(SharedTestBroker.get().bootstrapServers(),
                 new TopicCatalog("e2e" + UUID.randomUUID().toString().substring(0, 8), 3), "e2e");
@@ -58,9 +71,19 @@ final class TestSystem implements AutoCloseable {
         scripts.keySet().forEach(name -> resolved.add(new ResolvedModel(name, provider, name)));
         models = new ModelRegistry(resolved);
         worker = startWorker(runtime, Duration.ofSeconds(45));
-        ingress = IngressServer.start(IngressConfig.from(Config.empty(), dataDir).withPort(0), kafka);
+        Map<String, io.helidon.webserver.http.HttpService> routes = Map.of();
+        if (workflows) {
+            engine = new WorkflowEngineService(kafka, dataDir.resolve("streams")).start(Duration.ofSeconds(90));
+            approvals = startApprovals(ApprovalConfig.defaults().withNodeId("test-node"));
+            routes = Map.of(ApprovalRoutes.PATH, new ApprovalRoutes(approvals));
+        }
+        ingress = IngressServer.start(IngressConfig.from(Config.empty(), dataDir).withPort(0), kafka, routes);
         token = Files.readString(ingress.tokenFile()).trim();
         base = "http://127.0.0.1:" + ingress.port();
+    }
+
+    ApprovalService startApprovals(ApprovalConfig config) {
+        return ApprovalService.start(config, kafka, dataDir.resolve("streams-approvals"));
     }
 
     /** Another worker of the same group (failure tests give a short failover timeout). */
@@ -154,5 +177,11 @@ final class TestSystem implements AutoCloseable {
     public void close() {
         ingress.close();
         worker.close();
+        if (approvals != null) {
+            approvals.close();
+        }
+        if (engine != null) {
+            engine.close();
+        }
     }
 }

@@ -79,6 +79,25 @@ public record KafkaSettings(String bootstrapServers, TopicCatalog topics, String
         return c;
     }
 
+    /**
+     * The base of every Kafka Streams application here: exactly-once v2 (a step's state and outputs commit
+     * together), string keys and byte values, internal topics replicated like the installation's own (0 leaves it
+     * to the broker's default), and the security and tuning extras, which cannot override the guarantee.
+     */
+    public java.util.Properties streams(String applicationId, String clientSuffix, java.nio.file.Path stateDir) {
+        java.util.Properties p = new java.util.Properties();
+        p.putAll(extra);
+        p.put("application.id", applicationId);
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(CommonClientConfigs.CLIENT_ID_CONFIG, (clientId == null ? "aegis" : clientId) + "-" + clientSuffix);
+        p.put("processing.guarantee", "exactly_once_v2");
+        p.put("state.dir", stateDir.toAbsolutePath().toString());
+        p.put("replication.factor", replicationFactor > 0 ? (int) replicationFactor : -1);
+        p.put("default.key.serde", org.apache.kafka.common.serialization.Serdes.StringSerde.class.getName());
+        p.put("default.value.serde", org.apache.kafka.common.serialization.Serdes.ByteArraySerde.class.getName());
+        return p;
+    }
+
     public Map<String, Object> admin() {
         Map<String, Object> a = common();
         a.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, (int) ackTimeout.toMillis());

@@ -4,6 +4,7 @@ import ai.aegis.schemas.workflow.WorkflowCommand;
 import ai.aegis.schemas.workflow.WorkflowEvent;
 import ai.aegis.topology.readmodel.EventReadModel;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -61,7 +62,7 @@ public final class WorkflowExecutionState implements EventReadModel.Aggregate<Wo
                 status = WorkflowExecutionView.RUNNING;
             }
             case WorkflowEvent.StateExited e -> {
-                stateOutputs.put(e.stateName(), e.output());
+                stateOutputs.put(e.stateName(), e.output() == null ? NullNode.getInstance() : e.output());
                 pendingApproval = null;
                 lastTransitionAt = e.exitedAt();
             }
@@ -87,13 +88,13 @@ public final class WorkflowExecutionState implements EventReadModel.Aggregate<Wo
 
     @Override
     public boolean terminal() {
-        return view().terminal();
+        return status.equals("completed") || status.equals("failed") || status.equals("cancelled");
     }
 
     @Override
     public WorkflowExecutionView view() {
         return new WorkflowExecutionView(id, workflowName, workflowVersion, status, currentState, step, input,
-                Map.copyOf(stateOutputs), blackboard, pendingApproval, error, requestedAt, startedAt, endedAt,
+                java.util.Collections.unmodifiableMap(new LinkedHashMap<>(stateOutputs)), blackboard, pendingApproval, error, requestedAt, startedAt, endedAt,
                 lastTransitionAt);
     }
 }

@@ -1,0 +1,53 @@
+package ai.aegis.approval;
+
+import ai.aegis.schemas.approval.ApprovalReply;
+import ai.aegis.schemas.json.Json;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Matches the owner's replies to the approve/reject calls waiting on this node. One shared tail over the replies
+ * topic feeds {@link #onRecord} (never a consumer per request); only replies keyed by this node's id are looked at,
+ * and a reply nobody waits for any more (the call gave up, or an earlier process with the same id) is dropped.
+ */
+public final class ReplyWaiter {
+
+    private final String nodeId;
+    private final Map<String, CompletableFuture<ApprovalReply>> waiting = new ConcurrentHashMap<>();
+
+    public ReplyWaiter(String nodeId) {
+        this.nodeId = nodeId;
+    }
+
+    /** Registers interest before the command is sent, so that even an instant reply finds its future. */
+    public CompletableFuture<ApprovalReply> expect(String commandId) {
+        return waiting.computeIfAbsent(commandId, id -> new CompletableFuture<>());
+    }
+
+    public void forget(String commandId) {
+        waiting.remove(commandId);
+    }
+
+    /** The tail's handler. */
+    public void onRecord(ConsumerRecord<String, byte[]> record) {
+        if (!nodeId.equals(record.key()) || record.value() == null) {
+            return;
+        }
+        ApprovalReply reply = Json.read(record.value(), ApprovalReply.class);
+        if (reply.commandId() == null) {
+            return;
+        }
+        CompletableFuture<ApprovalReply> future = waiting.remove(reply.commandId());
+        if (future != null) {
+            future.complete(reply);
+        }
+    }
+
+    /** Calls still waiting, for tests and diagnostics. */
+    public int waitingCount() {
+        return waiting.size();
+    }
+}

@@ -1,0 +1,124 @@
+package ai.aegis.topology.workflow;
+
+import ai.aegis.topology.kafka.DurablePublisher;
+import ai.aegis.topology.kafka.KafkaSettings;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs {@link WorkflowEngineTopology} in this process: a {@link KafkaStreams} instance with exactly-once v2 (why: see
+ * the topology's Javadoc), its RocksDB state under {@code <dataDir>/workflow-engine}. Several processes with the same
+ * application id share the runs (by partition of the workflow execution id); when one stops, its partitions and
+ * their stores move to the others, restored from the changelog.
+ *
+ * <p>Lifecycle: {@link #start(Duration)} returns once the instance is {@code RUNNING} (or fails within the bound);
+ * {@link #close()} leaves the consumer group so the partitions move at once instead of after the session timeout,
+ * and gives up after {@link #CLOSE_TIMEOUT}.
+ */
+public final class WorkflowEngineService implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(WorkflowEngineService.class.getName());
+
+    public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final KafkaStreams streams;
+    private final String applicationId;
+
+    /** With the default application id, {@link #defaultApplicationId}. */
+    public WorkflowEngineService(KafkaSettings settings, Path dataDir) {
+        this(settings, defaultApplicationId(settings), dataDir);
+    }
+
+    /**
+     * Builds the instance; nothing runs until {@link #start(Duration)}.
+     *
+     * @param applicationId the Kafka Streams application id: group id, prefix of internal topics, state folder
+     * @param dataDir       this process's data directory; the state goes to {@code dataDir/workflow-engine}
+     */
+    public WorkflowEngineService(KafkaSettings settings, String applicationId, Path dataDir) {
+        Objects.requireNonNull(settings, "settings");
+        this.applicationId = Objects.requireNonNull(applicationId, "applicationId");
+        WorkflowEngineTopology topology = new WorkflowEngineTopology(settings.topics(), new WorkflowMachine(),
+                DurablePublisher.sourceOf("workflow-engine"));
+        this.streams = new KafkaStreams(topology.build(), config(settings, applicationId,
+                dataDir.resolve("workflow-engine")));
+    }
+
+    /** {@code <topic prefix>-workflow-engine}: installations sharing a cluster keep separate engines. */
+    public static String defaultApplicationId(KafkaSettings settings) {
+        return settings.topics().prefix() + "-workflow-engine";
+    }
+
+    /** The Streams configuration used: exactly-once v2, JSON as bytes, the settings' security extras. */
+    static Properties config(KafkaSettings settings, String applicationId, Path stateDir) {
+        Properties p = settings.streams(applicationId, "workflow-engine", stateDir);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        return p;
+    }
+
+    /**
+     * Starts and waits until the instance is {@code RUNNING}.
+     *
+     * @throws IllegalStateException when it is not running within {@code timeout} (the instance is then closed)
+     */
+    public WorkflowEngineService start(Duration timeout) {
+        CountDownLatch running = new CountDownLatch(1);
+        streams.setStateListener((next, previous) -> {
+            if (next == KafkaStreams.State.RUNNING) {
+                running.countDown();
+            }
+            if (next == KafkaStreams.State.ERROR) {
+                LOG.log(System.Logger.Level.ERROR, "workflow engine " + applicationId + " stopped on an error");
+            }
+        });
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.log(System.Logger.Level.ERROR, "workflow engine " + applicationId + " thread failed", e);
+            // Stop rather than spin on a persistent fault (a missing topic, lost authorisation): state() reports
+            // ERROR for health checks. Nothing is lost: the open transaction is aborted, and a restarted engine
+            // processes the inputs again from the last committed state.
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
+                    .SHUTDOWN_CLIENT;
+        });
+        streams.start();
+        boolean ok;
+        try {
+            ok = running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            ok = false;
+        }
+        if (!ok) {
+            KafkaStreams.State state = streams.state();
+            close();
+            throw new IllegalStateException("workflow engine " + applicationId + " not running after "
+                    + timeout.toMillis() + " ms (state " + state + ")");
+        }
+        return this;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    public String applicationId() {
+        return applicationId;
+    }
+
+    @Override
+    public void close() {
+        boolean closed = streams.close(CloseOptions.groupMembershipOperation(
+                CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(CLOSE_TIMEOUT));
+        if (!closed) {
+            LOG.log(System.Logger.Level.WARNING, "workflow engine " + applicationId + " did not close within "
+                    + CLOSE_TIMEOUT.toSeconds() + " s");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package ai.aegis.topology.workflow;
+
+import ai.aegis.schemas.workflow.WorkflowRecord;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.time.Instant;
+
+/**
+ * What the workflow engine keeps about one run, the value of its {@code workflow-state} store (JSON through
+ * {@code Json.MAPPER}, keyed by workflow execution id). Treated as immutable: {@link WorkflowMachine} copies the
+ * blackboard before it changes it.
+ *
+ * @param workflow     the snapshot of the workflow taken when the run was requested (a re-registration does not
+ *                     change a run already started)
+ * @param status       {@link #RUNNING}, {@link #COMPLETED}, {@link #FAILED} or {@link #CANCELLED}
+ * @param currentState the state entered last (while running: the state whose work is pending)
+ * @param step         number of state entries so far, the {@code step} of the last {@code state_entered}
+ * @param blackboard   the run's blackboard (layout in {@code WorkflowTemplates})
+ * @param pending      the work the current state waits for, null when the run has ended
+ */
+public record WorkflowState(String workflowExecutionId, WorkflowRecord workflow, String status, String currentState,
+                            int step, ObjectNode blackboard, Pending pending, Instant startedAt) {
+
+    public static final String RUNNING = "running";
+    public static final String COMPLETED = "completed";
+    public static final String FAILED = "failed";
+    public static final String CANCELLED = "cancelled";
+
+    public boolean running() {
+        return RUNNING.equals(status);
+    }
+
+    /**
+     * The work a state started and waits for. Only an input naming this work (same step, same execution or approval
+     * id) moves the run on; anything else is late, repeated or foreign and ignored.
+     *
+     * @param kind        {@link #AGENT}, {@link #HUMAN} or {@link #CONTAINER}
+     * @param executionId Agent and ContainerRun states: the execution requested
+     * @param approvalId  Human states: the approval requested
+     * @param step        the step that started the work
+     */
+    public record Pending(String kind, String executionId, String approvalId, int step) {
+
+        public static final String AGENT = "agent";
+        public static final String HUMAN = "human";
+        public static final String CONTAINER = "container";
+    }
+}
