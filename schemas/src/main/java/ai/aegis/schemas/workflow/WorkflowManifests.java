@@ -1,5 +1,7 @@
 package ai.aegis.schemas.workflow;
 
+import ai.aegis.schemas.manifest.ManifestChecker;
+
 import ai.aegis.schemas.Ids;
 import ai.aegis.schemas.agent.ManifestException;
 import ai.aegis.schemas.json.Json;

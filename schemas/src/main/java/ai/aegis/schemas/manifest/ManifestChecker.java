@@ -1,4 +1,4 @@
-package ai.aegis.schemas.workflow;
+package ai.aegis.schemas.manifest;
 
 import ai.aegis.schemas.agent.ManifestException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,42 +14,42 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads typed fields out of a manifest tree and records, instead of throwing, every problem with its path, so that
- * one refusal lists them all. (The agent manifest parser keeps its own private copy; the rules for durations and
- * quantities are the same.)
+ * Reads typed fields out of a manifest tree (agents, workflows) and records, instead of throwing, every problem with
+ * its path, so that one refusal lists them all. The rules for names, durations and quantities are the same for every
+ * kind of manifest because they live here once.
  */
-final class ManifestChecker {
+public final class ManifestChecker {
 
-    private static final Pattern DURATION = Pattern.compile("^(\\d+)\\s*(s|m|h)?$");
+    private static final Pattern DURATION = Pattern.compile("^(\\d+)\\s*(ms|s|m|h)?$");
     private static final Pattern QUANTITY = Pattern.compile("^(\\d+)\\s*(Ki|Mi|Gi|Ti|k|K|M|G|T)?$");
 
     private final List<ManifestException.Problem> problems = new ArrayList<>();
 
-    static ManifestException single(String path, String message) {
+    public static ManifestException single(String path, String message) {
         return new ManifestException(List.of(new ManifestException.Problem(path, message)));
     }
 
-    void problem(String path, String message) {
+    public void problem(String path, String message) {
         problems.add(new ManifestException.Problem(path, message));
     }
 
-    void throwIfAny() {
+    public void throwIfAny() {
         if (!problems.isEmpty()) {
             throw new ManifestException(problems);
         }
     }
 
-    void constant(JsonNode parent, String key, String expected) {
+    public void constant(JsonNode parent, String key, String expected) {
         JsonNode v = parent.get(key);
         if (v == null || v.isNull()) {
-            problem(key, "is required (" + expected + ")");
+            problem(key, "is required and must be '" + expected + "'");
         } else if (!v.isTextual() || !expected.equals(v.asText())) {
-            problem(key, "must be " + expected + " (got " + v + ")");
+            problem(key, "must be '" + expected + "' (got " + v + ")");
         }
     }
 
     /** @return the object, or null when absent (a problem if required) or not an object (always a problem) */
-    JsonNode object(JsonNode parent, String key, String path, boolean required) {
+    public JsonNode object(JsonNode parent, String key, String path, boolean required) {
         JsonNode v = parent == null ? null : parent.get(key);
         if (v == null || v.isNull()) {
             if (required) {
@@ -64,7 +64,7 @@ final class ManifestChecker {
         return v;
     }
 
-    String string(JsonNode parent, String key, String path, boolean required) {
+    public String string(JsonNode parent, String key, String path, boolean required) {
         JsonNode v = parent == null ? null : parent.get(key);
         if (v == null || v.isNull()) {
             if (required) {
@@ -84,7 +84,7 @@ final class ManifestChecker {
     }
 
     /** A string, or a number or boolean taken as its text (YAML reads {@code version: 1.0} as a number). */
-    String scalar(JsonNode parent, String key, String path) {
+    public String scalar(JsonNode parent, String key, String path) {
         JsonNode v = parent == null ? null : parent.get(key);
         if (v == null || v.isNull()) {
             return null;
@@ -95,7 +95,35 @@ final class ManifestChecker {
         return string(parent, key, path, false);
     }
 
-    boolean bool(JsonNode parent, String key, String path, boolean fallback) {
+    /** A string, or a number or boolean taken as its text; {@code required} makes absence a problem. */
+    public String scalar(JsonNode parent, String key, String path, boolean required) {
+        JsonNode v = parent == null ? null : parent.get(key);
+        if ((v == null || v.isNull()) && required) {
+            problem(path, "is required");
+            return null;
+        }
+        return scalar(parent, key, path);
+    }
+
+    /** One of {@code allowed}, or {@code fallback} when absent (a problem when it is something else). */
+    public String oneOf(JsonNode parent, String key, String path, java.util.Set<String> allowed, String fallback) {
+        String v = string(parent, key, path, false);
+        if (v == null) {
+            return fallback;
+        }
+        if (!allowed.contains(v)) {
+            problem(path, "must be one of " + new java.util.TreeSet<>(allowed) + " (got '" + v + "')");
+            return fallback;
+        }
+        return v;
+    }
+
+    /** A whole number of seconds, 1 to a day. */
+    public Duration durationSeconds(JsonNode parent, String key, String path, Duration fallback) {
+        return Duration.ofSeconds(integer(parent, key, path, fallback.toSeconds(), 1, 86_400));
+    }
+
+    public boolean bool(JsonNode parent, String key, String path, boolean fallback) {
         JsonNode v = parent == null ? null : parent.get(key);
         if (v == null || v.isNull()) {
             return fallback;
@@ -107,7 +135,7 @@ final class ManifestChecker {
         return v.asBoolean();
     }
 
-    long integer(JsonNode parent, String key, String path, long fallback, long min, long max) {
+    public long integer(JsonNode parent, String key, String path, long fallback, long min, long max) {
         JsonNode v = parent == null ? null : parent.get(key);
         if (v == null || v.isNull()) {
             return fallback;
@@ -125,7 +153,7 @@ final class ManifestChecker {
     }
 
     /** {@code 30s}, {@code 5m}, {@code 1h} or a whole number of seconds; positive. */
-    Duration duration(JsonNode parent, String key, String path, Duration fallback) {
+    public Duration duration(JsonNode parent, String key, String path, Duration fallback) {
         JsonNode v = parent == null ? null : parent.get(key);
         if (v == null || v.isNull()) {
             return fallback;
@@ -141,13 +169,14 @@ final class ManifestChecker {
         long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "s" : m.group(2);
         return switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
             case "m" -> Duration.ofMinutes(n);
             case "h" -> Duration.ofHours(n);
             default -> Duration.ofSeconds(n);
         };
     }
 
-    long quantity(JsonNode parent, String key, String path, long fallback) {
+    public long quantity(JsonNode parent, String key, String path, long fallback) {
         JsonNode v = parent == null ? null : parent.get(key);
         if (v == null || v.isNull()) {
             return fallback;
@@ -174,7 +203,7 @@ final class ManifestChecker {
         return Long.parseLong(m.group(1)) * factor;
     }
 
-    List<String> stringList(JsonNode parent, String key, String path) {
+    public List<String> stringList(JsonNode parent, String key, String path) {
         JsonNode v = parent == null ? null : parent.get(key);
         if (v == null || v.isNull()) {
             return List.of();
@@ -195,7 +224,7 @@ final class ManifestChecker {
     }
 
     /** Scalars are taken as text (YAML reads {@code PORT: 8080} as a number). */
-    Map<String, String> stringMap(JsonNode parent, String key, String path) {
+    public Map<String, String> stringMap(JsonNode parent, String key, String path) {
         JsonNode v = parent == null ? null : parent.get(key);
         if (v == null || v.isNull()) {
             return Map.of();
@@ -217,7 +246,7 @@ final class ManifestChecker {
         return Collections.unmodifiableMap(out);
     }
 
-    static String kind(JsonNode v) {
+    public static String kind(JsonNode v) {
         if (v.isTextual()) {
             return "a string";
         }
