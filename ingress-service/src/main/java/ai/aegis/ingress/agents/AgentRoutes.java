@@ -52,10 +52,7 @@ public final class AgentRoutes implements HttpService {
             body.put("status", d.created() ? "deployed" : "updated");
             Api.json(res, d.created() ? 201 : 200, body);
         } catch (ManifestException e) {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("error", e.getMessage());
-            body.put("problems", e.problems());
-            Api.json(res, 400, body);
+            Api.manifestError(res, e);
         } catch (DurablePublisher.UnavailableException e) {
             Api.unavailable(res);
         }

@@ -60,10 +60,7 @@ public final class ExecutionRoutes implements HttpService {
         awaitViews.run();
         try {
             ExecutionView v = service.cancel(id, CANCEL_WAIT);
-            Map<String, Object> body = new java.util.LinkedHashMap<>();
-            body.put("execution_id", id);
-            body.put("status", v.terminal() ? v.status() : "cancelling");
-            Api.json(res, v.terminal() ? 200 : 202, body);
+            Api.cancelAnswer(res, "execution_id", id, v.terminal(), v.status());
         } catch (DurablePublisher.UnavailableException e) {
             Api.unavailable(res);
         }

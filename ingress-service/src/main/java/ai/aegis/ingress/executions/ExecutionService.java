@@ -55,16 +55,7 @@ public final class ExecutionService {
         ExecutionCommand command = new ExecutionCommand(ExecutionCommand.CANCEL, executionId, "cancelled by a user",
                 Json.now());
         publisher.publish(commandsTopic, executionId, Json.writeBytes(command), CANCEL_TYPE);
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (System.nanoTime() < deadline) {
-            java.util.Optional<ExecutionView> now = readModel.awaitChange(executionId, view,
-                    java.time.Duration.ofNanos(deadline - System.nanoTime()));
-            if (now.isPresent() && now.get().terminal()) {
-                return now.get();
-            }
-            view = now.orElse(view);
-        }
-        return readModel.view(executionId).orElse(view);
+        return readModel.awaitView(executionId, ExecutionView::terminal, wait).orElse(view);
     }
 
     /** @return the new execution id */

@@ -31,6 +31,25 @@ public final class Api {
         json(res, status, Map.of("error", message));
     }
 
+    /** A refused manifest: 400 with the message and every problem with its path. */
+    public static void manifestError(ServerResponse res, ai.aegis.schemas.agent.ManifestException e) {
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("error", e.getMessage());
+        body.put("problems", e.problems());
+        json(res, 400, body);
+    }
+
+    /**
+     * The answer to a cancel: 200 with the final status when the run ended within the wait, else 202
+     * {@code cancelling}.
+     */
+    public static void cancelAnswer(ServerResponse res, String idField, String id, boolean ended, String status) {
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put(idField, id);
+        body.put("status", ended ? status : "cancelling");
+        json(res, ended ? 200 : 202, body);
+    }
+
     public static void unavailable(ServerResponse res) {
         res.header(HeaderNames.RETRY_AFTER, "5");
         json(res, 503, Map.of("error", "unavailable"));

@@ -73,10 +73,7 @@ public final class WorkflowRoutes implements HttpService {
             body.put("status", r.created() ? "registered" : "updated");
             Api.json(res, r.created() ? 201 : 200, body);
         } catch (ManifestException e) {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("error", e.getMessage());
-            body.put("problems", e.problems());
-            Api.json(res, 400, body);
+            Api.manifestError(res, e);
         } catch (DurablePublisher.UnavailableException e) {
             Api.unavailable(res);
         }
@@ -133,10 +130,7 @@ public final class WorkflowRoutes implements HttpService {
         awaitViews.run();
         try {
             WorkflowExecutionView v = service.cancel(id, CANCEL_WAIT);
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("workflow_execution_id", id);
-            body.put("status", v.terminal() ? v.status() : "cancelling");
-            Api.json(res, v.terminal() ? 200 : 202, body);
+            Api.cancelAnswer(res, "workflow_execution_id", id, v.terminal(), v.status());
         } catch (DurablePublisher.UnavailableException e) {
             Api.unavailable(res);
         }

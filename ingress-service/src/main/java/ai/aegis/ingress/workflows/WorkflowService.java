@@ -119,15 +119,6 @@ public final class WorkflowService {
         }
         publisher.publish(commandsTopic, id, Json.writeBytes(WorkflowCommand.cancel(id, Json.now())),
                 WorkflowCommand.CE_CANCEL_REQUESTED);
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<WorkflowExecutionView> now = executions.awaitChange(id, view,
-                    Duration.ofNanos(deadline - System.nanoTime()));
-            if (now.isPresent() && now.get().terminal()) {
-                return now.get();
-            }
-            view = now.orElse(view);
-        }
-        return executions.view(id).orElse(view);
+        return executions.awaitView(id, WorkflowExecutionView::terminal, wait).orElse(view);
     }
 }

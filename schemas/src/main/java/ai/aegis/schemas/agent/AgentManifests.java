@@ -2,7 +2,6 @@ package ai.aegis.schemas.agent;
 
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.manifest.ManifestChecker;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.time.Duration;
@@ -33,7 +32,6 @@ public final class AgentManifests {
     public static final long DEFAULT_DISK_BYTES = 1024L * 1024 * 1024;
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*([a-zA-Z0-9_.]+)\\s*}}");
-    private static final Pattern NAME = Pattern.compile("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
     private static final Pattern ENV_NAME = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]*$");
     private static final Set<String> PULL_POLICIES = Set.of("Always", "IfNotPresent", "Never");
     private static final Set<String> ISOLATIONS = Set.of("inherit", "docker", "bubblewrap", "process");
@@ -61,37 +59,17 @@ public final class AgentManifests {
     }
 
     private static JsonNode readTree(String text) {
-        if (text == null || text.isBlank()) {
-            throw ManifestChecker.single("$", "the manifest is empty");
-        }
-        String trimmed = text.stripLeading();
-        try {
-            JsonNode tree = trimmed.startsWith("{") ? Json.MAPPER.readTree(text) : Json.YAML.readTree(text);
-            if (tree == null || !tree.isObject()) {
-                throw ManifestChecker.single("$", "the manifest must be a mapping (a YAML or JSON object)");
-            }
-            return tree;
-        } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? ""
-                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-            throw ManifestChecker.single("$", "not valid YAML or JSON" + where + ": " + e.getOriginalMessage());
-        }
+        return ManifestChecker.readTree(text, Json.YAML);
     }
 
     public static AgentManifest fromTree(JsonNode root) {
-        if (root == null || !root.isObject()) {
-            throw ManifestChecker.single("$", "the manifest must be a mapping (a YAML or JSON object)");
-        }
+        ManifestChecker.requireMapping(root);
         ManifestChecker c = new ManifestChecker();
         c.constant(root, "apiVersion", AgentManifest.API_VERSION);
         c.constant(root, "kind", AgentManifest.KIND);
 
         JsonNode meta = c.object(root, "metadata", "metadata", true);
-        String name = c.string(meta, "name", "metadata.name", true);
-        if (name != null && !NAME.matcher(name).matches()) {
-            c.problem("metadata.name", "must be 1-63 lowercase letters, digits or '-', not starting or ending"
-                    + " with '-' (got '" + name + "')");
-        }
+        String name = c.name(meta);
         String version = c.scalar(meta, "version", "metadata.version", true);
         AgentManifest.Metadata metadata = new AgentManifest.Metadata(name, version,
                 c.string(meta, "description", "metadata.description", false),

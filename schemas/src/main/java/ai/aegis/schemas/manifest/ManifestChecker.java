@@ -25,6 +25,46 @@ public final class ManifestChecker {
 
     private final List<ManifestException.Problem> problems = new ArrayList<>();
 
+    /** The rule for agent and workflow names: 1-63 lowercase letters, digits or '-', not at either end. */
+    public static final Pattern NAME = Pattern.compile("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
+
+    /**
+     * Reads a manifest body: JSON when it looks like JSON, otherwise YAML with the given reader. Anything that is not
+     * one mapping is refused with the line where reading failed.
+     */
+    public static JsonNode readTree(String text, com.fasterxml.jackson.databind.ObjectMapper yaml) {
+        if (text == null || text.isBlank()) {
+            throw single("$", "the manifest is empty");
+        }
+        JsonNode tree;
+        try {
+            tree = text.stripLeading().startsWith("{") ? ai.aegis.schemas.json.Json.MAPPER.readTree(text)
+                    : yaml.readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            String where = e.getLocation() == null ? ""
+                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            throw single("$", "not valid YAML or JSON" + where + ": " + e.getOriginalMessage());
+        }
+        return requireMapping(tree);
+    }
+
+    public static JsonNode requireMapping(JsonNode tree) {
+        if (tree == null || !tree.isObject()) {
+            throw single("$", "the manifest must be a mapping (a YAML or JSON object)");
+        }
+        return tree;
+    }
+
+    /** {@code metadata.name}, required and following {@link #NAME}. */
+    public String name(JsonNode meta) {
+        String name = string(meta, "name", "metadata.name", true);
+        if (name != null && !NAME.matcher(name).matches()) {
+            problem("metadata.name", "must be 1-63 lowercase letters, digits or '-', not starting or ending"
+                    + " with '-' (got '" + name + "')");
+        }
+        return name;
+    }
+
     public static ManifestException single(String path, String message) {
         return new ManifestException(List.of(new ManifestException.Problem(path, message)));
     }

@@ -10,7 +10,6 @@ import ai.aegis.schemas.workflow.WorkflowManifest.ContainerRunState;
 import ai.aegis.schemas.workflow.WorkflowManifest.HumanState;
 import ai.aegis.schemas.workflow.WorkflowManifest.State;
 import ai.aegis.schemas.workflow.WorkflowManifest.Transition;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -49,7 +48,6 @@ public final class WorkflowManifests {
     public static final long DEFAULT_MEMORY_BYTES = 512L * 1024 * 1024;
 
     /** Same rule as agent names (they share the URL space of the API). */
-    private static final Pattern NAME = Pattern.compile("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
     private static final Pattern STATE_NAME = Pattern.compile("^[A-Za-z][A-Za-z0-9_-]*$");
     private static final Pattern ENV_NAME = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]*$");
     /** Top-level blackboard keys that are not states; a state of that name would shadow them in templates. */
@@ -85,38 +83,18 @@ public final class WorkflowManifests {
     }
 
     private static JsonNode readTree(String text) {
-        if (text == null || text.isBlank()) {
-            throw ManifestChecker.single("$", "the manifest is empty");
-        }
-        try {
-            JsonNode tree = text.stripLeading().startsWith("{") ? Json.MAPPER.readTree(text)
-                    : YAML.readTree(text);
-            if (tree == null || !tree.isObject()) {
-                throw ManifestChecker.single("$", "the manifest must be a mapping (a YAML or JSON object)");
-            }
-            return tree;
-        } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? ""
-                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-            throw ManifestChecker.single("$", "not valid YAML or JSON" + where + ": " + e.getOriginalMessage());
-        }
+        return ManifestChecker.readTree(text, YAML);
     }
 
     /** Validates a manifest tree (as kept in {@link WorkflowRecord#manifest()}). */
     public static WorkflowManifest fromTree(JsonNode root) {
-        if (root == null || !root.isObject()) {
-            throw ManifestChecker.single("$", "the manifest must be a mapping (a YAML or JSON object)");
-        }
+        ManifestChecker.requireMapping(root);
         ManifestChecker c = new ManifestChecker();
         c.constant(root, "apiVersion", WorkflowManifest.API_VERSION);
         c.constant(root, "kind", WorkflowManifest.KIND);
 
         JsonNode meta = c.object(root, "metadata", "metadata", true);
-        String name = c.string(meta, "name", "metadata.name", true);
-        if (name != null && !NAME.matcher(name).matches()) {
-            c.problem("metadata.name", "must be 1-63 lowercase letters, digits or '-', not starting or ending"
-                    + " with '-' (got '" + name + "')");
-        }
+        String name = c.name(meta);
         String version = c.scalar(meta, "version", "metadata.version");
         WorkflowManifest.Metadata metadata = new WorkflowManifest.Metadata(name,
                 version == null ? DEFAULT_VERSION : version,
@@ -240,7 +218,7 @@ public final class WorkflowManifests {
     private static AgentState agent(ManifestChecker c, String name, JsonNode node, String path,
                                     List<Transition> transitions) {
         String agent = c.string(node, "agent", path + ".agent", true);
-        if (agent != null && !NAME.matcher(agent).matches() && !Ids.isUuid(agent)) {
+        if (agent != null && !ManifestChecker.NAME.matcher(agent).matches() && !Ids.isUuid(agent)) {
             c.problem(path + ".agent", "must be an agent name or id (got '" + agent + "')");
         }
         String input = c.string(node, "input", path + ".input", false);

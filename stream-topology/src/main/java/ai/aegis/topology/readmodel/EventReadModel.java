@@ -123,6 +123,16 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
         }
     }
 
+    /** Waits (bounded) until the aggregate's view satisfies {@code until}; returns the view as it then is. */
+    public Optional<V> awaitView(String id, Predicate<V> until, java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Optional<V> now = view(id);
+        while (now.isPresent() && !until.test(now.get()) && System.nanoTime() < deadline) {
+            now = awaitChange(id, now.get(), java.time.Duration.ofNanos(deadline - System.nanoTime()));
+        }
+        return now;
+    }
+
     public Optional<V> view(String id) {
         synchronized (lock) {
             Entry e = entries.get(id);
