@@ -3,13 +3,13 @@ package ai.aegis.approval;
 import ai.aegis.schemas.Ids;
 import ai.aegis.schemas.approval.ApprovalReply;
 import ai.aegis.schemas.approval.ApprovalRequest;
+import ai.aegis.schemas.auth.Subject;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.topology.kafka.DurablePublisher.UnavailableException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.HeaderName;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -45,7 +45,6 @@ public final class ApprovalRoutes implements HttpService {
     /** Where the ingress mounts this service. */
     public static final String PATH = "/v1/human-approvals";
     /** The caller's identity as the ingress authenticated it; the default {@code approved_by}/{@code rejected_by}. */
-    public static final HeaderName SUBJECT_HEADER = HeaderNames.create("X-Aegis-Subject");
 
     static final String INVALID_ID = "Invalid request ID";
     static final String RETRY_AFTER_SECONDS = "5";
@@ -181,7 +180,8 @@ public final class ApprovalRoutes implements HttpService {
         if (given != null && !given.isBlank()) {
             return given;
         }
-        return req.headers().first(SUBJECT_HEADER).filter(s -> !s.isBlank()).orElse(null);
+        // the authenticated caller, never a header the caller could set
+        return req.context().get(Subject.CONTEXT_KEY, String.class).filter(s -> !s.isBlank()).orElse(null);
     }
 
     private static void json(ServerResponse res, int status, Object body) {

@@ -80,7 +80,14 @@ class ApprovalServiceTest {
 
     private Node node(ApprovalConfig config, Path dataDir) {
         ApprovalService service = ApprovalService.start(config, kafka, dataDir);
-        HttpRouting.Builder routing = HttpRouting.builder().register(ApprovalRoutes.PATH, new ApprovalRoutes(service));
+        // stands in for the ingress's authentication, which puts the caller into the request context
+        HttpRouting.Builder routing = HttpRouting.builder()
+                .addFilter((chain, req, res) -> {
+                    req.headers().first(io.helidon.http.HeaderNames.create("X-Test-Subject"))
+                            .ifPresent(s -> req.context().register(ai.aegis.schemas.auth.Subject.CONTEXT_KEY, s));
+                    chain.proceed();
+                })
+                .register(ApprovalRoutes.PATH, new ApprovalRoutes(service));
         WebServer server = WebServer.builder().host("127.0.0.1").port(0)
                 .shutdownGracePeriod(Duration.ofSeconds(1)).routing(routing).build().start();
         Node node = new Node(service, server);
@@ -225,7 +232,7 @@ class ApprovalServiceTest {
                 .isEqualTo("{\"error\":\"Field 'reason' must be a string\"}");
         assertThat(post(node, rejectPath, "[]").body()).isEqualTo("{\"error\":\"Request body must be a JSON object\"}");
         Reply rejected = post(node, rejectPath, "{\"reason\":\"Needs more citations.\"}",
-                "X-Aegis-Subject", "carol");
+                "X-Test-Subject", "carol");
         assertThat(rejected.status()).isEqualTo(200);
         assertThat(rejected.body()).isEqualTo("{\"status\":\"rejected\"}");
         assertThat(get(node, "").body()).isEqualTo("{\"pending_requests\":[]}");

@@ -35,7 +35,7 @@ final class Services {
         // The approval service is a Kafka Streams app whose instances scale with the ingress nodes that serve its
         // routes: each ingress process runs one.
         ApprovalService approvals = ApprovalService.start(ApprovalConfig.read(aegis.get("approvals")),
-                kafka.withClientId("aegis-approvals"), dataDir(aegis, options).resolve("streams"));
+                kafka.withClientId("aegis-approvals"), dataDir(aegis, options));
         IngressServer server = IngressServer.start(config, kafka,
                 Map.of(ApprovalRoutes.PATH, new ApprovalRoutes(approvals)));
         out.println("Aegis ingress on http://localhost:" + server.port() + " (Kafka " + kafka.bootstrapServers() + ")");
@@ -57,7 +57,21 @@ final class Services {
                 .start(java.time.Duration.ofSeconds(90));
         out.println("Aegis workflow engine up (Kafka " + kafka.bootstrapServers() + ", application id "
                 + engine.applicationId() + ")");
+        // A standalone engine whose Streams client died exits, so that its supervisor restarts it.
+        Thread watchdog = Thread.ofPlatform().daemon().name("engine-watchdog").start(() -> {
+            while (engine.healthy()) {
+                try {
+                    Thread.sleep(5_000); // a health poll, not synchronisation
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            System.err.println("aegis engine: the workflow engine stopped on an error (state " + engine.state()
+                    + "); exiting");
+            System.exit(1);
+        });
         awaitShutdown(engine);
+        watchdog.interrupt();
         return -1;
     }
 

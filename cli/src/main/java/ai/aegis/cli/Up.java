@@ -84,7 +84,7 @@ final class Up {
                     dataDir.resolve("streams")).start(STREAMS_START);
             started.add(engine);
             ApprovalService approvals = ApprovalService.start(ApprovalConfig.read(aegis.get("approvals")),
-                    kafka.withClientId("aegis-approvals"), dataDir.resolve("streams"));
+                    kafka.withClientId("aegis-approvals"), dataDir);
             started.add(approvals);
 
             IngressConfig ingressConfig = IngressConfig.from(aegis, dataDir);
@@ -105,6 +105,8 @@ final class Up {
             out.println("  Worker:     runtime '" + worker.runtime().name() + "'"
                     + (worker.runtime().isolates() ? "" : " (NO isolation: agents run as host processes)")
                     + ", dispatch gateway on 127.0.0.1:" + worker.internalPort());
+            out.println("  Workflows:  engine " + engine.applicationId() + ", approval service node "
+                    + approvals.nodeId() + " (routes under /v1/workflows and /v1/human-approvals)");
             out.println("  Models:     " + models.describe());
             Collections.reverse(started);
             return new Running(ingress, worker, started);

@@ -1,6 +1,7 @@
 package ai.aegis.ingress.auth;
 
 import ai.aegis.ingress.http.Api;
+import ai.aegis.schemas.auth.Subject;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
@@ -41,6 +42,7 @@ public final class AuthFilter implements Filter {
             presented = req.query().first("access_token").orElse(null);
         }
         if (token.matches(presented)) {
+            req.context().register(Subject.CONTEXT_KEY, Subject.LOCAL_TOKEN);
             chain.proceed();
             return;
         }

@@ -31,6 +31,7 @@ public final class WorkflowEngineService implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final String applicationId;
+    private final KafkaSettings settings;
 
     /** With the default application id, {@link #defaultApplicationId}. */
     public WorkflowEngineService(KafkaSettings settings, Path dataDir) {
@@ -44,7 +45,7 @@ public final class WorkflowEngineService implements AutoCloseable {
      * @param dataDir       this process's data directory; the state goes to {@code dataDir/workflow-engine}
      */
     public WorkflowEngineService(KafkaSettings settings, String applicationId, Path dataDir) {
-        Objects.requireNonNull(settings, "settings");
+        this.settings = Objects.requireNonNull(settings, "settings");
         this.applicationId = Objects.requireNonNull(applicationId, "applicationId");
         WorkflowEngineTopology topology = new WorkflowEngineTopology(settings.topics(), new WorkflowMachine(),
                 DurablePublisher.sourceOf("workflow-engine"));
@@ -70,6 +71,11 @@ public final class WorkflowEngineService implements AutoCloseable {
      * @throws IllegalStateException when it is not running within {@code timeout} (the instance is then closed)
      */
     public WorkflowEngineService start(Duration timeout) {
+        // The engine may be the first process on a fresh cluster: its topics must exist before its sources start.
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(settings.admin())) {
+            ai.aegis.topology.admin.TopicInstaller.ensure(admin, settings.topics().all(), settings.replicationFactor(),
+                    timeout);
+        }
         CountDownLatch running = new CountDownLatch(1);
         streams.setStateListener((next, previous) -> {
             if (next == KafkaStreams.State.RUNNING) {
@@ -106,6 +112,13 @@ public final class WorkflowEngineService implements AutoCloseable {
 
     public KafkaStreams.State state() {
         return streams.state();
+    }
+
+    /** False once the Streams client stopped on an error: a process running only the engine should exit. */
+    public boolean healthy() {
+        KafkaStreams.State state = streams.state();
+        return state != KafkaStreams.State.ERROR && state != KafkaStreams.State.NOT_RUNNING
+                && state != KafkaStreams.State.PENDING_ERROR;
     }
 
     public String applicationId() {

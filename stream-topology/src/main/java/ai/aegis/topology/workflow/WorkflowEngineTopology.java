@@ -1,6 +1,7 @@
 package ai.aegis.topology.workflow;
 
 import ai.aegis.schemas.approval.ApprovalDecision;
+import ai.aegis.schemas.approval.ApprovalCommand;
 import ai.aegis.schemas.approval.ApprovalRequest;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.CloudEventHeaders;
@@ -13,6 +14,7 @@ import ai.aegis.topology.workflow.WorkflowMachine.Emit;
 import ai.aegis.topology.workflow.WorkflowMachine.Input;
 import ai.aegis.topology.workflow.WorkflowMachine.SendApproval;
 import ai.aegis.topology.workflow.WorkflowMachine.SendExecution;
+import ai.aegis.topology.workflow.WorkflowMachine.WithdrawApproval;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
@@ -190,6 +192,8 @@ public final class WorkflowEngineTopology {
                         s.request(), EXECUTION_REQUESTED, timestamp);
                 case SendApproval s -> send(topics.approvalRequests().name(), s.request().id(), s.request(),
                         ApprovalRequest.CE_TYPE, timestamp);
+                case WithdrawApproval w -> send(topics.approvalCommands().name(), w.command().approvalId(),
+                        w.command(), ApprovalCommand.CE_REJECT_REQUESTED, timestamp);
                 case Emit e -> send(topics.workflowEvents().name(), e.event().workflowExecutionId(), e.event(),
                         e.event().ceType(), timestamp);
             }

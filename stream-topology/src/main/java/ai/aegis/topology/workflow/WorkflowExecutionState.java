@@ -76,11 +76,13 @@ public final class WorkflowExecutionState implements EventReadModel.Aggregate<Wo
             case WorkflowEvent.WorkflowFailed e -> {
                 status = "failed";
                 error = e.reason();
+                pendingApproval = null;
                 endedAt = e.failedAt();
             }
             case WorkflowEvent.WorkflowCancelled e -> {
                 status = "cancelled";
                 error = e.reason();
+                pendingApproval = null;
                 endedAt = e.cancelledAt();
             }
         }

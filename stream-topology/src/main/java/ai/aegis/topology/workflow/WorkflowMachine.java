@@ -1,5 +1,6 @@
 package ai.aegis.topology.workflow;
 
+import ai.aegis.schemas.approval.ApprovalCommand;
 import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalRequest;
 import ai.aegis.schemas.execution.ExecutionRequest;
@@ -90,6 +91,8 @@ public final class WorkflowMachine {
 
     /** {@code workflow_cancelled.reason}: the command carries none. */
     public static final String CANCEL_REASON = "cancelled on request";
+    /** Who decides an approval withdrawn by a cancel, and where its (unused) reply goes. */
+    public static final String ENGINE = "workflow-engine";
 
     private final Clock clock;
     private final Supplier<UUID> ids;
@@ -118,7 +121,14 @@ public final class WorkflowMachine {
     }
 
     /** A record to write, in order. */
-    public sealed interface Effect permits SendExecution, SendApproval, Emit {
+    public sealed interface Effect permits SendExecution, SendApproval, WithdrawApproval, Emit {
+    }
+
+    /**
+     * To the approval commands topic, keyed by approval id: a cancelled run withdraws the question it was waiting on
+     * (a rejection by the engine), so that it no longer shows as pending and nobody decides it in vain.
+     */
+    public record WithdrawApproval(ApprovalCommand command) implements Effect {
     }
 
     /** To the execution requests topic, keyed by execution id. */
@@ -230,6 +240,11 @@ public final class WorkflowMachine {
             return Result.unchanged(current);
         }
         Run run = new Run(current, null);
+        Pending pending = current.pending();
+        if (pending != null && Pending.HUMAN.equals(pending.kind()) && pending.approvalId() != null) {
+            run.effects.add(new WithdrawApproval(new ApprovalCommand(ids.get().toString(), pending.approvalId(),
+                    ApprovalCommand.REJECT, null, "the workflow was cancelled", ENGINE, ENGINE, run.now)));
+        }
         run.end(WorkflowState.CANCELLED);
         run.emit(new WorkflowEvent.WorkflowCancelled(current.workflowExecutionId(), CANCEL_REASON, run.now));
         return run.result();

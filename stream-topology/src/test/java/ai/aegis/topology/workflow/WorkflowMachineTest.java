@@ -446,6 +446,21 @@ class WorkflowMachineTest {
         assertThat(late.state()).isSameAs(cancelled.state());
     }
 
+    @Test
+    void cancellingARunThatWaitsOnAPersonWithdrawsItsApproval() {
+        WorkflowState review = inReview(WorkflowFixtures.review());
+        String approvalId = review.pending().approvalId();
+
+        Result cancelled = machine.apply(review, new WorkflowMachine.Command(WorkflowCommand.cancel(RUN, NOW)));
+
+        assertThat(cancelled.effects()).hasSize(2);
+        WorkflowMachine.WithdrawApproval withdraw = (WorkflowMachine.WithdrawApproval) cancelled.effects().get(0);
+        assertThat(withdraw.command().approvalId()).isEqualTo(approvalId);
+        assertThat(withdraw.command().decision()).isEqualTo("reject");
+        assertThat(withdraw.command().reason()).isEqualTo("the workflow was cancelled");
+        assertThat(cancelled.events()).containsExactly(new WorkflowCancelled(RUN, WorkflowMachine.CANCEL_REASON, NOW));
+    }
+
     // ---- ContainerRun ------------------------------------------------------------------------------------------
 
     @Test
