@@ -191,4 +191,22 @@ class WorkflowApprovalFlowTest {
         assertThat(failed.get("status").asText()).isEqualTo("failed");
         assertThat(failed.get("error").asText()).contains("human_input_timeout");
     }
+
+    @Test
+    void cancellingARunThatWaitsOnAReviewWithdrawsTheApproval() throws Exception {
+        String id = run("review-flow", "moles");
+        String approvalId = awaitApproval(id).get("id").asText();
+
+        HttpResponse<String> cancelled = system.post("/v1/workflows/executions/" + id + "/cancel", "");
+        assertThat(cancelled.statusCode()).as(cancelled.body()).isEqualTo(200);
+        assertThat(Json.tree(cancelled.body()).get("status").asText()).isEqualTo("cancelled");
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> Json.tree(system.get("/v1/human-approvals/" + approvalId)
+                .body()).has("error"));
+        assertThat(system.post("/v1/human-approvals/" + approvalId + "/approve", "{}").statusCode()).isEqualTo(404);
+        JsonNode view = view(id);
+        assertThat(view.get("status").asText()).isEqualTo("cancelled");
+        assertThat(view.has("pending_approval")).isFalse();
+        assertThat(system.post("/v1/workflows/executions/" + id + "/cancel", "").statusCode()).isEqualTo(409);
+    }
 }
