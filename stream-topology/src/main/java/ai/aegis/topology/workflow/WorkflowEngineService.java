@@ -75,6 +75,10 @@ public final class WorkflowEngineService implements AutoCloseable {
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(settings.admin())) {
             ai.aegis.topology.admin.TopicInstaller.ensure(admin, settings.topics().all(), settings.replicationFactor(),
                     timeout);
+        } catch (RuntimeException e) {
+            close();
+            throw new IllegalStateException("workflow engine " + applicationId + " cannot start: " + e.getMessage(),
+                    e);
         }
         CountDownLatch running = new CountDownLatch(1);
         streams.setStateListener((next, previous) -> {

@@ -188,7 +188,8 @@ class WorkflowEngineServiceTest {
         long started = System.nanoTime();
         assertThatThrownBy(() -> unreachable.start(Duration.ofSeconds(2)))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("nowhere-engine not running after 2000 ms");
+                .hasMessageContaining("workflow engine nowhere-engine cannot start")
+                .hasMessageContaining("Kafka cluster unreachable");
         assertThat(unreachable.state()).isIn(KafkaStreams.State.NOT_RUNNING, KafkaStreams.State.ERROR);
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20));
     }
