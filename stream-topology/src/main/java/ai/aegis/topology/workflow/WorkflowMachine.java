@@ -98,8 +98,9 @@ public final class WorkflowMachine {
     private final Supplier<UUID> ids;
 
     /** Wall clock and random UUIDs. */
+    /** Timestamps at millisecond precision, like every other record on the wire ({@code Json.now()}). */
     public WorkflowMachine() {
-        this(Clock.systemUTC(), UUID::randomUUID);
+        this(Clock.tick(Clock.systemUTC(), java.time.Duration.ofMillis(1)), UUID::randomUUID);
     }
 
     public WorkflowMachine(Clock clock, Supplier<UUID> ids) {
