@@ -175,6 +175,12 @@ public final class ApprovalService implements AutoCloseable {
         return streams.state() == KafkaStreams.State.RUNNING;
     }
 
+    /** For readiness: running or rebalancing (a rebalance is routine), not failed or stopped. */
+    public boolean healthy() {
+        KafkaStreams.State state = streams.state();
+        return state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
+    }
+
     /** Open requests, oldest first, as of every record committed when the call began (bounded wait). */
     public List<ApprovalRequest> pending() {
         syncView();

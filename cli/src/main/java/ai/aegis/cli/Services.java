@@ -37,7 +37,8 @@ final class Services {
         ApprovalService approvals = ApprovalService.start(ApprovalConfig.read(aegis.get("approvals")),
                 kafka.withClientId("aegis-approvals"), dataDir(aegis, options));
         IngressServer server = IngressServer.start(config, kafka,
-                Map.of(ApprovalRoutes.PATH, new ApprovalRoutes(approvals)));
+                Map.of(ApprovalRoutes.PATH, new ApprovalRoutes(approvals)),
+                Map.of("approval_service", approvals::healthy));
         out.println("Aegis ingress on http://localhost:" + server.port() + " (Kafka " + kafka.bootstrapServers() + ")");
         if (server.tokenFile() != null) {
             out.println("API token: " + server.tokenFile());
@@ -59,7 +60,8 @@ final class Services {
                 + engine.applicationId() + ")");
         // A standalone engine whose Streams client died exits, so that its supervisor restarts it.
         Thread watchdog = Thread.ofPlatform().daemon().name("engine-watchdog").start(() -> {
-            while (engine.healthy()) {
+            // only a failure counts: NOT_RUNNING / PENDING_SHUTDOWN are a normal stop (Ctrl-C closes the engine)
+            while (engine.state() != org.apache.kafka.streams.KafkaStreams.State.ERROR) {
                 try {
                     Thread.sleep(5_000); // a health poll, not synchronisation
                 } catch (InterruptedException e) {

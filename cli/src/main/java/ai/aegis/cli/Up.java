@@ -92,7 +92,8 @@ final class Up {
                 ingressConfig = ingressConfig.withPort(options.port().get());
             }
             IngressServer ingress = IngressServer.start(ingressConfig, kafka.withClientId("aegis-ingress"),
-                    Map.of(ApprovalRoutes.PATH, new ApprovalRoutes(approvals)));
+                    Map.of(ApprovalRoutes.PATH, new ApprovalRoutes(approvals)),
+                    Map.of("workflow_engine", engine::healthy, "approval_service", approvals::healthy));
             started.add(ingress);
 
             out.println();

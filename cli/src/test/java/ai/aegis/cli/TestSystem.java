@@ -77,7 +77,9 @@ final class TestSystem implements AutoCloseable {
             approvals = startApprovals(ApprovalConfig.defaults().withNodeId("test-node"));
             routes = Map.of(ApprovalRoutes.PATH, new ApprovalRoutes(approvals));
         }
-        ingress = IngressServer.start(IngressConfig.from(Config.empty(), dataDir).withPort(0), kafka, routes);
+        ingress = IngressServer.start(IngressConfig.from(Config.empty(), dataDir).withPort(0), kafka, routes,
+                workflows ? Map.of("workflow_engine", engine::healthy, "approval_service", approvals::healthy)
+                        : Map.of());
         token = Files.readString(ingress.tokenFile()).trim();
         base = "http://127.0.0.1:" + ingress.port();
     }

@@ -122,6 +122,14 @@ class WorkflowApprovalFlowTest {
     }
 
     @Test
+    void readinessReportsTheComposedEngineAndApprovalService() throws Exception {
+        JsonNode ready = Json.tree(system.get("/health/ready").body());
+        assertThat(ready.get("status").asText()).as(ready.toString()).isEqualTo("ready");
+        assertThat(ready.get("workflow_engine").asText()).isEqualTo("up");
+        assertThat(ready.get("approval_service").asText()).isEqualTo("up");
+    }
+
+    @Test
     void anApprovedReviewResumesTheWorkflowOnTheApprovedPath() throws Exception {
         String id = run("review-flow", "otters");
         JsonNode approval = awaitApproval(id);

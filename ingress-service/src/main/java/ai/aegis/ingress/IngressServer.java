@@ -62,14 +62,16 @@ public final class IngressServer implements AutoCloseable {
     }
 
     public static IngressServer start(IngressConfig config, KafkaSettings kafka) {
-        return start(config, kafka, Map.of());
+        return start(config, kafka, Map.of(), Map.of());
     }
 
     /**
      * @param extraRoutes routes of services composed into this node (the approval service's, under
      *                    {@code aegis up}), by path prefix; they sit behind the same authentication
+     * @param components  readiness of services composed into this process, reported by {@code /health/ready}
      */
-    public static IngressServer start(IngressConfig config, KafkaSettings kafka, Map<String, HttpService> extraRoutes) {
+    public static IngressServer start(IngressConfig config, KafkaSettings kafka, Map<String, HttpService> extraRoutes,
+                                      Map<String, java.util.function.BooleanSupplier> components) {
         TopicCatalog topics = kafka.topics();
         Admin admin = Admin.create(kafka.admin());
         TopicInstaller.ensure(admin, topics.all(), kafka.replicationFactor(), Duration.ofSeconds(60));
@@ -141,7 +143,7 @@ public final class IngressServer implements AutoCloseable {
             token = LocalApiToken.loadOrCreate(config.dataDir());
             routing.addFilter(new AuthFilter(token, Set.of("/health")));
         }
-        HealthRoutes.install(routing, kafkaHealth, tail::isCaughtUp, metrics);
+        HealthRoutes.install(routing, kafkaHealth, tail::isCaughtUp, metrics, components);
         routing.register("/v1/agents", new AgentRoutes(agentService, agents, awaitViews));
         routing.register("/v1/executions", new ExecutionRoutes(executionService, executions, stream, awaitViews));
         routing.register("/v1/workflows", new WorkflowRoutes(workflowService, workflows, workflowRuns,

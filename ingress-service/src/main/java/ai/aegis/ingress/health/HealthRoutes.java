@@ -13,17 +13,28 @@ public final class HealthRoutes {
     private HealthRoutes() {
     }
 
+    /**
+     * @param components readiness of services composed into this process (the workflow engine, the approval
+     *                   service), by name; each shows as {@code "up"} or {@code "down"} and all must be up
+     */
     public static void install(HttpRouting.Builder routing, KafkaHealth kafka, BooleanSupplier viewsLoaded,
-                               Metrics metrics) {
+                               Metrics metrics, Map<String, BooleanSupplier> components) {
         routing.get("/health", (req, res) -> Api.ok(res, Map.of("status", "ok")));
         routing.get("/health/ready", (req, res) -> {
             boolean kafkaUp = kafka.up();
             boolean loaded = viewsLoaded.getAsBoolean();
+            boolean ready = kafkaUp && loaded;
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("status", kafkaUp && loaded ? "ready" : "not_ready");
+            body.put("status", "");
             body.put("kafka", kafkaUp ? "up" : "down");
             body.put("views", loaded ? "loaded" : "loading");
-            Api.json(res, kafkaUp && loaded ? 200 : 503, body);
+            for (Map.Entry<String, BooleanSupplier> c : new java.util.TreeMap<>(components).entrySet()) {
+                boolean up = c.getValue().getAsBoolean();
+                body.put(c.getKey(), up ? "up" : "down");
+                ready &= up;
+            }
+            body.put("status", ready ? "ready" : "not_ready");
+            Api.json(res, ready ? 200 : 503, body);
         });
         routing.get("/metrics", (req, res) -> {
             res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");

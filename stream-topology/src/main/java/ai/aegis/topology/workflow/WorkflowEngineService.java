@@ -121,8 +121,7 @@ public final class WorkflowEngineService implements AutoCloseable {
     /** False once the Streams client stopped on an error: a process running only the engine should exit. */
     public boolean healthy() {
         KafkaStreams.State state = streams.state();
-        return state != KafkaStreams.State.ERROR && state != KafkaStreams.State.NOT_RUNNING
-                && state != KafkaStreams.State.PENDING_ERROR;
+        return state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
     }
 
     public String applicationId() {
