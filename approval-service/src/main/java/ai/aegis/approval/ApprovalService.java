@@ -24,6 +24,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -114,7 +115,7 @@ public final class ApprovalService implements AutoCloseable {
                     topics.approvalRequests().name(), topics.approvalDecisions().name());
 
             PendingApprovals pending = new PendingApprovals(topics.approvalRequests().name(),
-                    topics.approvalDecisions().name());
+                    topics.approvalDecisions().name(), config.decidedRetention(), Clock.systemUTC());
             viewTail = new TopicTail("approvals-view", kafka, List.of(topics.approvalRequests().name(),
                     topics.approvalDecisions().name()), pending::onRecord).start();
             ReplyWaiter replies = new ReplyWaiter(config.nodeId());

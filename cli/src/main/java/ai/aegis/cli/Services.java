@@ -9,6 +9,7 @@ import ai.aegis.topology.config.AegisConfigLoader;
 import ai.aegis.topology.kafka.KafkaConfigReader;
 import ai.aegis.topology.kafka.KafkaSettings;
 import ai.aegis.topology.workflow.WorkflowEngineService;
+import ai.aegis.topology.workflow.WorkflowRetention;
 import ai.aegis.worker.WorkerConfig;
 import ai.aegis.worker.WorkerService;
 import ai.aegis.worker.llm.ModelRegistry;
@@ -54,8 +55,9 @@ final class Services {
     static int engine(Options options, PrintStream out) {
         Config aegis = AegisConfigLoader.load(options.config()).get("aegis");
         KafkaSettings kafka = kafka(aegis, options, "aegis-workflow-engine");
-        WorkflowEngineService engine = new WorkflowEngineService(kafka, dataDir(aegis, options).resolve("streams"))
-                .start(java.time.Duration.ofSeconds(90));
+        WorkflowEngineService engine = new WorkflowEngineService(kafka,
+                WorkflowEngineService.defaultApplicationId(kafka), dataDir(aegis, options).resolve("streams"),
+                WorkflowRetention.read(aegis.get("workflows"))).start(java.time.Duration.ofSeconds(90));
         out.println("Aegis workflow engine up (Kafka " + kafka.bootstrapServers() + ", application id "
                 + engine.applicationId() + ")");
         // A standalone engine whose Streams client died exits, so that its supervisor restarts it.

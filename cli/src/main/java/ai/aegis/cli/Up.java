@@ -10,6 +10,7 @@ import ai.aegis.topology.config.AegisConfigLoader;
 import ai.aegis.topology.kafka.KafkaConfigReader;
 import ai.aegis.topology.kafka.KafkaSettings;
 import ai.aegis.topology.workflow.WorkflowEngineService;
+import ai.aegis.topology.workflow.WorkflowRetention;
 import ai.aegis.worker.WorkerConfig;
 import ai.aegis.worker.WorkerService;
 import ai.aegis.worker.llm.ModelRegistry;
@@ -80,8 +81,10 @@ final class Up {
             WorkerService worker = WorkerService.start(workerConfig, kafka.withClientId("aegis-worker"), models);
             started.add(worker);
 
-            WorkflowEngineService engine = new WorkflowEngineService(kafka.withClientId("aegis-workflow-engine"),
-                    dataDir.resolve("streams")).start(STREAMS_START);
+            KafkaSettings engineKafka = kafka.withClientId("aegis-workflow-engine");
+            WorkflowEngineService engine = new WorkflowEngineService(engineKafka,
+                    WorkflowEngineService.defaultApplicationId(engineKafka), dataDir.resolve("streams"),
+                    WorkflowRetention.read(aegis.get("workflows"))).start(STREAMS_START);
             started.add(engine);
             ApprovalService approvals = ApprovalService.start(ApprovalConfig.read(aegis.get("approvals")),
                     kafka.withClientId("aegis-approvals"), dataDir);

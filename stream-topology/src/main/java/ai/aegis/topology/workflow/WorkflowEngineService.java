@@ -38,17 +38,24 @@ public final class WorkflowEngineService implements AutoCloseable {
         this(settings, defaultApplicationId(settings), dataDir);
     }
 
+    /** With {@link WorkflowRetention#defaults()} (finished runs kept 24 h). */
+    public WorkflowEngineService(KafkaSettings settings, String applicationId, Path dataDir) {
+        this(settings, applicationId, dataDir, WorkflowRetention.defaults());
+    }
+
     /**
      * Builds the instance; nothing runs until {@link #start(Duration)}.
      *
      * @param applicationId the Kafka Streams application id: group id, prefix of internal topics, state folder
      * @param dataDir       this process's data directory; the state goes to {@code dataDir/workflow-engine}
+     * @param retention     how long finished runs stay in the engine's store before they are purged
      */
-    public WorkflowEngineService(KafkaSettings settings, String applicationId, Path dataDir) {
+    public WorkflowEngineService(KafkaSettings settings, String applicationId, Path dataDir,
+                                 WorkflowRetention retention) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.applicationId = Objects.requireNonNull(applicationId, "applicationId");
         WorkflowEngineTopology topology = new WorkflowEngineTopology(settings.topics(), new WorkflowMachine(),
-                DurablePublisher.sourceOf("workflow-engine"));
+                DurablePublisher.sourceOf("workflow-engine"), retention);
         this.streams = new KafkaStreams(topology.build(), config(settings, applicationId,
                 dataDir.resolve("workflow-engine")));
     }

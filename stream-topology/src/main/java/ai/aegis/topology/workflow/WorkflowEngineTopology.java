@@ -26,15 +26,20 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -46,6 +51,7 @@ import java.util.function.Function;
  * in:  workflow.commands  (key: run id)      \
  *      workflow.steps     (key: run id)       &gt; engine processor, store workflow-state (key: run id)
  *      approval.decisions (key: approval id) /    (decisions re-keyed by run id through a repartition topic)
+ *                                                 and store workflow-purge-timers (key: due millis|run id)
  * out: execution.requests (key: execution id), approval.requests (key: approval id), workflow.events (key: run id)
  * </pre>
  *
@@ -67,6 +73,35 @@ import java.util.function.Function;
  * <p>Every output carries CloudEvents headers ({@link CloudEventHeaders#of}) with the record's {@code ce_type}
  * ({@link #EXECUTION_REQUESTED}, {@link ApprovalRequest#CE_TYPE}, {@link WorkflowEvent#ceType()}), subject = key.
  * Records that do not parse are logged and skipped: a malformed record must not stop every run behind it.
+ *
+ * <p><b>Retention of finished runs.</b> A run that completed, failed or was cancelled stays in the store for
+ * {@link WorkflowRetention#finishedRetention()} (default 24 h), then it is deleted (a tombstone in the compacted
+ * changelog), so neither the store nor its changelog grows with every run ever started. As in the approval service,
+ * the purge times live in a second store, {@value #TIMERS}, keyed by {@code <due epoch millis, 19 digits>|<run id>}:
+ * string order is time order, so the wall-clock punctuation reads only the due entries (a range scan up to now). A
+ * timer is set when a run ends; the punctuation deletes the run only if it is still finished, so a running run is
+ * never purged. Wall-clock time, not stream time: a run must be purged even when no further record arrives.
+ *
+ * <p><b>Inputs for a purged run.</b> With no state, a step result, a decision or a cancel is ignored by the machine,
+ * exactly as for a run it never heard of: nothing is stored or written. A START needs more thought, since with no
+ * state the machine would start the run again. The commands topic is read once under exactly-once (the offsets commit
+ * with the store), so in normal operation a start is only seen again when it is on the topic twice: the ingress writes
+ * each start once, with a fresh id, through an idempotent producer whose delivery timeout is seconds, so a copy could
+ * only follow within seconds, far inside the retention, while the run's state still exists. No per-run marker is
+ * needed for that. There is one way to read a start long after its run ended: the engine's committed offsets are
+ * lost (its consumer group had no member for the broker's {@code offsets.retention.minutes}, 7 days by default, or
+ * someone reset them) and Kafka Streams starts over from the earliest offset of a topic kept forever. For that case
+ * the punctuation keeps, per partition, one value in {@value #TIMERS} (key {@value #PURGED_UP_TO}): the latest
+ * {@code requested_at} of any run it purged. A start for an unknown run whose {@code requested_at} is not after it
+ * is dropped (logged): it was requested before a run that has already started, ended and outlived its retention on
+ * the same partition, which a new start processed in order cannot be (it would need to sit unread behind that run for
+ * longer than the retention). A start without {@code requested_at} (the ingress always sets it) is not protected.
+ *
+ * <p>Runs stored before this retention existed have no timer: the first punctuation of each partition scans the store
+ * once, gives every finished run a timer (retention counted from then), and marks the partition as done in
+ * {@value #TIMERS} (key {@value #SWEPT}). Each punctuation purges, or sweeps, at most a batch of runs
+ * ({@value #DEFAULT_PURGE_BATCH}): all its writes share one transaction, which must end within the transaction
+ * timeout; a backlog (after a long stop) is worked off over the next punctuations.
  */
 public final class WorkflowEngineTopology {
 
@@ -74,6 +109,19 @@ public final class WorkflowEngineTopology {
 
     /** The state store of runs, keyed by workflow execution id. */
     public static final String STORE = "workflow-state";
+    /** Purge timers: {@code <due millis, 19 digits>|<run id>} -> run id, and the two bookkeeping keys below. */
+    public static final String TIMERS = "workflow-purge-timers";
+    /**
+     * Key in {@value #TIMERS} of the latest {@code requested_at} (epoch millis) of a purged run. Starts with
+     * {@code ~}, which sorts after every digit, so the range scan of due timers never reads it.
+     */
+    static final String PURGED_UP_TO = "~purged-requested-up-to";
+    /** Key in {@value #TIMERS} set once this partition's runs from before the retention have been given timers. */
+    static final String SWEPT = "~swept-unscheduled-runs";
+    /** Key in {@value #TIMERS} of the last run id the unfinished sweep looked at. */
+    static final String SWEEP_CURSOR = "~sweep-cursor";
+    /** Most runs a punctuation purges, or sweeps, so that its transaction stays short. */
+    static final int DEFAULT_PURGE_BATCH = 2_000;
     /** Name of the repartition step of approval decisions (the internal topic is named after it). */
     public static final String DECISIONS_REPARTITION = "approval-decisions-by-workflow";
     /** {@code ce_type} of execution requests, as the ingress writes them. */
@@ -82,20 +130,42 @@ public final class WorkflowEngineTopology {
     private final TopicCatalog topics;
     private final WorkflowMachine machine;
     private final String ceSource;
+    private final WorkflowRetention retention;
+    private final int purgeBatch;
+
+    /** With {@link WorkflowRetention#defaults()}. */
+    public WorkflowEngineTopology(TopicCatalog topics, WorkflowMachine machine, String ceSource) {
+        this(topics, machine, ceSource, WorkflowRetention.defaults());
+    }
 
     /**
-     * @param ceSource the {@code ce_source} of every output, e.g. {@code /aegis/workflow-engine/host-1}
+     * @param ceSource  the {@code ce_source} of every output, e.g. {@code /aegis/workflow-engine/host-1}
+     * @param retention how long finished runs stay in the store, and how often purges run
      */
-    public WorkflowEngineTopology(TopicCatalog topics, WorkflowMachine machine, String ceSource) {
+    public WorkflowEngineTopology(TopicCatalog topics, WorkflowMachine machine, String ceSource,
+                                  WorkflowRetention retention) {
+        this(topics, machine, ceSource, retention, DEFAULT_PURGE_BATCH);
+    }
+
+    /** @param purgeBatch most runs one punctuation purges or sweeps (tests make it small) */
+    WorkflowEngineTopology(TopicCatalog topics, WorkflowMachine machine, String ceSource, WorkflowRetention retention,
+                           int purgeBatch) {
+        if (purgeBatch < 1) {
+            throw new IllegalArgumentException("purge batch must be positive: " + purgeBatch);
+        }
+        this.purgeBatch = purgeBatch;
         this.topics = Objects.requireNonNull(topics, "topics");
         this.machine = Objects.requireNonNull(machine, "machine");
         this.ceSource = Objects.requireNonNull(ceSource, "ceSource");
+        this.retention = Objects.requireNonNull(retention, "retention");
     }
 
     public Topology build() {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
                 stateSerde()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TIMERS), Serdes.String(),
+                Serdes.String()));
         Consumed<String, byte[]> consumed = Consumed.with(Serdes.String(), Serdes.ByteArray());
 
         KStream<String, Input> commands = builder.stream(topics.workflowCommands().name(), consumed)
@@ -114,10 +184,16 @@ public final class WorkflowEngineTopology {
                         Named.as("parse-decisions"));
 
         commands.merge(steps, Named.as("merge-steps")).merge(decisions, Named.as("merge-decisions"))
-                .process(() -> new EngineProcessor(machine, ceSource, topics), Named.as("workflow-engine"), STORE)
+                .process(() -> new EngineProcessor(machine, ceSource, topics, retention, purgeBatch),
+                        Named.as("workflow-engine"), STORE, TIMERS)
                 .to((key, out, context) -> out.topic(), Produced.with(Serdes.String(), outputSerde())
                         .withName("engine-outputs"));
         return builder.build();
+    }
+
+    /** The timer key: zero-padded millis first, so that string order is time order (RocksDB orders bytes). */
+    static String timerKey(long dueMillis, String runId) {
+        return String.format("%019d|%s", dueMillis, runId);
     }
 
     /** The store's value serde: {@link WorkflowState} as JSON. */
@@ -156,19 +232,31 @@ public final class WorkflowEngineTopology {
         private final WorkflowMachine machine;
         private final String ceSource;
         private final TopicCatalog topics;
+        private final WorkflowRetention retention;
+        private final int batch;
         private ProcessorContext<String, Output> context;
         private KeyValueStore<String, WorkflowState> store;
+        private KeyValueStore<String, String> timers;
+        /** Whether this partition's runs from before the retention have all been given timers; null until read. */
+        private Boolean swept;
+        /** Until the sweep is done: runs given a timer since init, which the sweep must not time twice. */
+        private final Set<String> timedBeforeSweep = new HashSet<>();
 
-        EngineProcessor(WorkflowMachine machine, String ceSource, TopicCatalog topics) {
+        EngineProcessor(WorkflowMachine machine, String ceSource, TopicCatalog topics, WorkflowRetention retention,
+                        int batch) {
             this.machine = machine;
             this.ceSource = ceSource;
             this.topics = topics;
+            this.retention = retention;
+            this.batch = batch;
         }
 
         @Override
         public void init(ProcessorContext<String, Output> context) {
             this.context = context;
             this.store = context.getStateStore(STORE);
+            this.timers = context.getStateStore(TIMERS);
+            context.schedule(retention.purgeInterval(), PunctuationType.WALL_CLOCK_TIME, this::purge);
         }
 
         @Override
@@ -177,13 +265,122 @@ public final class WorkflowEngineTopology {
                 return;
             }
             WorkflowState current = store.get(record.key());
+            if (current == null && startOfPurgedRun(record.value())) {
+                LOG.log(System.Logger.Level.WARNING, "workflow engine: ignoring a start of run " + record.key()
+                        + " requested before a run already purged on its partition (a start read again)");
+                return;
+            }
             WorkflowMachine.Result result = machine.apply(current, record.value());
-            if (result.state() != null && result.state() != current) {
-                store.put(record.key(), result.state());
+            WorkflowState next = result.state();
+            if (next != null && next != current) {
+                store.put(record.key(), next);
+                if (!next.running() && (current == null || current.running())) {
+                    // It has just ended: kept for the retention so that late inputs meet its state, then deleted.
+                    long due = saturatedAdd(context.currentSystemTimeMs(), retention.finishedRetention().toMillis());
+                    timers.put(timerKey(due, record.key()), record.key());
+                    if (!swept()) {
+                        timedBeforeSweep.add(record.key());
+                    }
+                }
             }
             for (Effect effect : result.effects()) {
                 forward(record.timestamp(), effect);
             }
+        }
+
+        /** A start requested no later than the newest purged run of this partition: see the class comment. */
+        private boolean startOfPurgedRun(Input input) {
+            if (!(input instanceof WorkflowMachine.Command c) || !WorkflowCommand.START.equals(c.command().command())
+                    || c.command().requestedAt() == null) {
+                return false;
+            }
+            String purgedUpTo = timers.get(PURGED_UP_TO);
+            return purgedUpTo != null && c.command().requestedAt().toEpochMilli() <= Long.parseLong(purgedUpTo);
+        }
+
+        /**
+         * Deletes the finished runs whose timer is due, at most {@code batch} per punctuation: the deletes go into
+         * one transaction, which must end well within the transaction timeout; the rest wait for the next one.
+         */
+        private void purge(long now) {
+            if (!swept()) {
+                sweep(now);
+            }
+            List<KeyValue<String, String>> due = new ArrayList<>();
+            // Collect first, then act: the actions write to the store the iterator reads.
+            try (KeyValueIterator<String, String> it = timers.range(null, timerKey(now, "~"))) {
+                while (it.hasNext() && due.size() < batch) {
+                    due.add(it.next());
+                }
+            }
+            String stored = timers.get(PURGED_UP_TO);
+            long purgedUpTo = stored == null ? Long.MIN_VALUE : Long.parseLong(stored);
+            long newest = purgedUpTo;
+            for (KeyValue<String, String> timer : due) {
+                timers.delete(timer.key);
+                WorkflowState state = store.get(timer.value);
+                if (state == null || state.running()) {
+                    continue; // already gone, or (never expected) running again: a running run is never purged
+                }
+                store.delete(timer.value);
+                if (state.requestedAt() != null) {
+                    newest = Math.max(newest, state.requestedAt().toEpochMilli());
+                }
+            }
+            if (newest != purgedUpTo) {
+                timers.put(PURGED_UP_TO, Long.toString(newest));
+            }
+        }
+
+        private boolean swept() {
+            if (swept == null) {
+                swept = timers.get(SWEPT) != null;
+            }
+            return swept;
+        }
+
+        /**
+         * Gives finished runs stored before timers existed a timer counted from now, {@code batch} runs per
+         * punctuation, resuming after the last key looked at ({@value #SWEEP_CURSOR}); done once per partition.
+         */
+        private void sweep(long now) {
+            String cursor = timers.get(SWEEP_CURSOR);
+            List<String> finished = new ArrayList<>();
+            String last = null;
+            boolean more = false;
+            // The cursor and a NUL character: the smallest key after the cursor (keys are ordered by their bytes).
+            try (KeyValueIterator<String, WorkflowState> it = cursor == null ? store.all()
+                    : store.range(cursor + "\u0000", null)) {
+                int seen = 0;
+                while (it.hasNext()) {
+                    if (seen++ == batch) {
+                        more = true;
+                        break;
+                    }
+                    KeyValue<String, WorkflowState> kv = it.next();
+                    last = kv.key;
+                    if (kv.value != null && !kv.value.running() && !timedBeforeSweep.contains(kv.key)) {
+                        finished.add(kv.key);
+                    }
+                }
+            }
+            long due = saturatedAdd(now, retention.finishedRetention().toMillis());
+            // Runs that ended since init have their timer. (One that ended in an earlier incarnation of this task,
+            // before the sweep reached it, gets a second one: harmless, it finds nothing left to delete.)
+            finished.forEach(id -> timers.put(timerKey(due, id), id));
+            if (more) {
+                timers.put(SWEEP_CURSOR, last);
+            } else {
+                timers.delete(SWEEP_CURSOR);
+                timers.put(SWEPT, Long.toString(now));
+                swept = true;
+                timedBeforeSweep.clear();
+            }
+        }
+
+        private static long saturatedAdd(long a, long b) {
+            long r = a + b;
+            return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
         }
 
         private void forward(long timestamp, Effect effect) {

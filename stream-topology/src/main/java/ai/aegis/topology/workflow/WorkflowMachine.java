@@ -42,7 +42,9 @@ import java.util.function.Supplier;
  * <h2>Semantics (reference notes §9.3, with the differences said below)</h2>
  * <ul>
  *   <li><b>Start</b> builds the blackboard ({@link WorkflowTemplates#initialBlackboard}), emits
- *       {@code workflow_started} and enters {@code spec.initial_state}. A second start of the same id is ignored.
+ *       {@code workflow_started} and enters {@code spec.initial_state}. A second start of the same id is ignored
+ *       while the run's state exists; once the engine has purged a finished run, the topology recognises a start
+ *       read again (see {@link WorkflowEngineTopology}).
  *       A workflow snapshot whose manifest no longer validates fails the run right after {@code workflow_started}.
  *   <li><b>Entering</b> a state counts a step (1-based, the {@code step} of {@code state_entered}, of the
  *       {@link ExecutionRequest.WorkflowLink} and of the awaited {@link WorkflowStepResult}) and starts its work:
@@ -73,7 +75,8 @@ import java.util.function.Supplier;
  *       the step's output, or its error when it failed without output (so the next state can read why);
  *       {@code score} comes from the result, {@code exit_code} too (ContainerRun only).
  *   <li><b>Late, repeated and foreign inputs</b> are ignored: a result whose step (or execution id) is not the
- *       pending one, a decision for another approval id, anything after the run ended.
+ *       pending one, a decision for another approval id, anything after the run ended, and any step result,
+ *       decision or cancel for a run without state (never started, or purged after its retention).
  *   <li><b>Cancel</b> ends a running run with {@code workflow_cancelled} and nothing else: the execution or approval
  *       the current state started is left to finish on its own (its result is then ignored); stopping it is the
  *       ingress's business through the execution commands.
@@ -225,7 +228,7 @@ public final class WorkflowMachine {
         ObjectNode board = WorkflowTemplates.initialBlackboard(name, version, command.input(),
                 manifest == null ? null : manifest.spec().context(), command.blackboard());
         WorkflowState initial = new WorkflowState(command.workflowExecutionId(), workflow, WorkflowState.RUNNING,
-                null, 0, board, null, now);
+                null, 0, board, null, now, command.requestedAt());
         Run run = new Run(initial, manifest);
         run.emit(new WorkflowEvent.WorkflowStarted(initial.workflowExecutionId(), name, version, command.input(), now));
         if (invalid != null) {
@@ -385,7 +388,7 @@ public final class WorkflowMachine {
 
         Result result() {
             return new Result(new WorkflowState(id(), origin.workflow(), status, current, step, board, pending,
-                    origin.startedAt()), effects);
+                    origin.startedAt(), origin.requestedAt()), effects);
         }
 
         void emit(WorkflowEvent event) {

@@ -17,9 +17,14 @@ import java.time.Instant;
  * @param step         number of state entries so far, the {@code step} of the last {@code state_entered}
  * @param blackboard   the run's blackboard (layout in {@code WorkflowTemplates})
  * @param pending      the work the current state waits for, null when the run has ended
+ * @param startedAt    when the engine started the run (its clock)
+ * @param requestedAt  the start command's {@code requested_at} (the ingress's clock), null when it had none or the
+ *                     run was stored before this field existed; the engine's purge remembers the newest one it
+ *                     purged, so that a start command read again after its run was purged is recognised
+ *                     ({@link WorkflowEngineTopology})
  */
 public record WorkflowState(String workflowExecutionId, WorkflowRecord workflow, String status, String currentState,
-                            int step, ObjectNode blackboard, Pending pending, Instant startedAt) {
+                            int step, ObjectNode blackboard, Pending pending, Instant startedAt, Instant requestedAt) {
 
     public static final String RUNNING = "running";
     public static final String COMPLETED = "completed";
