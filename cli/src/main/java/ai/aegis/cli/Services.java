@@ -57,25 +57,16 @@ final class Services {
         KafkaSettings kafka = kafka(aegis, options, "aegis-workflow-engine");
         WorkflowEngineService engine = new WorkflowEngineService(kafka,
                 WorkflowEngineService.defaultApplicationId(kafka), dataDir(aegis, options).resolve("streams"),
-                WorkflowRetention.read(aegis.get("workflows"))).start(java.time.Duration.ofSeconds(90));
+                WorkflowRetention.read(aegis.get("workflows")));
+        // A standalone engine whose Streams client died exits, so that its supervisor restarts it. The exit runs on
+        // its own thread: the shutdown hooks close the engine, which the Streams thread must not wait for.
+        engine.start(java.time.Duration.ofSeconds(90), () -> Thread.ofPlatform().start(() -> {
+            System.err.println("aegis engine: the workflow engine stopped on an error; exiting");
+            System.exit(1);
+        }));
         out.println("Aegis workflow engine up (Kafka " + kafka.bootstrapServers() + ", application id "
                 + engine.applicationId() + ")");
-        // A standalone engine whose Streams client died exits, so that its supervisor restarts it.
-        Thread watchdog = Thread.ofPlatform().daemon().name("engine-watchdog").start(() -> {
-            // only a failure counts: NOT_RUNNING / PENDING_SHUTDOWN are a normal stop (Ctrl-C closes the engine)
-            while (engine.state() != org.apache.kafka.streams.KafkaStreams.State.ERROR) {
-                try {
-                    Thread.sleep(5_000); // a health poll, not synchronisation
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-            System.err.println("aegis engine: the workflow engine stopped on an error (state " + engine.state()
-                    + "); exiting");
-            System.exit(1);
-        });
         awaitShutdown(engine);
-        watchdog.interrupt();
         return -1;
     }
 

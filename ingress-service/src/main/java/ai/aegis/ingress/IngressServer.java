@@ -181,10 +181,6 @@ public final class IngressServer implements AutoCloseable {
         return token == null ? null : token.file();
     }
 
-    public boolean viewsCaughtUp() {
-        return tail.isCaughtUp();
-    }
-
     @Override
     public void close() {
         server.stop();

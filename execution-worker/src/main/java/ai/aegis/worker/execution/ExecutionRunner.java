@@ -152,8 +152,7 @@ public final class ExecutionRunner {
             return Outcome.failed(WorkflowStepResult.FAILED, reason);
         }
         if (control.stopped()) {
-            Outcome stopped = stopped(executionId, 1, true, events, control);
-            return stopped;
+            return stopped(executionId, 1, true, events, control);
         }
         if (result.timedOut()) {
             events.emit(new ExecutionEvent.IterationFailed(executionId, 1, new ExecutionEvent.IterationError(
@@ -344,7 +343,7 @@ public final class ExecutionRunner {
                         manifest.runtime().imagePullPolicy(), SandboxSpec.DEFAULT_PIDS_LIMIT, socket.file());
                 SandboxResult result = runtime.run(spec, (stream, line) -> session.emit(
                         new ExecutionEvent.IterationOutput(executionId, n, stream, line, Json.now())));
-                return judgeAttempt(result, session, timeout);
+                return attemptOf(result, session, timeout);
             }
         } catch (SandboxException e) {
             return Attempt.failed("sandbox_error", "the sandbox could not start: " + e.getMessage(), null, false);
@@ -357,7 +356,8 @@ public final class ExecutionRunner {
         }
     }
 
-    private static Attempt judgeAttempt(SandboxResult result, InnerLoopSession session, Duration timeout) {
+    /** What one sandbox run amounted to: the model's final answer, or why there is none. */
+    private static Attempt attemptOf(SandboxResult result, InnerLoopSession session, Duration timeout) {
         if (result.timedOut()) {
             return Attempt.failed("timeout", "iteration timed out after " + timeout.toSeconds() + " s",
                     result.stderr(), true);

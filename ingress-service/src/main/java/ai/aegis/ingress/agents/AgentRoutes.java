@@ -1,7 +1,6 @@
 package ai.aegis.ingress.agents;
 
 import ai.aegis.ingress.http.Api;
-import ai.aegis.schemas.Ids;
 import ai.aegis.schemas.agent.AgentRecord;
 import ai.aegis.schemas.agent.ManifestException;
 import ai.aegis.topology.agents.AgentRegistryView;
@@ -59,13 +58,9 @@ public final class AgentRoutes implements HttpService {
     }
 
     private void get(ServerRequest req, ServerResponse res) {
-        String id = Api.pathParam(req, "id");
-        if (!Ids.isUuid(id)) {
-            Api.error(res, 400, "Invalid agent ID");
-            return;
-        }
+        String id = Api.uuidParam(req, "id", "Invalid agent ID");
         awaitViews.run();
-        registry.get(id.toLowerCase()).ifPresentOrElse(a -> Api.ok(res, a),
+        registry.get(id).ifPresentOrElse(a -> Api.ok(res, a),
                 () -> Api.error(res, 404, "Agent not found"));
     }
 
@@ -77,14 +72,10 @@ public final class AgentRoutes implements HttpService {
     }
 
     private void delete(ServerRequest req, ServerResponse res) {
-        String id = Api.pathParam(req, "id");
-        if (!Ids.isUuid(id)) {
-            Api.error(res, 400, "Invalid agent ID");
-            return;
-        }
+        String id = Api.uuidParam(req, "id", "Invalid agent ID");
         awaitViews.run();
         try {
-            if (service.delete(id.toLowerCase())) {
+            if (service.delete(id)) {
                 Api.ok(res, Map.of("success", true));
             } else {
                 Api.error(res, 404, "Agent not found");

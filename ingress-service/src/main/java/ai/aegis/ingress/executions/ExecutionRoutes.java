@@ -92,10 +92,6 @@ public final class ExecutionRoutes implements HttpService {
     }
 
     private static String executionId(ServerRequest req) {
-        String id = Api.pathParam(req, "id");
-        if (!Ids.isUuid(id)) {
-            throw new BadRequest("Invalid execution ID");
-        }
-        return id.toLowerCase();
+        return Api.uuidParam(req, "id", "Invalid execution ID");
     }
 }

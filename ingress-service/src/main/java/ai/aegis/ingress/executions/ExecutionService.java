@@ -22,7 +22,6 @@ import java.util.UUID;
  */
 public final class ExecutionService {
 
-    public static final String REQUESTED_TYPE = CloudEventHeaders.type("execution", "execution_requested");
     public static final String CANCEL_TYPE = CloudEventHeaders.type("execution", "execution_cancel_requested");
 
     private final DurablePublisher publisher;
@@ -76,7 +75,7 @@ public final class ExecutionService {
                 .orElseThrow(() -> new BadRequest(404, "Agent not found"));
         ExecutionRequest request = new ExecutionRequest(UUID.randomUUID().toString(), agent.id(), input, overrides,
                 agent, null, Json.now());
-        publisher.publish(topic, request.executionId(), Json.writeBytes(request), REQUESTED_TYPE);
+        publisher.publish(topic, request.executionId(), Json.writeBytes(request), ExecutionRequest.CE_TYPE);
         readModel.onRequest(request);
         return request.executionId();
     }

@@ -76,6 +76,15 @@ public final class Api {
         throw new BadRequest("limit must be a whole number from 1 to " + max);
     }
 
+    /** A path parameter that must be a UUID: lower-cased, or 400 {@code {"error": invalidMessage}}. */
+    public static String uuidParam(ServerRequest req, String name, String invalidMessage) {
+        String id = pathParam(req, name);
+        if (!ai.aegis.schemas.Ids.isUuid(id)) {
+            throw new BadRequest(invalidMessage);
+        }
+        return id.toLowerCase();
+    }
+
     public static String pathParam(ServerRequest req, String name) {
         return req.path().pathParameters().get(name);
     }

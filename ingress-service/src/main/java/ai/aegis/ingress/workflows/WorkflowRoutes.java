@@ -1,9 +1,7 @@
 package ai.aegis.ingress.workflows;
 
 import ai.aegis.ingress.http.Api;
-import ai.aegis.ingress.http.BadRequest;
 import ai.aegis.ingress.http.EventStream;
-import ai.aegis.schemas.Ids;
 import ai.aegis.schemas.agent.ManifestException;
 import ai.aegis.schemas.workflow.WorkflowRecord;
 import ai.aegis.topology.kafka.DurablePublisher;
@@ -143,10 +141,6 @@ public final class WorkflowRoutes implements HttpService {
     }
 
     private static String executionId(ServerRequest req) {
-        String id = Api.pathParam(req, "id");
-        if (!Ids.isUuid(id)) {
-            throw new BadRequest("Invalid workflow execution ID");
-        }
-        return id.toLowerCase();
+        return Api.uuidParam(req, "id", "Invalid workflow execution ID");
     }
 }

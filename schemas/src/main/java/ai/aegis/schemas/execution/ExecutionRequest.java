@@ -1,6 +1,7 @@
 package ai.aegis.schemas.execution;
 
 import ai.aegis.schemas.agent.AgentRecord;
+import ai.aegis.schemas.topic.CloudEventHeaders;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.time.Instant;
@@ -22,6 +23,9 @@ import java.util.Map;
 public record ExecutionRequest(String executionId, String agentId, String input, JsonNode contextOverrides,
                                AgentRecord agent, String parentExecutionId, Instant requestedAt, String agentName,
                                WorkflowLink workflow, ContainerRun containerRun) {
+
+    /** {@code ce_type} of every request, whoever asks (the ingress, the workflow engine). */
+    public static final String CE_TYPE = CloudEventHeaders.type("execution", "execution_requested");
 
     /** An execution requested through the API: an agent snapshot, no workflow. */
     public ExecutionRequest(String executionId, String agentId, String input, JsonNode contextOverrides,

@@ -95,13 +95,10 @@ public final class ExecutionState implements EventReadModel.Aggregate<ExecutionE
         error = reason;
     }
 
+    /** From the status alone: eviction asks this of many executions, building their views would be waste. */
     @Override
     public boolean terminal() {
-        return view().terminal();
-    }
-
-    public String status() {
-        return status;
+        return ExecutionView.TERMINAL.contains(status);
     }
 
     private java.util.Optional<ExecutionView.Iteration> iteration(int number) {

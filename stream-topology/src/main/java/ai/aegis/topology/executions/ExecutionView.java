@@ -20,9 +20,10 @@ public record ExecutionView(String id, String agentId, String agentName, String 
     public static final String CANCELLED = "cancelled";
     public static final String TIMED_OUT = "timed_out";
 
+    public static final java.util.Set<String> TERMINAL = java.util.Set.of(COMPLETED, FAILED, CANCELLED, TIMED_OUT);
+
     public boolean terminal() {
-        return COMPLETED.equals(status) || FAILED.equals(status) || CANCELLED.equals(status)
-                || TIMED_OUT.equals(status);
+        return TERMINAL.contains(status);
     }
 
     /** The list view: no iterations, no input. */

@@ -106,10 +106,6 @@ public final class DurablePublisher implements AutoCloseable {
         }
     }
 
-    public void flush() {
-        producer.flush();
-    }
-
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(5));

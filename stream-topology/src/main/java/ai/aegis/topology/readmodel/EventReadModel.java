@@ -103,7 +103,7 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
      * Waits until the execution's view differs from {@code seen} (or the timeout passes) and returns the current
      * view. Used to answer a command once its effect is visible.
      */
-    public Optional<V> awaitChange(String id, V seen, java.time.Duration timeout) {
+    private Optional<V> awaitChange(String id, V seen, java.time.Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (lock) {
             while (true) {

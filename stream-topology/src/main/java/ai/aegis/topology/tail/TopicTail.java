@@ -11,7 +11,6 @@ import org.apache.kafka.common.errors.WakeupException;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -169,11 +168,6 @@ public final class TopicTail implements AutoCloseable {
             }
         }
         return true;
-    }
-
-    /** Current positions, for tests and diagnostics. */
-    public Map<TopicPartition, Long> positions() {
-        return new HashMap<>(positions);
     }
 
     @Override

@@ -78,6 +78,16 @@ public final class WorkflowEngineService implements AutoCloseable {
      * @throws IllegalStateException when it is not running within {@code timeout} (the instance is then closed)
      */
     public WorkflowEngineService start(Duration timeout) {
+        return start(timeout, () -> { });
+    }
+
+    /**
+     * Starts, and calls {@code onFailure} (on the Streams client's thread, once) if the engine later stops on an
+     * error: a process that runs only the engine exits then, so that its supervisor restarts it.
+     *
+     * @throws IllegalStateException when it is not running within {@code timeout} (the instance is then closed)
+     */
+    public WorkflowEngineService start(Duration timeout, Runnable onFailure) {
         // The engine may be the first process on a fresh cluster: its topics must exist before its sources start.
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(settings.admin())) {
             ai.aegis.topology.admin.TopicInstaller.ensure(admin, settings.topics().all(), settings.replicationFactor(),
@@ -94,6 +104,7 @@ public final class WorkflowEngineService implements AutoCloseable {
             }
             if (next == KafkaStreams.State.ERROR) {
                 LOG.log(System.Logger.Level.ERROR, "workflow engine " + applicationId + " stopped on an error");
+                onFailure.run();
             }
         });
         streams.setUncaughtExceptionHandler(e -> {

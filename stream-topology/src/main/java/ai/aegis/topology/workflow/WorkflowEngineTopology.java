@@ -3,6 +3,7 @@ package ai.aegis.topology.workflow;
 import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalCommand;
 import ai.aegis.schemas.approval.ApprovalRequest;
+import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.schemas.topic.TopicCatalog;
@@ -71,7 +72,7 @@ import java.util.function.Function;
  * workers, sets it), so aborted outputs are invisible to them.
  *
  * <p>Every output carries CloudEvents headers ({@link CloudEventHeaders#of}) with the record's {@code ce_type}
- * ({@link #EXECUTION_REQUESTED}, {@link ApprovalRequest#CE_TYPE}, {@link WorkflowEvent#ceType()}), subject = key.
+ * ({@link ExecutionRequest#CE_TYPE}, {@link ApprovalRequest#CE_TYPE}, {@link WorkflowEvent#ceType()}), subject = key.
  * Records that do not parse are logged and skipped: a malformed record must not stop every run behind it.
  *
  * <p><b>Retention of finished runs.</b> A run that completed, failed or was cancelled stays in the store for
@@ -124,8 +125,6 @@ public final class WorkflowEngineTopology {
     static final int DEFAULT_PURGE_BATCH = 2_000;
     /** Name of the repartition step of approval decisions (the internal topic is named after it). */
     public static final String DECISIONS_REPARTITION = "approval-decisions-by-workflow";
-    /** {@code ce_type} of execution requests, as the ingress writes them. */
-    public static final String EXECUTION_REQUESTED = CloudEventHeaders.type("execution", "execution_requested");
 
     private final TopicCatalog topics;
     private final WorkflowMachine machine;
@@ -386,7 +385,7 @@ public final class WorkflowEngineTopology {
         private void forward(long timestamp, Effect effect) {
             switch (effect) {
                 case SendExecution s -> send(topics.executionRequests().name(), s.request().executionId(),
-                        s.request(), EXECUTION_REQUESTED, timestamp);
+                        s.request(), ExecutionRequest.CE_TYPE, timestamp);
                 case SendApproval s -> send(topics.approvalRequests().name(), s.request().id(), s.request(),
                         ApprovalRequest.CE_TYPE, timestamp);
                 case WithdrawApproval w -> send(topics.approvalCommands().name(), w.command().approvalId(),

@@ -90,7 +90,7 @@ public final class WorkflowExecutionState implements EventReadModel.Aggregate<Wo
 
     @Override
     public boolean terminal() {
-        return status.equals("completed") || status.equals("failed") || status.equals("cancelled");
+        return WorkflowExecutionView.TERMINAL.contains(status);
     }
 
     @Override

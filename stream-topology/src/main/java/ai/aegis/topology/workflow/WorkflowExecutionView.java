@@ -23,8 +23,10 @@ public record WorkflowExecutionView(String workflowExecutionId, String workflowN
     public static final String PENDING = "pending";
     public static final String RUNNING = "running";
 
+    public static final java.util.Set<String> TERMINAL = java.util.Set.of("completed", "failed", "cancelled");
+
     public boolean terminal() {
-        return status.equals("completed") || status.equals("failed") || status.equals("cancelled");
+        return TERMINAL.contains(status);
     }
 
     /** The list view: no outputs, no blackboard. */

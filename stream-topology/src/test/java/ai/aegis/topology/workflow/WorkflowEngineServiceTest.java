@@ -140,7 +140,7 @@ class WorkflowEngineServiceTest {
         assertThat(draft.agentName()).isEqualTo("drafter");
         assertThat(executionRecords.getFirst().key()).isEqualTo(draft.executionId());
         assertThat(CloudEventHeaders.get(executionRecords.getFirst().headers(), CloudEventHeaders.TYPE))
-                .contains(WorkflowEngineTopology.EXECUTION_REQUESTED);
+                .contains(ai.aegis.schemas.execution.ExecutionRequest.CE_TYPE);
 
         finish(run, draft, "Release 2.0 is out");
         awaitPolled(() -> assertThat(approvals()).hasSize(1));

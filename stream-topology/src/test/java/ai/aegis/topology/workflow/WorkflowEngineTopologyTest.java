@@ -105,7 +105,7 @@ class WorkflowEngineTopologyTest {
         TestRecord<String, byte[]> record = records.getFirst();
         ExecutionRequest request = Json.read(record.value(), ExecutionRequest.class);
         assertThat(record.key()).isEqualTo(request.executionId());
-        assertHeaders(record.headers(), WorkflowEngineTopology.EXECUTION_REQUESTED, request.executionId());
+        assertHeaders(record.headers(), ai.aegis.schemas.execution.ExecutionRequest.CE_TYPE, request.executionId());
         return request;
     }
 
