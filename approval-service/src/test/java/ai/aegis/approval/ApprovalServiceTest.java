@@ -1,6 +1,6 @@
 package ai.aegis.approval;
 
-import ai.aegis.broker.SharedTestBroker;
+import ai.aegis.testing.SharedTestBroker;
 import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalRequest;
 import ai.aegis.schemas.json.Json;

@@ -3,7 +3,7 @@ package ai.aegis.cli;
 import ai.aegis.approval.ApprovalConfig;
 import ai.aegis.approval.ApprovalRoutes;
 import ai.aegis.approval.ApprovalService;
-import ai.aegis.broker.SharedTestBroker;
+import ai.aegis.testing.SharedTestBroker;
 import ai.aegis.ingress.IngressConfig;
 import ai.aegis.ingress.IngressServer;
 import ai.aegis.schemas.json.Json;

@@ -1,6 +1,6 @@
 package ai.aegis.ingress;
 
-import ai.aegis.broker.SharedTestBroker;
+import ai.aegis.testing.SharedTestBroker;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.topology.kafka.KafkaSettings;

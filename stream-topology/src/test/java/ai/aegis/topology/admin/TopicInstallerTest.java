@@ -1,6 +1,6 @@
 package ai.aegis.topology.admin;
 
-import ai.aegis.broker.SharedTestBroker;
+import ai.aegis.testing.SharedTestBroker;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.schemas.topic.TopicSpec;
 import org.apache.kafka.clients.admin.Admin;

@@ -1,4 +1,6 @@
-package ai.aegis.broker;
+package ai.aegis.testing;
+
+import ai.aegis.broker.EmbeddedKafkaBroker;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,8 +11,8 @@ import java.util.stream.Stream;
 
 /**
  * One embedded broker per JVM for the tests of every module: starting a broker costs seconds, so tests share it
- * and isolate themselves with unique topic prefixes and group ids instead. It lives in main code so that other
- * modules can use it from a test-scoped dependency on this jar.
+ * and isolate themselves with unique topic prefixes and group ids instead. It lives in the test-support module,
+ * which modules take as a test-scoped dependency and no production jar contains.
  */
 public final class SharedTestBroker {
 
