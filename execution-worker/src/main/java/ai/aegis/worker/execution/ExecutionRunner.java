@@ -137,9 +137,17 @@ public final class ExecutionRunner {
         events.emit(new ExecutionEvent.ExecutionStarted(executionId, agentId, Json.now()));
         events.emit(new ExecutionEvent.IterationStarted(executionId, 1, String.join(" ", run.command()), Json.now()));
         EnvGuard.Filtered env = EnvGuard.filter(run.env() == null ? Map.of() : run.env());
-        SandboxSpec spec = new SandboxSpec(executionId, 1, run.image(), run.command(), env.allowed(),
-                Duration.ofSeconds(run.timeoutSeconds()), config.maxOutputBytes(), run.cpuMillicores(),
-                run.memoryBytes(), run.network(), null, null, "IfNotPresent", SandboxSpec.DEFAULT_PIDS_LIMIT, null);
+        SandboxSpec spec = SandboxSpec.newBuilder()
+                .setExecutionId(executionId)
+                .setImage(run.image())
+                .setArgv(run.command())
+                .setEnv(env.allowed())
+                .setTimeout(Duration.ofSeconds(run.timeoutSeconds()))
+                .setMaxOutputBytes(config.maxOutputBytes())
+                .setCpuMillicores(run.cpuMillicores())
+                .setMemoryBytes(run.memoryBytes())
+                .setNetworkAllowed(run.network())
+                .build();
         SandboxResult result;
         try {
             result = runtime.run(spec, (stream, line) -> events.emit(
@@ -335,12 +343,21 @@ public final class ExecutionRunner {
             // the sandbox's user is not the worker's: it must reach the socket (and nothing else) in here
             Files.setPosixFilePermissions(socketDir, PosixFilePermissions.fromString("rwx--x--x"));
             try (GatewaySocket socket = GatewaySocket.open(socketDir.resolve("dispatch.sock"), config.gateway())) {
-                SandboxSpec spec = new SandboxSpec(executionId, n, manifest.runtime().image(),
-                        List.of(config.pythonCommand(), BootstrapScript.SANDBOX_PATH, prompt), env, timeout,
-                        config.maxOutputBytes(), manifest.security().cpuMillicores(),
-                        manifest.security().memoryBytes(), manifest.security().networkAllowed(),
-                        manifest.runtime().language(), manifest.runtime().version(),
-                        manifest.runtime().imagePullPolicy(), SandboxSpec.DEFAULT_PIDS_LIMIT, socket.file());
+                SandboxSpec spec = SandboxSpec.newBuilder()
+                        .setExecutionId(executionId)
+                        .setIteration(n)
+                        .setImage(manifest.runtime().image())
+                        .setLanguage(manifest.runtime().language(), manifest.runtime().version())
+                        .setPullPolicy(manifest.runtime().imagePullPolicy())
+                        .setArgv(List.of(config.pythonCommand(), BootstrapScript.SANDBOX_PATH, prompt))
+                        .setEnv(env)
+                        .setTimeout(timeout)
+                        .setMaxOutputBytes(config.maxOutputBytes())
+                        .setCpuMillicores(manifest.security().cpuMillicores())
+                        .setMemoryBytes(manifest.security().memoryBytes())
+                        .setNetworkAllowed(manifest.security().networkAllowed())
+                        .setDispatchSocket(socket.file())
+                        .build();
                 SandboxResult result = runtime.run(spec, (stream, line) -> session.emit(
                         new ExecutionEvent.IterationOutput(executionId, n, stream, line, Json.now())));
                 return attemptOf(result, session, timeout);
