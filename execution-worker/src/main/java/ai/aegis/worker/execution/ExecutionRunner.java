@@ -118,9 +118,7 @@ public final class ExecutionRunner {
             return request;
         }
         return agentsByName.apply(request.agentName())
-                .map(a -> new ExecutionRequest(request.executionId(), a.id(), request.input(),
-                        request.contextOverrides(), a, request.parentExecutionId(), request.requestedAt(),
-                        request.agentName(), request.workflow(), null))
+                .map(a -> request.toBuilder().setAgent(a).build())
                 .orElse(request);
     }
 
@@ -403,8 +401,12 @@ public final class ExecutionRunner {
             }
             AgentRecord judge = agentsByName.apply(judgeAgent)
                     .orElseThrow(() -> new JudgeException("judge agent '" + judgeAgent + "' is not deployed"));
-            ExecutionRequest child = new ExecutionRequest(UUID.randomUUID().toString(), judge.id(), payloadJson, null,
-                    judge, parentId, Json.now());
+            ExecutionRequest child = ExecutionRequest.forAgent(judge)
+                    .setExecutionId(UUID.randomUUID().toString())
+                    .setInput(payloadJson)
+                    .setParentExecutionId(parentId)
+                    .setRequestedAt(Json.now())
+                    .build();
             ExecutionControl childControl = new ExecutionControl(child.executionId());
             FutureTask<Outcome> task = new FutureTask<>(() -> run(child, events, childControl, depth + 1));
             Thread thread = Thread.ofVirtual().name("judge-" + child.executionId()).unstarted(task);
