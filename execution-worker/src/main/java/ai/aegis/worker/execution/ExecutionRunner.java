@@ -42,7 +42,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
- * Runs one execution to its end, the original's "100 monkeys" loop (notes §3.4): {@code execution_started}, then
+ * Runs one execution to its end, the original's "100 monkeys" loop: {@code execution_started}, then
  * iterations, each in a fresh sandbox that sees the history of earlier attempts, until one produces an output that
  * passes the agent's validators or {@code max_iterations} is spent, all within the overall timeout. It always ends
  * with exactly one terminal event, except when the worker abandons the execution (rebalance, shutdown): then
@@ -52,7 +52,7 @@ public final class ExecutionRunner {
 
     private static final System.Logger LOG = System.getLogger(ExecutionRunner.class.getName());
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** Judges of judges of judges: deeper than this is refused (notes §3.2). */
+    /** Judges of judges of judges: deeper is refused, so a judge that judges with itself cannot recurse forever. */
     public static final int MAX_DEPTH = 3;
 
     private final ContainerRuntime runtime;
