@@ -76,8 +76,8 @@ class WorkflowStepReportTest {
     void anAgentNamedByTheWorkflowRunsAndItsResultIsReportedToTheWorkflow() throws Exception {
         String wfex = UUID.randomUUID().toString();
         String executionId = UUID.randomUUID().toString();
-        request(new ExecutionRequest(executionId, null, "hi", null, null, null, Json.now(), "step-agent",
-                new ExecutionRequest.WorkflowLink(wfex, 3, "draft"), null));
+        request(ExecutionRequest.forWorkflowStep(new ExecutionRequest.WorkflowLink(wfex, 3, "draft"), "step-agent")
+                .setExecutionId(executionId).setInput("hi").setRequestedAt(Json.now()).build());
 
         await().atMost(Duration.ofSeconds(60)).until(() -> !steps(wfex).isEmpty());
         WorkflowStepResult result = steps(wfex).getFirst();
@@ -93,8 +93,8 @@ class WorkflowStepReportTest {
     @Test
     void anUnknownAgentFailsTheStepWithAClearReason() throws Exception {
         String wfex = UUID.randomUUID().toString();
-        request(new ExecutionRequest(UUID.randomUUID().toString(), null, "hi", null, null, null, Json.now(),
-                "nobody-here", new ExecutionRequest.WorkflowLink(wfex, 1, "draft"), null));
+        request(ExecutionRequest.forWorkflowStep(new ExecutionRequest.WorkflowLink(wfex, 1, "draft"), "nobody-here")
+                .setExecutionId(UUID.randomUUID().toString()).setInput("hi").setRequestedAt(Json.now()).build());
 
         await().atMost(Duration.ofSeconds(60)).until(() -> !steps(wfex).isEmpty());
         WorkflowStepResult result = steps(wfex).getFirst();
@@ -105,10 +105,11 @@ class WorkflowStepReportTest {
     @Test
     void aContainerRunReportsItsExitCodeAndOutput() throws Exception {
         String wfex = UUID.randomUUID().toString();
-        request(new ExecutionRequest(UUID.randomUUID().toString(), null, "", null, null, null, Json.now(), null,
-                new ExecutionRequest.WorkflowLink(wfex, 2, "check"),
-                new ExecutionRequest.ContainerRun("agent-base:local", List.of("/bin/sh", "-c", "echo checked; exit 3"),
-                        Map.of("MODE", "strict"), 500, 128L << 20, 30, false)));
+        request(ExecutionRequest.forContainerRun(new ExecutionRequest.WorkflowLink(wfex, 2, "check"),
+                        new ExecutionRequest.ContainerRun("agent-base:local",
+                                List.of("/bin/sh", "-c", "echo checked; exit 3"), Map.of("MODE", "strict"), 500,
+                                128L << 20, 30, false))
+                .setExecutionId(UUID.randomUUID().toString()).setRequestedAt(Json.now()).build());
 
         await().atMost(Duration.ofSeconds(60)).until(() -> !steps(wfex).isEmpty());
         WorkflowStepResult result = steps(wfex).getFirst();

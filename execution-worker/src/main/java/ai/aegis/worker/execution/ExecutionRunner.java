@@ -42,7 +42,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
- * Runs one execution to its end, the original's "100 monkeys" loop (notes §3.4): {@code execution_started}, then
+ * Runs one execution to its end, the original's "100 monkeys" loop: {@code execution_started}, then
  * iterations, each in a fresh sandbox that sees the history of earlier attempts, until one produces an output that
  * passes the agent's validators or {@code max_iterations} is spent, all within the overall timeout. It always ends
  * with exactly one terminal event, except when the worker abandons the execution (rebalance, shutdown): then
@@ -52,7 +52,7 @@ public final class ExecutionRunner {
 
     private static final System.Logger LOG = System.getLogger(ExecutionRunner.class.getName());
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** Judges of judges of judges: deeper than this is refused (notes §3.2). */
+    /** Judges of judges of judges: deeper is refused, so a judge that judges with itself cannot recurse forever. */
     public static final int MAX_DEPTH = 3;
 
     private final ContainerRuntime runtime;
@@ -118,9 +118,7 @@ public final class ExecutionRunner {
             return request;
         }
         return agentsByName.apply(request.agentName())
-                .map(a -> new ExecutionRequest(request.executionId(), a.id(), request.input(),
-                        request.contextOverrides(), a, request.parentExecutionId(), request.requestedAt(),
-                        request.agentName(), request.workflow(), null))
+                .map(a -> request.toBuilder().setAgent(a).build())
                 .orElse(request);
     }
 
@@ -137,9 +135,17 @@ public final class ExecutionRunner {
         events.emit(new ExecutionEvent.ExecutionStarted(executionId, agentId, Json.now()));
         events.emit(new ExecutionEvent.IterationStarted(executionId, 1, String.join(" ", run.command()), Json.now()));
         EnvGuard.Filtered env = EnvGuard.filter(run.env() == null ? Map.of() : run.env());
-        SandboxSpec spec = new SandboxSpec(executionId, 1, run.image(), run.command(), env.allowed(),
-                Duration.ofSeconds(run.timeoutSeconds()), config.maxOutputBytes(), run.cpuMillicores(),
-                run.memoryBytes(), run.network(), null, null, "IfNotPresent", SandboxSpec.DEFAULT_PIDS_LIMIT, null);
+        SandboxSpec spec = SandboxSpec.newBuilder()
+                .setExecutionId(executionId)
+                .setImage(run.image())
+                .setArgv(run.command())
+                .setEnv(env.allowed())
+                .setTimeout(Duration.ofSeconds(run.timeoutSeconds()))
+                .setMaxOutputBytes(config.maxOutputBytes())
+                .setCpuMillicores(run.cpuMillicores())
+                .setMemoryBytes(run.memoryBytes())
+                .setNetworkAllowed(run.network())
+                .build();
         SandboxResult result;
         try {
             result = runtime.run(spec, (stream, line) -> events.emit(
@@ -335,12 +341,21 @@ public final class ExecutionRunner {
             // the sandbox's user is not the worker's: it must reach the socket (and nothing else) in here
             Files.setPosixFilePermissions(socketDir, PosixFilePermissions.fromString("rwx--x--x"));
             try (GatewaySocket socket = GatewaySocket.open(socketDir.resolve("dispatch.sock"), config.gateway())) {
-                SandboxSpec spec = new SandboxSpec(executionId, n, manifest.runtime().image(),
-                        List.of(config.pythonCommand(), BootstrapScript.SANDBOX_PATH, prompt), env, timeout,
-                        config.maxOutputBytes(), manifest.security().cpuMillicores(),
-                        manifest.security().memoryBytes(), manifest.security().networkAllowed(),
-                        manifest.runtime().language(), manifest.runtime().version(),
-                        manifest.runtime().imagePullPolicy(), SandboxSpec.DEFAULT_PIDS_LIMIT, socket.file());
+                SandboxSpec spec = SandboxSpec.newBuilder()
+                        .setExecutionId(executionId)
+                        .setIteration(n)
+                        .setImage(manifest.runtime().image())
+                        .setLanguage(manifest.runtime().language(), manifest.runtime().version())
+                        .setPullPolicy(manifest.runtime().imagePullPolicy())
+                        .setArgv(List.of(config.pythonCommand(), BootstrapScript.SANDBOX_PATH, prompt))
+                        .setEnv(env)
+                        .setTimeout(timeout)
+                        .setMaxOutputBytes(config.maxOutputBytes())
+                        .setCpuMillicores(manifest.security().cpuMillicores())
+                        .setMemoryBytes(manifest.security().memoryBytes())
+                        .setNetworkAllowed(manifest.security().networkAllowed())
+                        .setDispatchSocket(socket.file())
+                        .build();
                 SandboxResult result = runtime.run(spec, (stream, line) -> session.emit(
                         new ExecutionEvent.IterationOutput(executionId, n, stream, line, Json.now())));
                 return attemptOf(result, session, timeout);
@@ -386,8 +401,12 @@ public final class ExecutionRunner {
             }
             AgentRecord judge = agentsByName.apply(judgeAgent)
                     .orElseThrow(() -> new JudgeException("judge agent '" + judgeAgent + "' is not deployed"));
-            ExecutionRequest child = new ExecutionRequest(UUID.randomUUID().toString(), judge.id(), payloadJson, null,
-                    judge, parentId, Json.now());
+            ExecutionRequest child = ExecutionRequest.forAgent(judge)
+                    .setExecutionId(UUID.randomUUID().toString())
+                    .setInput(payloadJson)
+                    .setParentExecutionId(parentId)
+                    .setRequestedAt(Json.now())
+                    .build();
             ExecutionControl childControl = new ExecutionControl(child.executionId());
             FutureTask<Outcome> task = new FutureTask<>(() -> run(child, events, childControl, depth + 1));
             Thread thread = Thread.ofVirtual().name("judge-" + child.executionId()).unstarted(task);

@@ -4,9 +4,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * What one sandbox runs.
+ * What one sandbox runs. Build one with {@link #newBuilder()}, where the defaults are.
  *
  * @param executionId     the execution, for labels and workspace names
  * @param iteration       1-based iteration number
@@ -17,8 +18,8 @@ import java.util.Map;
  * @param env             the complete environment of the sandbox (already allow-listed by the caller)
  * @param timeout         wall-clock limit; on expiry the sandbox is killed and the result says timedOut
  * @param maxOutputBytes  cap for each of stdout and stderr kept in the result (the tail is kept)
- * @param cpuMillicores   CPU limit where the runtime can enforce it
- * @param memoryBytes     memory limit where the runtime can enforce it
+ * @param cpuMillicores   CPU limit where the runtime can enforce it, 0 for none
+ * @param memoryBytes     memory limit where the runtime can enforce it, 0 for none
  * @param networkAllowed  whether the agent may open network connections
  * @param language        with {@code languageVersion}: the runtime registry picks the image when {@code image} is null
  * @param languageVersion see {@code language}
@@ -38,12 +39,145 @@ public record SandboxSpec(String executionId, int iteration, String image, List<
     /** Where the dispatch socket appears inside a sandbox; {@code AEGIS_DISPATCH_SOCKET} names this path. */
     public static final String SANDBOX_SOCKET = "/aegis/dispatch.sock";
     public static final long DEFAULT_PIDS_LIMIT = 256;
+    public static final String DEFAULT_PULL_POLICY = "IfNotPresent";
 
-    /** A spec without image selection and without a dispatch socket (the sandbox reaches the gateway over TCP). */
-    public SandboxSpec(String executionId, int iteration, String image, List<String> argv, Map<String, String> env,
-                       Duration timeout, long maxOutputBytes, long cpuMillicores, long memoryBytes,
-                       boolean networkAllowed) {
-        this(executionId, iteration, image, argv, env, timeout, maxOutputBytes, cpuMillicores, memoryBytes,
-                networkAllowed, null, null, "IfNotPresent", DEFAULT_PIDS_LIMIT, null);
+    /**
+     * A builder with the defaults: iteration 1, an empty environment, no limits on CPU and memory,
+     * {@value #DEFAULT_PIDS_LIMIT} processes, no network, no image selection (the runtime's own image), pull policy
+     * {@value #DEFAULT_PULL_POLICY}, no dispatch socket. The execution id, the command, the timeout and the output
+     * cap have no sensible default and must be set.
+     */
+    public static Builder newBuilder() {
+        return new Builder();
+    }
+
+    /** A builder that starts from this spec. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Builds a {@link SandboxSpec}; not thread-safe. */
+    public static final class Builder {
+
+        private String executionId;
+        private int iteration = 1;
+        private String image;
+        private List<String> argv;
+        private Map<String, String> env = Map.of();
+        private Duration timeout;
+        private Long maxOutputBytes; // no default: the worker's configured cap, always given
+        private long cpuMillicores;
+        private long memoryBytes;
+        private boolean networkAllowed;
+        private String language;
+        private String languageVersion;
+        private String pullPolicy = DEFAULT_PULL_POLICY;
+        private long pidsLimit = DEFAULT_PIDS_LIMIT;
+        private Path dispatchSocket;
+
+        private Builder() {
+        }
+
+        private Builder(SandboxSpec spec) {
+            executionId = spec.executionId;
+            iteration = spec.iteration;
+            image = spec.image;
+            argv = spec.argv;
+            env = spec.env;
+            timeout = spec.timeout;
+            maxOutputBytes = spec.maxOutputBytes;
+            cpuMillicores = spec.cpuMillicores;
+            memoryBytes = spec.memoryBytes;
+            networkAllowed = spec.networkAllowed;
+            language = spec.language;
+            languageVersion = spec.languageVersion;
+            pullPolicy = spec.pullPolicy;
+            pidsLimit = spec.pidsLimit;
+            dispatchSocket = spec.dispatchSocket;
+        }
+
+        public Builder setExecutionId(String executionId) {
+            this.executionId = executionId;
+            return this;
+        }
+
+        public Builder setIteration(int iteration) {
+            this.iteration = iteration;
+            return this;
+        }
+
+        /** A fully qualified image; null lets {@link #setLanguage} choose one. */
+        public Builder setImage(String image) {
+            this.image = image;
+            return this;
+        }
+
+        public Builder setArgv(List<String> argv) {
+            this.argv = argv;
+            return this;
+        }
+
+        public Builder setEnv(Map<String, String> env) {
+            this.env = env;
+            return this;
+        }
+
+        public Builder setTimeout(Duration timeout) {
+            this.timeout = timeout;
+            return this;
+        }
+
+        public Builder setMaxOutputBytes(long maxOutputBytes) {
+            this.maxOutputBytes = maxOutputBytes;
+            return this;
+        }
+
+        public Builder setCpuMillicores(long cpuMillicores) {
+            this.cpuMillicores = cpuMillicores;
+            return this;
+        }
+
+        public Builder setMemoryBytes(long memoryBytes) {
+            this.memoryBytes = memoryBytes;
+            return this;
+        }
+
+        public Builder setNetworkAllowed(boolean networkAllowed) {
+            this.networkAllowed = networkAllowed;
+            return this;
+        }
+
+        /** The language and its version that the runtime registry maps to an image when no image is set. */
+        public Builder setLanguage(String language, String languageVersion) {
+            this.language = language;
+            this.languageVersion = languageVersion;
+            return this;
+        }
+
+        public Builder setPullPolicy(String pullPolicy) {
+            this.pullPolicy = pullPolicy;
+            return this;
+        }
+
+        public Builder setPidsLimit(long pidsLimit) {
+            this.pidsLimit = pidsLimit;
+            return this;
+        }
+
+        public Builder setDispatchSocket(Path dispatchSocket) {
+            this.dispatchSocket = dispatchSocket;
+            return this;
+        }
+
+        /** @throws NullPointerException when a value without a default was not set */
+        public SandboxSpec build() {
+            Objects.requireNonNull(executionId, "executionId");
+            Objects.requireNonNull(argv, "argv");
+            Objects.requireNonNull(env, "env");
+            Objects.requireNonNull(timeout, "timeout");
+            Objects.requireNonNull(maxOutputBytes, "maxOutputBytes");
+            return new SandboxSpec(executionId, iteration, image, argv, env, timeout, maxOutputBytes, cpuMillicores,
+                    memoryBytes, networkAllowed, language, languageVersion, pullPolicy, pidsLimit, dispatchSocket);
+        }
     }
 }

@@ -234,8 +234,15 @@ class BootstrapScriptTest {
     }
 
     static SandboxSpec spec(Map<String, String> env, String prompt) {
-        return new SandboxSpec("exec-42", 1, null, List.of("python3", BootstrapScript.SANDBOX_PATH, prompt), env,
-                Duration.ofSeconds(60), 1 << 20, 1000, 256L << 20, false);
+        return SandboxSpec.newBuilder()
+                .setExecutionId("exec-42")
+                .setArgv(List.of("python3", BootstrapScript.SANDBOX_PATH, prompt))
+                .setEnv(env)
+                .setTimeout(Duration.ofSeconds(60))
+                .setMaxOutputBytes(1 << 20)
+                .setCpuMillicores(1000)
+                .setMemoryBytes(256L << 20)
+                .build();
     }
 
     private static Map<String, String> baseEnv(GatewayStub gateway) {

@@ -73,8 +73,12 @@ public final class ExecutionService {
         JsonNode overrides = JsonBodies.optionalObject(json, "context_overrides");
         AgentRecord agent = agents.get(agentId.asText().toLowerCase())
                 .orElseThrow(() -> new BadRequest(404, "Agent not found"));
-        ExecutionRequest request = new ExecutionRequest(UUID.randomUUID().toString(), agent.id(), input, overrides,
-                agent, null, Json.now());
+        ExecutionRequest request = ExecutionRequest.forAgent(agent)
+                .setExecutionId(UUID.randomUUID().toString())
+                .setInput(input)
+                .setContextOverrides(overrides)
+                .setRequestedAt(Json.now())
+                .build();
         publisher.publish(topic, request.executionId(), Json.writeBytes(request), ExecutionRequest.CE_TYPE);
         readModel.onRequest(request);
         return request.executionId();

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A request to run an agent (or, for a workflow's ContainerRun state, a single container). The ingress publishes it
@@ -27,10 +28,131 @@ public record ExecutionRequest(String executionId, String agentId, String input,
     /** {@code ce_type} of every request, whoever asks (the ingress, the workflow engine). */
     public static final String CE_TYPE = CloudEventHeaders.type("execution", "execution_requested");
 
-    /** An execution requested through the API: an agent snapshot, no workflow. */
-    public ExecutionRequest(String executionId, String agentId, String input, JsonNode contextOverrides,
-                            AgentRecord agent, String parentExecutionId, Instant requestedAt) {
-        this(executionId, agentId, input, contextOverrides, agent, parentExecutionId, requestedAt, null, null, null);
+    /**
+     * An agent execution with a snapshot of the agent: one requested through the API, or a judge (with
+     * {@link Builder#setParentExecutionId}).
+     */
+    public static Builder forAgent(AgentRecord agent) {
+        return new Builder().setAgent(Objects.requireNonNull(agent, "agent"));
+    }
+
+    /** A workflow step that names its agent (a name or an id); the worker resolves it when the step starts. */
+    public static Builder forWorkflowStep(WorkflowLink workflow, String agentName) {
+        return new Builder().setWorkflow(Objects.requireNonNull(workflow, "workflow"))
+                .setAgentName(Objects.requireNonNull(agentName, "agentName"));
+    }
+
+    /** A workflow's ContainerRun state; its input is the command line, which is what a reader of the run sees. */
+    public static Builder forContainerRun(WorkflowLink workflow, ContainerRun run) {
+        return new Builder().setWorkflow(Objects.requireNonNull(workflow, "workflow"))
+                .setContainerRun(Objects.requireNonNull(run, "run"))
+                .setInput(run.command() == null ? null : String.join(" ", run.command()));
+    }
+
+    /** A builder with every field unset, for requests that are none of the kinds above (tests of readers). */
+    public static Builder newBuilder() {
+        return new Builder();
+    }
+
+    /** A builder that starts from this request. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /**
+     * Builds an {@link ExecutionRequest}. An execution id and a request time are required; everything else is
+     * absent (null, and left out of the JSON) unless set. Not thread-safe.
+     */
+    public static final class Builder {
+
+        private String executionId;
+        private String agentId;
+        private String input;
+        private JsonNode contextOverrides;
+        private AgentRecord agent;
+        private String parentExecutionId;
+        private Instant requestedAt;
+        private String agentName;
+        private WorkflowLink workflow;
+        private ContainerRun containerRun;
+
+        private Builder() {
+        }
+
+        private Builder(ExecutionRequest r) {
+            executionId = r.executionId;
+            agentId = r.agentId;
+            input = r.input;
+            contextOverrides = r.contextOverrides;
+            agent = r.agent;
+            parentExecutionId = r.parentExecutionId;
+            requestedAt = r.requestedAt;
+            agentName = r.agentName;
+            workflow = r.workflow;
+            containerRun = r.containerRun;
+        }
+
+        public Builder setExecutionId(String executionId) {
+            this.executionId = executionId;
+            return this;
+        }
+
+        /** Set by {@link #setAgent} from the snapshot; on its own only for a request that carries no snapshot. */
+        public Builder setAgentId(String agentId) {
+            this.agentId = agentId;
+            return this;
+        }
+
+        public Builder setInput(String input) {
+            this.input = input;
+            return this;
+        }
+
+        /** Extra template variables for the prompt (a JSON object). */
+        public Builder setContextOverrides(JsonNode contextOverrides) {
+            this.contextOverrides = contextOverrides;
+            return this;
+        }
+
+        /** The agent snapshot; the agent id is the snapshot's. */
+        public Builder setAgent(AgentRecord agent) {
+            this.agent = agent;
+            this.agentId = agent == null ? null : agent.id();
+            return this;
+        }
+
+        public Builder setParentExecutionId(String parentExecutionId) {
+            this.parentExecutionId = parentExecutionId;
+            return this;
+        }
+
+        public Builder setRequestedAt(Instant requestedAt) {
+            this.requestedAt = requestedAt;
+            return this;
+        }
+
+        public Builder setAgentName(String agentName) {
+            this.agentName = agentName;
+            return this;
+        }
+
+        public Builder setWorkflow(WorkflowLink workflow) {
+            this.workflow = workflow;
+            return this;
+        }
+
+        public Builder setContainerRun(ContainerRun containerRun) {
+            this.containerRun = containerRun;
+            return this;
+        }
+
+        /** @throws NullPointerException without an execution id or a request time */
+        public ExecutionRequest build() {
+            Objects.requireNonNull(executionId, "executionId");
+            Objects.requireNonNull(requestedAt, "requestedAt");
+            return new ExecutionRequest(executionId, agentId, input, contextOverrides, agent, parentExecutionId,
+                    requestedAt, agentName, workflow, containerRun);
+        }
     }
 
     /** The workflow step an execution belongs to. */

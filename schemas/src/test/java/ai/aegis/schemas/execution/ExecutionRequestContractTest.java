@@ -57,9 +57,13 @@ class ExecutionRequestContractTest {
 
     @Test
     void anExecutionRequestRoundTripsAndValidates() {
-        ExecutionRequest request = new ExecutionRequest(EXEC, AGENT, "is 7919 prime?",
-                Json.tree("{\"language\":\"python\",\"depth\":2}"), agent(), PARENT,
-                Instant.parse("2026-03-05T14:00:00Z"));
+        ExecutionRequest request = ExecutionRequest.forAgent(agent())
+                .setExecutionId(EXEC)
+                .setInput("is 7919 prime?")
+                .setContextOverrides(Json.tree("{\"language\":\"python\",\"depth\":2}"))
+                .setParentExecutionId(PARENT)
+                .setRequestedAt(Instant.parse("2026-03-05T14:00:00Z"))
+                .build();
 
         String json = Json.write(request);
 
@@ -77,8 +81,8 @@ class ExecutionRequestContractTest {
 
     @Test
     void optionalFieldsOfARequestAreLeftOutAndStillValid() {
-        ExecutionRequest request = new ExecutionRequest(EXEC, AGENT, "", null, agent(), null,
-                Instant.parse("2026-03-05T14:00:00Z"));
+        ExecutionRequest request = ExecutionRequest.forAgent(agent()).setExecutionId(EXEC).setInput("")
+                .setRequestedAt(Instant.parse("2026-03-05T14:00:00Z")).build();
         JsonNode tree = Json.tree(Json.write(request));
 
         assertThat(tree.has("context_overrides")).isFalse();
@@ -86,10 +90,51 @@ class ExecutionRequestContractTest {
         assertThat(SchemaValidation.validate(SchemaResources.EXECUTION_REQUEST, tree)).isEmpty();
     }
 
+    /** The workflow engine's two kinds: what they leave unset stays out of the JSON. */
+    @Test
+    void workflowRequestsCarryTheirStepAndNoSnapshot() {
+        ExecutionRequest.WorkflowLink link = new ExecutionRequest.WorkflowLink(PARENT, 2, "draft");
+        ExecutionRequest step = ExecutionRequest.forWorkflowStep(link, "prime-checker")
+                .setExecutionId(EXEC)
+                .setInput("is 7919 prime?")
+                .setRequestedAt(Instant.parse("2026-03-05T14:00:00Z"))
+                .build();
+        ExecutionRequest container = ExecutionRequest.forContainerRun(link, new ExecutionRequest.ContainerRun(
+                        "python:3.12", List.of("python3", "-c", "print(1)"), Map.of("MODE", "strict"), 500,
+                        128L << 20, 30, false))
+                .setExecutionId(EXEC)
+                .setRequestedAt(Instant.parse("2026-03-05T14:00:00Z"))
+                .build();
+
+        String workflow = """
+                "workflow":{"workflow_execution_id":"%s","step":2,"state_name":"draft"}""".formatted(PARENT);
+        assertThat(Json.write(step)).isEqualTo("""
+                {"execution_id":"%s","input":"is 7919 prime?","requested_at":"2026-03-05T14:00:00Z",\
+                "agent_name":"prime-checker",%s}""".formatted(EXEC, workflow));
+        assertThat(Json.write(container)).isEqualTo("""
+                {"execution_id":"%s","input":"python3 -c print(1)","requested_at":"2026-03-05T14:00:00Z",%s,\
+                "container_run":{"image":"python:3.12","command":["python3","-c","print(1)"],"env":{"MODE":"strict"},\
+                "cpu_millicores":500,"memory_bytes":134217728,"timeout_seconds":30,"network":false}}\
+                """.formatted(EXEC, workflow));
+        assertThat(Json.read(Json.write(step), ExecutionRequest.class)).isEqualTo(step);
+        assertThat(Json.read(Json.write(container), ExecutionRequest.class)).isEqualTo(container);
+    }
+
+    @Test
+    void aWorkflowStepResolvedByTheWorkerKeepsItsStepAndGainsTheSnapshot() {
+        ExecutionRequest named = ExecutionRequest.forWorkflowStep(new ExecutionRequest.WorkflowLink(PARENT, 1, "a"),
+                "prime-checker").setExecutionId(EXEC).setInput("x").setRequestedAt(Instant.EPOCH).build();
+
+        ExecutionRequest resolved = named.toBuilder().setAgent(agent()).build();
+
+        assertThat(resolved).isEqualTo(new ExecutionRequest(EXEC, AGENT, "x", null, agent(), null, Instant.EPOCH,
+                "prime-checker", named.workflow(), null));
+    }
+
     @Test
     void aRequestWithoutAgentSnapshotOrTimestampFailsTheSchema() {
-        ObjectNode tree = (ObjectNode) Json.toTree(new ExecutionRequest(EXEC, AGENT, "x", null, agent(), null,
-                Instant.parse("2026-03-05T14:00:00Z")));
+        ObjectNode tree = (ObjectNode) Json.toTree(ExecutionRequest.forAgent(agent()).setExecutionId(EXEC)
+                .setInput("x").setRequestedAt(Instant.parse("2026-03-05T14:00:00Z")).build());
         assertThat(SchemaValidation.validate(SchemaResources.EXECUTION_REQUEST, tree.deepCopy().without("agent")))
                 .isNotEmpty();
         assertThat(SchemaValidation.validate(SchemaResources.EXECUTION_REQUEST,

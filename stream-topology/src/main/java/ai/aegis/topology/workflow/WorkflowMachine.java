@@ -432,9 +432,11 @@ public final class WorkflowMachine {
             switch (state) {
                 case AgentState agent -> {
                     String executionId = ids.get().toString();
-                    effects.add(new SendExecution(new ExecutionRequest(executionId, null,
-                            WorkflowTemplates.render(agent.input(), board), null, null, null, now, agent.agent(),
-                            link, null)));
+                    effects.add(new SendExecution(ExecutionRequest.forWorkflowStep(link, agent.agent())
+                            .setExecutionId(executionId)
+                            .setInput(WorkflowTemplates.render(agent.input(), board))
+                            .setRequestedAt(now)
+                            .build()));
                     pending = new Pending(Pending.AGENT, executionId, null, step);
                 }
                 case ContainerRunState run -> {
@@ -452,8 +454,10 @@ public final class WorkflowMachine {
                             (r == null || r.timeout() == null ? WorkflowManifests.DEFAULT_CONTAINER_TIMEOUT
                                     : r.timeout()).toSeconds(),
                             run.network());
-                    effects.add(new SendExecution(new ExecutionRequest(executionId, null, String.join(" ", command),
-                            null, null, null, now, null, link, spec)));
+                    effects.add(new SendExecution(ExecutionRequest.forContainerRun(link, spec)
+                            .setExecutionId(executionId)
+                            .setRequestedAt(now)
+                            .build()));
                     pending = new Pending(Pending.CONTAINER, executionId, null, step);
                 }
                 case HumanState human -> {

@@ -26,7 +26,8 @@ class ExecutionReadModelTest {
     @Test
     void foldsRequestAndEventsInEitherOrderAndKeepsTheTerminalStatus() {
         event(0, new ExecutionEvent.ExecutionStarted(ID, "agent", T));
-        model.onRequest(new ExecutionRequest(ID, "agent", "input", null, null, null, T));
+        model.onRequest(ExecutionRequest.newBuilder().setExecutionId(ID).setAgentId("agent").setInput("input")
+                .setRequestedAt(T).build());
         assertThat(model.view(ID).orElseThrow().status()).isEqualTo("running");
         event(1, new ExecutionEvent.IterationStarted(ID, 1, "task", T));
         event(2, new ExecutionEvent.IterationFailed(ID, 1, new ExecutionEvent.IterationError("runtime_error", "boom", null), T));

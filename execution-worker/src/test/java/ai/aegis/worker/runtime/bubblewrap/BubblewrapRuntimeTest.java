@@ -90,9 +90,9 @@ class BubblewrapRuntimeTest {
 
             Map<String, String> env = Map.of("AEGIS_EXECUTION_ID", "exec-bw", "AEGIS_AGENT_ID", "agent-bw",
                     "AEGIS_MODEL_ALIAS", "default", "AEGIS_EXECUTION_TOKEN", TOKEN, "AEGIS_BOOTSTRAP_DEBUG", "true");
-            SandboxSpec spec = new SandboxSpec("exec-bw", 1, null,
-                    List.of("python3", BootstrapScript.SANDBOX_PATH, "list the root"), env, Duration.ofSeconds(60),
-                    1 << 20, 0, 0, false, null, null, "IfNotPresent", 0, socket.file());
+            SandboxSpec spec = spec(List.of("python3", BootstrapScript.SANDBOX_PATH, "list the root"), env,
+                    Duration.ofSeconds(60)).toBuilder().setExecutionId("exec-bw").setDispatchSocket(socket.file())
+                    .build();
             AtomicLong firstLine = new AtomicLong();
             long started = System.nanoTime();
 
@@ -138,8 +138,8 @@ class BubblewrapRuntimeTest {
             server.setSoTimeout(200);
             assertThatThrownBy(server::accept).isInstanceOf(SocketTimeoutException.class);
 
-            SandboxSpec allowed = new SandboxSpec("exec-1", 1, null, List.of("python3", "-c", connect), Map.of(),
-                    Duration.ofSeconds(30), 1 << 20, 0, 0, true);
+            SandboxSpec allowed = spec(List.of("python3", "-c", connect), Map.of(), Duration.ofSeconds(30))
+                    .toBuilder().setNetworkAllowed(true).build();
             SandboxResult shared = runtime().run(allowed, this::record);
 
             assertThat(shared.exitCode()).as(shared.stderr()).isZero();
@@ -172,11 +172,10 @@ class BubblewrapRuntimeTest {
     @Test
     void memoryLimitStopsALargeAllocation() throws Exception {
         long limit = 64L << 20;
-        SandboxSpec big = new SandboxSpec("exec-1", 1, null, List.of("python3", "-c", "b = bytearray(512*1024*1024)"),
-                Map.of(), Duration.ofSeconds(30), 1 << 20, 0, limit, false);
-        SandboxSpec small = new SandboxSpec("exec-1", 1, null,
-                List.of("python3", "-c", "b = bytearray(8*1024*1024); print(len(b))"),
-                Map.of(), Duration.ofSeconds(30), 1 << 20, 0, limit, false);
+        SandboxSpec big = spec(List.of("python3", "-c", "b = bytearray(512*1024*1024)"), Map.of(),
+                Duration.ofSeconds(30)).toBuilder().setMemoryBytes(limit).build();
+        SandboxSpec small = spec(List.of("python3", "-c", "b = bytearray(8*1024*1024); print(len(b))"), Map.of(),
+                Duration.ofSeconds(30)).toBuilder().setMemoryBytes(limit).build();
 
         SandboxResult refused = runtime().run(big, this::record);
         SandboxResult fits = runtime().run(small, this::record);
@@ -189,8 +188,8 @@ class BubblewrapRuntimeTest {
 
     @Test
     void limitsAreSetOnTheSandboxedCommand() throws Exception {
-        SandboxSpec spec = new SandboxSpec("exec-1", 1, null, List.of("/bin/cat", "/proc/self/limits"), Map.of(),
-                Duration.ofSeconds(30), 1 << 20, 0, 96L << 20, false, null, null, "IfNotPresent", 37, null);
+        SandboxSpec spec = spec(List.of("/bin/cat", "/proc/self/limits"), Map.of(), Duration.ofSeconds(30))
+                .toBuilder().setMemoryBytes(96L << 20).setPidsLimit(37).build();
 
         SandboxResult result = runtime().run(spec, this::record);
 
@@ -270,9 +269,9 @@ class BubblewrapRuntimeTest {
 
     @Test
     void outputOverTheCapKeepsTheTail() throws Exception {
-        SandboxSpec spec = new SandboxSpec("exec-1", 1, null, List.of("python3", "-c",
-                "import sys; sys.stdout.write('HEAD' + 'x' * 5000 + 'TAIL\\n')"), Map.of(), Duration.ofSeconds(30),
-                1000, 0, 0, false);
+        SandboxSpec spec = spec(List.of("python3", "-c",
+                "import sys; sys.stdout.write('HEAD' + 'x' * 5000 + 'TAIL\\n')"), Map.of(), Duration.ofSeconds(30))
+                .toBuilder().setMaxOutputBytes(1000).build();
 
         SandboxResult result = runtime().run(spec, this::record);
 
@@ -283,8 +282,8 @@ class BubblewrapRuntimeTest {
 
     @Test
     void missingDispatchSocketIsASandboxError() {
-        SandboxSpec spec = new SandboxSpec("exec-1", 1, null, List.of("/usr/bin/true"), Map.of(),
-                Duration.ofSeconds(5), 1024, 0, 0, false, null, null, "IfNotPresent", 0, sockets.resolve("none.sock"));
+        SandboxSpec spec = spec(List.of("/usr/bin/true"), Map.of(), Duration.ofSeconds(5)).toBuilder()
+                .setMaxOutputBytes(1024).setDispatchSocket(sockets.resolve("none.sock")).build();
 
         assertThatThrownBy(() -> runtime().run(spec, this::record)).isInstanceOf(SandboxException.class)
                 .hasMessageContaining("none.sock");
@@ -312,8 +311,10 @@ class BubblewrapRuntimeTest {
         return new BubblewrapRuntime(new BubblewrapRuntimeConfig(null, workspaces, null));
     }
 
+    /** 1 MiB of output, no CPU or memory limit, the default process limit, no network. */
     private static SandboxSpec spec(List<String> argv, Map<String, String> env, Duration timeout) {
-        return new SandboxSpec("exec-1", 1, null, argv, env, timeout, 1 << 20, 0, 0, false);
+        return SandboxSpec.newBuilder().setExecutionId("exec-1").setArgv(argv).setEnv(env).setTimeout(timeout)
+                .setMaxOutputBytes(1 << 20).build();
     }
 
     private void record(String stream, String line) {

@@ -161,7 +161,8 @@ class DockerRuntimeTest {
             assertThat(denied.stderr()).containsAnyOf("ConnectionRefusedError", "Network is unreachable");
 
             // Allowed: the bridge when the engine has one, never the host's network (this engine has no bridge).
-            SandboxSpec allowed = withNetwork(spec("exec-" + UUID.randomUUID(), connect, Map.of(), null));
+            SandboxSpec allowed = spec("exec-" + UUID.randomUUID(), connect, Map.of(), null).toBuilder()
+                    .setNetworkAllowed(true).build();
             SandboxResult stillDenied = runtime.run(allowed, this::record);
             assertThat(stillDenied.exitCode()).as(stillDenied.stderr()).isNotZero();
 
@@ -174,8 +175,8 @@ class DockerRuntimeTest {
     void theRootFileSystemIsReadOnlyButTheWorkspaceAndTmpAreWritable() throws Exception {
         String script = "touch /etc/x; echo etc=$?; touch /workspace/x; echo workspace=$?; touch /tmp/x; echo tmp=$?;"
                 + " echo overwritten > /aegis/bootstrap.py; echo bootstrap=$?; pwd";
-        SandboxSpec spec = withPullPolicy(spec("exec-" + UUID.randomUUID(), List.of("/bin/sh", "-c", script),
-                Map.of(), null), "Never"); // the image is local: Never must run it without any pull
+        SandboxSpec spec = spec("exec-" + UUID.randomUUID(), List.of("/bin/sh", "-c", script), Map.of(), null)
+                .toBuilder().setPullPolicy("Never").build(); // the image is local: Never must run it without any pull
 
         SandboxResult result = runtime.run(spec, this::record);
 
@@ -219,9 +220,8 @@ class DockerRuntimeTest {
 
     @Test
     void anOutOfMemoryKillIsReportedInStderr() throws Exception {
-        SandboxSpec spec = new SandboxSpec("exec-" + UUID.randomUUID(), 1, null,
-                List.of("python3", "-c", "b = bytearray(512*1024*1024)"), Map.of(), Duration.ofSeconds(30), 1 << 20,
-                1000, 64L << 20, false, null, null, "IfNotPresent", 64, null);
+        SandboxSpec spec = spec("exec-" + UUID.randomUUID(), List.of("python3", "-c", "b = bytearray(512*1024*1024)"),
+                Map.of(), null).toBuilder().setImage(null).setCpuMillicores(1000).setMemoryBytes(64L << 20).build();
 
         SandboxResult result = runtime.run(spec, this::record);
 
@@ -234,9 +234,8 @@ class DockerRuntimeTest {
     @Test
     void aTimeoutKillsAndRemovesTheContainer() throws Exception {
         String executionId = "exec-" + UUID.randomUUID();
-        SandboxSpec spec = new SandboxSpec(executionId, 1, null, List.of("/bin/sh", "-c", "echo sleeping; sleep 60"),
-                Map.of(), Duration.ofSeconds(2), 1 << 20, 1000, 128L << 20, false, null, null, "IfNotPresent", 64,
-                null);
+        SandboxSpec spec = spec(executionId, List.of("/bin/sh", "-c", "echo sleeping; sleep 60"), Map.of(), null)
+                .toBuilder().setImage(null).setTimeout(Duration.ofSeconds(2)).setCpuMillicores(1000).build();
 
         SandboxResult result = runtime.run(spec, this::record);
 
@@ -322,21 +321,23 @@ class DockerRuntimeTest {
     @Test
     void aMissingImageWithPullPolicyNeverFailsClearly() {
         String executionId = "exec-" + UUID.randomUUID();
-        SandboxSpec missing = withPullPolicy(withImage(spec(executionId, List.of("/bin/true"), Map.of(), null),
-                "aegis-test/absent:never"), "Never");
+        SandboxSpec missing = spec(executionId, List.of("/bin/true"), Map.of(), null).toBuilder()
+                .setImage("aegis-test/absent:never").setPullPolicy("Never").build();
         assertThatThrownBy(() -> runtime.run(missing, this::record))
                 .isInstanceOf(SandboxException.class)
                 .hasMessageContaining("aegis-test/absent:never")
                 .hasMessageContaining("pull policy is Never");
 
         // A language pair resolves through the registry before the image is looked for.
-        SandboxSpec python = new SandboxSpec(executionId, 1, null, List.of("python3", "-V"), Map.of(),
-                Duration.ofSeconds(10), 1 << 20, 1000, 128L << 20, false, "python", "3.9", "Never", 64, null);
+        SandboxSpec python = spec(executionId, List.of("python3", "-V"), Map.of(), null).toBuilder()
+                .setImage(null).setLanguage("python", "3.9").setPullPolicy("Never")
+                .setTimeout(Duration.ofSeconds(10)).setCpuMillicores(1000).build();
         assertThatThrownBy(() -> runtime.run(python, this::record))
                 .isInstanceOf(SandboxException.class)
                 .hasMessageContaining("python:3.9-slim is not present");
 
-        SandboxSpec badPolicy = withPullPolicy(spec(executionId, List.of("/bin/true"), Map.of(), null), "Sometimes");
+        SandboxSpec badPolicy = spec(executionId, List.of("/bin/true"), Map.of(), null).toBuilder()
+                .setPullPolicy("Sometimes").build();
         assertThatThrownBy(() -> runtime.run(badPolicy, this::record))
                 .isInstanceOf(SandboxException.class)
                 .hasMessageContaining("Sometimes");
@@ -361,26 +362,18 @@ class DockerRuntimeTest {
 
     /** 1 MiB of output, 500 millicores, 128 MiB, 64 processes, no network, image {@value #IMAGE}. */
     private static SandboxSpec spec(String executionId, List<String> argv, Map<String, String> env, Path socket) {
-        return new SandboxSpec(executionId, 1, IMAGE, argv, env, Duration.ofSeconds(30), 1 << 20, 500, 128L << 20,
-                false, null, null, "IfNotPresent", 64, socket);
-    }
-
-    private static SandboxSpec withPullPolicy(SandboxSpec s, String policy) {
-        return new SandboxSpec(s.executionId(), s.iteration(), s.image(), s.argv(), s.env(), s.timeout(),
-                s.maxOutputBytes(), s.cpuMillicores(), s.memoryBytes(), s.networkAllowed(), s.language(),
-                s.languageVersion(), policy, s.pidsLimit(), s.dispatchSocket());
-    }
-
-    private static SandboxSpec withImage(SandboxSpec s, String image) {
-        return new SandboxSpec(s.executionId(), s.iteration(), image, s.argv(), s.env(), s.timeout(),
-                s.maxOutputBytes(), s.cpuMillicores(), s.memoryBytes(), s.networkAllowed(), s.language(),
-                s.languageVersion(), s.pullPolicy(), s.pidsLimit(), s.dispatchSocket());
-    }
-
-    private static SandboxSpec withNetwork(SandboxSpec s) {
-        return new SandboxSpec(s.executionId(), s.iteration(), s.image(), s.argv(), s.env(), s.timeout(),
-                s.maxOutputBytes(), s.cpuMillicores(), s.memoryBytes(), true, s.language(),
-                s.languageVersion(), s.pullPolicy(), s.pidsLimit(), s.dispatchSocket());
+        return SandboxSpec.newBuilder()
+                .setExecutionId(executionId)
+                .setImage(IMAGE)
+                .setArgv(argv)
+                .setEnv(env)
+                .setTimeout(Duration.ofSeconds(30))
+                .setMaxOutputBytes(1 << 20)
+                .setCpuMillicores(500)
+                .setMemoryBytes(128L << 20)
+                .setPidsLimit(64)
+                .setDispatchSocket(socket)
+                .build();
     }
 
     private static Map<String, Object> dispatch(String id, String command) {

@@ -178,7 +178,8 @@ class ProcessRuntimeTest {
     }
 
     private static SandboxSpec spec(List<String> argv, Map<String, String> env, Duration timeout, long maxOutput) {
-        return new SandboxSpec("exec-1", 1, null, argv, env, timeout, maxOutput, 1000, 256L << 20, false);
+        return SandboxSpec.newBuilder().setExecutionId("exec-1").setArgv(argv).setEnv(env).setTimeout(timeout)
+                .setMaxOutputBytes(maxOutput).setCpuMillicores(1000).setMemoryBytes(256L << 20).build();
     }
 
     /** Dead, or a zombie waiting for a reaper that is not ours (PID 1 in this container may not reap). */
