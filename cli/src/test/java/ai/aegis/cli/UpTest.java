@@ -20,7 +20,7 @@ import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code aegis up} as the README's walk-through uses it: its own embedded broker, the example agent from
+ * {@code aegis up} as the walk-through in {@code docs/tutorial-executions.md} uses it: its own embedded broker, the example agent from
  * {@code examples/}, the default (scripted example) model, and the printed token file.
  */
 class UpTest {
