@@ -1,9 +1,14 @@
 package ai.aegis.cli;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
-/** Command-line options shared by the commands. Options override configuration files and environment. */
+/**
+ * Command-line options shared by the service commands. Apart from {@code --config}, each is a configuration key
+ * ({@link #overrides()}) that wins over the configuration file and the environment.
+ */
 record Options(Optional<Path> config, Optional<Path> dataDir, Optional<Integer> port,
                Optional<String> bootstrapServers, Optional<Integer> internalPort, Optional<String> runtime) {
 
@@ -29,6 +34,17 @@ record Options(Optional<Path> config, Optional<Path> dataDir, Optional<Integer> 
             i++;
         }
         return new Options(config, dataDir, port, servers, internalPort, runtime);
+    }
+
+    /** The options given, as the configuration keys they set. */
+    Map<String, String> overrides() {
+        Map<String, String> keys = new LinkedHashMap<>();
+        dataDir.ifPresent(d -> keys.put("aegis.data-dir", d.toString()));
+        port.ifPresent(p -> keys.put("aegis.ingress.port", Integer.toString(p)));
+        bootstrapServers.ifPresent(s -> keys.put("aegis.kafka.bootstrap-servers", s));
+        internalPort.ifPresent(p -> keys.put("aegis.worker.internal-port", Integer.toString(p)));
+        runtime.ifPresent(r -> keys.put("aegis.worker.runtime", r));
+        return keys;
     }
 
     private static String need(String option, String value) {

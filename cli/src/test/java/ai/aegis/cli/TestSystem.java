@@ -1,16 +1,12 @@
 package ai.aegis.cli;
 
-import ai.aegis.approval.ApprovalConfig;
-import ai.aegis.approval.ApprovalRoutes;
 import ai.aegis.approval.ApprovalService;
+import ai.aegis.cli.AegisSystem.Service;
 import ai.aegis.testing.SharedTestBroker;
-import ai.aegis.ingress.IngressConfig;
 import ai.aegis.ingress.IngressServer;
 import ai.aegis.schemas.json.Json;
-import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.topology.kafka.KafkaSettings;
 import ai.aegis.topology.workflow.WorkflowEngineService;
-import ai.aegis.worker.WorkerConfig;
 import ai.aegis.worker.WorkerService;
 import ai.aegis.worker.llm.ModelRegistry;
 import ai.aegis.worker.llm.ResolvedModel;
@@ -19,6 +15,7 @@ import ai.aegis.worker.llm.scripted.ScriptedProvider;
 import ai.aegis.worker.runtime.ContainerRuntime;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
 
 import java.io.IOException;
 import java.net.URI;
@@ -29,27 +26,34 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
- * The whole system as {@code aegis up} composes it, on the shared real broker with topics of its own: an ingress
- * on a free port, a worker with scripted models, real HTTP between all of them.
+ * The whole system as {@code aegis up} composes it ({@link AegisSystem}), on the shared real broker with topics of
+ * its own: an ingress on a free port, a worker with scripted models, real HTTP between all of them.
  */
 final class TestSystem implements AutoCloseable {
 
+    final AegisSystem system;
     final KafkaSettings kafka;
     final ModelRegistry models;
     final Path dataDir;
+    /** Null when the system runs no worker. */
     final WorkerService worker;
     final IngressServer ingress;
     /** Set when the system runs workflows (the engine and the approval service). */
-    WorkflowEngineService engine;
-    ApprovalService approvals;
+    final WorkflowEngineService engine;
+    final ApprovalService approvals;
     final String token;
     final String base;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Map<String, String> config;
+    private final ContainerRuntime runtime;
 
     TestSystem(Path dataDir, Map<String, List<ScriptStep>> scripts) throws IOException {
         this(dataDir, scripts, null);
@@ -63,39 +67,56 @@ final class TestSystem implements AutoCloseable {
     /** @param workflows also run the workflow engine and the approval service, as {@code aegis up} does */
     TestSystem(Path dataDir, Map<String, List<ScriptStep>> scripts, ContainerRuntime runtime, boolean workflows)
             throws IOException {
+        this(dataDir, scripts, runtime, workflows ? EnumSet.allOf(Service.class)
+                : EnumSet.of(Service.WORKER, Service.INGRESS), Map.of());
+    }
+
+    /**
+     * @param services which services to run (the ingress always)
+     * @param settings configuration keys that replace the tests' defaults ({@link #config()})
+     */
+    TestSystem(Path dataDir, Map<String, List<ScriptStep>> scripts, ContainerRuntime runtime, Set<Service> services,
+               Map<String, String> settings) throws IOException {
         this.dataDir = dataDir;
-        kafka = KafkaSettings.of(SharedTestBroker.get().bootstrapServers(),
-                new TopicCatalog("e2e" + UUID.randomUUID().toString().substring(0, 8), 3), "e2e");
+        this.runtime = runtime;
+        String prefix = "e2e" + UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> config = new HashMap<>(Map.of(
+                "aegis.kafka.bootstrap-servers", SharedTestBroker.get().bootstrapServers(),
+                "aegis.kafka.topic-prefix", prefix,
+                "aegis.kafka.partitions", "3",
+                "aegis.data-dir", dataDir.toString(),
+                "aegis.worker.group-id", "workers-" + prefix,
+                "aegis.worker.internal-port", "0",
+                "aegis.worker.runtime", "process",
+                "aegis.worker.allow-unsafe-process-runtime", "true",
+                "aegis.worker.work-dir", dataDir.toString(),
+                "aegis.ingress.port", "0"));
+        config.put("aegis.approvals.node-id", "test-node");
+        config.putAll(settings);
+        this.config = Map.copyOf(config);
         ScriptedProvider provider = new ScriptedProvider("scripted-test", scripts);
         List<ResolvedModel> resolved = new ArrayList<>();
         scripts.keySet().forEach(name -> resolved.add(new ResolvedModel(name, provider, name)));
         models = new ModelRegistry(resolved);
-        worker = startWorker(runtime, Duration.ofSeconds(45));
-        Map<String, io.helidon.webserver.http.HttpService> routes = Map.of();
-        if (workflows) {
-            engine = new WorkflowEngineService(kafka, dataDir.resolve("streams")).start(Duration.ofSeconds(90));
-            approvals = startApprovals(ApprovalConfig.defaults().withNodeId("test-node"));
-            routes = Map.of(ApprovalRoutes.PATH, new ApprovalRoutes(approvals));
-        }
-        ingress = IngressServer.start(IngressConfig.from(Config.empty(), dataDir).withPort(0), kafka, routes,
-                workflows ? Map.of("workflow_engine", engine::healthy, "approval_service", approvals::healthy)
-                        : Map.of());
+        system = start(services);
+        kafka = system.kafka();
+        worker = services.contains(Service.WORKER) ? system.worker() : null;
+        engine = services.contains(Service.WORKFLOW_ENGINE) ? system.engine() : null;
+        approvals = services.contains(Service.APPROVALS) ? system.approvals() : null;
+        ingress = system.ingress();
         token = Files.readString(ingress.tokenFile()).trim();
         base = "http://127.0.0.1:" + ingress.port();
     }
 
-    ApprovalService startApprovals(ApprovalConfig config) {
-        return ApprovalService.start(config, kafka, dataDir.resolve("streams-approvals"));
+    /** The configuration keys of this system: the shared broker, its own topics, group and data directory. */
+    Map<String, String> config() {
+        return config;
     }
 
-    /** Another worker of the same group (failure tests give a short failover timeout). */
-    WorkerService startWorker(ContainerRuntime runtime, Duration failover) {
-        WorkerConfig defaults = WorkerConfig.from(Config.empty());
-        WorkerConfig config = new WorkerConfig("workers-" + kafka.topics().prefix(), 4, "127.0.0.1", 0, "process",
-                true, defaults.pythonCommand(), defaults.maxOutputBytes(), dataDir, failover, defaults.docker(),
-                defaults.bubblewrap());
-        return runtime == null ? WorkerService.start(config, kafka, models)
-                : WorkerService.start(config, kafka, models, runtime);
+    /** More services on this system's configuration, models and runtime (another worker of the same group). */
+    AegisSystem start(Set<Service> services) {
+        return AegisSystem.start(AegisSystem.Options.builder(Config.just(ConfigSources.create(config)).get("aegis"))
+                .services(services).models(models).runtime(runtime).build());
     }
 
     HttpResponse<String> get(String path) throws Exception {
@@ -177,13 +198,6 @@ final class TestSystem implements AutoCloseable {
 
     @Override
     public void close() {
-        ingress.close();
-        worker.close();
-        if (approvals != null) {
-            approvals.close();
-        }
-        if (engine != null) {
-            engine.close();
-        }
+        system.close();
     }
 }

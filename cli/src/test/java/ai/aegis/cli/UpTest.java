@@ -20,7 +20,7 @@ import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code aegis up} as the README's walk-through uses it: its own embedded broker, the example agent from
+ * {@code aegis up} as the walk-through in {@code docs/tutorial-executions.md} uses it: its own embedded broker, the example agent from
  * {@code examples/}, the default (scripted example) model, and the printed token file.
  */
 class UpTest {
@@ -31,7 +31,7 @@ class UpTest {
         Options options = Options.parse(new String[]{"--data-dir", dataDir.toString(), "--port", "0",
                 "--internal-port", "0", "--runtime", "bubblewrap"});
         String agentId;
-        try (Up.Running up = Up.start(options, new PrintStream(printed, true, StandardCharsets.UTF_8))) {
+        try (AegisSystem up = Up.start(options, new PrintStream(printed, true, StandardCharsets.UTF_8))) {
             String text = printed.toString(StandardCharsets.UTF_8);
             Path tokenFile = dataDir.resolve("api-token");
             assertThat(text).contains("Aegis is up: http://localhost:" + up.ingress().port())
@@ -65,7 +65,7 @@ class UpTest {
         }
 
         // a second start on the same data directory: same broker data, same token, the agent is still deployed
-        try (Up.Running again = Up.start(options, new PrintStream(new ByteArrayOutputStream()))) {
+        try (AegisSystem again = Up.start(options, new PrintStream(new ByteArrayOutputStream()))) {
             String token = Files.readString(dataDir.resolve("api-token")).trim();
             HttpResponse<String> agent = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                             URI.create("http://127.0.0.1:" + again.ingress().port() + "/v1/agents/" + agentId))

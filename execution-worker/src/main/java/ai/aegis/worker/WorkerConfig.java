@@ -5,54 +5,98 @@ import ai.aegis.worker.runtime.docker.DockerRuntimeConfig;
 import ai.aegis.worker.runtime.docker.RuntimeRegistry;
 import io.helidon.config.Config;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
 
 /**
- * The worker's settings ({@code aegis.worker.*}), defaults in one place.
+ * The worker's settings ({@code aegis.worker.*}). The defaults are written once, in {@link Builder}; {@link #from}
+ * reads the configuration through it, and {@link #toBuilder()} changes a few settings of an existing one.
  *
  * @param groupId                    consumer group of all workers
  * @param concurrency                executions one worker runs at once
  * @param internalHost               the internal listener (dispatch gateway) binds here; never the public port
  * @param internalPort               0 picks a free port
- * @param runtime                    {@code auto} or a runtime name ({@code process})
+ * @param runtime                    {@code auto} or a runtime name ({@code docker}, {@code bubblewrap}, {@code process})
  * @param allowUnsafeProcessRuntime  the process runtime does not isolate: it must be allowed explicitly
  * @param pythonCommand              interpreter that runs {@code bootstrap.py}
  * @param maxOutputBytes             cap of captured sandbox and command output
  * @param workDir                    where sandboxes' workspaces are created
  * @param failoverTimeout            how long the group waits for a silent worker before its unfinished executions
  *                                   run elsewhere (the consumer session timeout)
+ * @param topicInstallTimeout        how long the start waits for the topics to exist (created when missing)
+ * @param agentLookupWait            how long a workflow step that names an agent waits for this worker's view of
+ *                                   the agents topic to catch up before it looks the name up
+ * @param shutdownGrace              how long the internal listener lets open gateway calls finish when it stops
+ * @param docker                     the Docker runtime's settings ({@code aegis.worker.docker.*})
+ * @param bubblewrap                 the bubblewrap runtime's settings
  */
 public record WorkerConfig(String groupId, int concurrency, String internalHost, int internalPort,
                            String runtime, boolean allowUnsafeProcessRuntime,
                            String pythonCommand, long maxOutputBytes, Path workDir, Duration failoverTimeout,
+                           Duration topicInstallTimeout, Duration agentLookupWait, Duration shutdownGrace,
                            DockerRuntimeConfig docker, BubblewrapRuntimeConfig bubblewrap) {
-
-    public static final Duration DEFAULT_FAILOVER_TIMEOUT = Duration.ofSeconds(45);
 
     public static final String DEFAULT_GROUP = "aegis-execution-workers";
     public static final int DEFAULT_CONCURRENCY = 4;
     public static final String DEFAULT_INTERNAL_HOST = "127.0.0.1";
     public static final int DEFAULT_INTERNAL_PORT = 8081;
+    public static final String DEFAULT_RUNTIME = "auto";
+    public static final String DEFAULT_PYTHON = "/usr/bin/python3";
     public static final long DEFAULT_MAX_OUTPUT_BYTES = 512 * 1024;
+    public static final Duration DEFAULT_FAILOVER_TIMEOUT = Duration.ofSeconds(45);
+    public static final Duration DEFAULT_TOPIC_INSTALL_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_AGENT_LOOKUP_WAIT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(1);
 
+    public WorkerConfig {
+        Objects.requireNonNull(groupId, "groupId");
+        Objects.requireNonNull(internalHost, "internalHost");
+        Objects.requireNonNull(runtime, "runtime");
+        Objects.requireNonNull(workDir, "workDir");
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("aegis.worker.concurrency must be at least 1 (got " + concurrency + ")");
+        }
+    }
+
+    /** Every default: the group, port and runtime of a worker that nobody configured. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /**
+     * Reads {@code aegis.worker}; a missing key keeps the builder's default.
+     *
+     * @param aegis the {@code aegis} node
+     */
     public static WorkerConfig from(Config aegis) {
         Config w = aegis.get("worker");
-        return new WorkerConfig(
-                w.get("group-id").asString().orElse(DEFAULT_GROUP),
-                w.get("concurrency").asInt().orElse(DEFAULT_CONCURRENCY),
-                w.get("internal-host").asString().orElse(DEFAULT_INTERNAL_HOST),
-                w.get("internal-port").asInt().orElse(DEFAULT_INTERNAL_PORT),
-                w.get("runtime").asString().orElse("auto"),
-                w.get("allow-unsafe-process-runtime").asBoolean().orElse(false),
-                w.get("python").asString().orElse("/usr/bin/python3"),
-                w.get("max-output-bytes").asLong().orElse(DEFAULT_MAX_OUTPUT_BYTES),
-                Path.of(w.get("work-dir").asString().orElse(System.getProperty("java.io.tmpdir"))),
-                Duration.ofMillis(w.get("failover-timeout-ms").asLong().orElse(DEFAULT_FAILOVER_TIMEOUT.toMillis())),
-                docker(w.get("docker"), w),
-                new BubblewrapRuntimeConfig(w.get("bubblewrap.path").asString().map(Path::of).orElse(null),
-                        w.get("work-dir").asString().map(Path::of).orElse(null),
-                        w.get("python").asString().map(Path::of).orElse(null)));
+        Builder b = builder();
+        w.get("group-id").asString().ifPresent(b::groupId);
+        w.get("concurrency").asInt().ifPresent(b::concurrency);
+        w.get("internal-host").asString().ifPresent(b::internalHost);
+        w.get("internal-port").asInt().ifPresent(b::internalPort);
+        w.get("runtime").asString().ifPresent(b::runtime);
+        w.get("allow-unsafe-process-runtime").asBoolean().ifPresent(b::allowUnsafeProcessRuntime);
+        w.get("python").asString().ifPresent(b::pythonCommand);
+        w.get("max-output-bytes").asLong().ifPresent(b::maxOutputBytes);
+        w.get("work-dir").asString().map(Path::of).ifPresent(b::workDir);
+        w.get("failover-timeout-ms").asLong().map(Duration::ofMillis).ifPresent(b::failoverTimeout);
+        w.get("topic-install-timeout-ms").asLong().map(Duration::ofMillis).ifPresent(b::topicInstallTimeout);
+        w.get("agent-lookup-wait-ms").asLong().map(Duration::ofMillis).ifPresent(b::agentLookupWait);
+        w.get("shutdown-grace-ms").asLong().map(Duration::ofMillis).ifPresent(b::shutdownGrace);
+        Path workDir = b.workDir;
+        b.docker(docker(w.get("docker"), workDir));
+        b.bubblewrap(new BubblewrapRuntimeConfig(w.get("bubblewrap.path").asString().map(Path::of).orElse(null),
+                workDir, w.get("python").asString().map(Path::of).orElse(null)));
+        return b.build();
     }
 
     /**
@@ -60,38 +104,150 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
      * runtime-registry (file mapping language/version to images), user (non-root, default 1000:1000),
      * default-image, python (interpreter inside the container, default {@code python3} through its PATH).
      */
-    private static DockerRuntimeConfig docker(Config d, Config w) {
+    private static DockerRuntimeConfig docker(Config d, Path workDir) {
         RuntimeRegistry registry;
         try {
             registry = d.get("runtime-registry").asString().isPresent()
                     ? RuntimeRegistry.load(Path.of(d.get("runtime-registry").asString().get()))
                     : RuntimeRegistry.builtIn();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalArgumentException("cannot read aegis.worker.docker.runtime-registry: " + e.getMessage(), e);
         }
-        java.util.List<String> binds = d.get("read-only-binds").asList(String.class)
-                .or(() -> d.get("read-only-binds").asString().map(s -> java.util.Arrays.stream(s.split(","))
+        List<String> binds = d.get("read-only-binds").asList(String.class)
+                .or(() -> d.get("read-only-binds").asString().map(s -> Arrays.stream(s.split(","))
                         .map(String::trim).filter(x -> !x.isEmpty()).toList()))
-                .orElse(java.util.List.of());
+                .orElse(List.of());
         return new DockerRuntimeConfig(d.get("host").asString().orElse(null), binds, registry,
                 d.get("user").asString().orElse(null), null,
-                w.get("work-dir").asString().map(p -> Path.of(p, "aegis-docker")).orElse(null),
+                workDir.resolve("aegis-docker"),
                 d.get("default-image").asString().orElse(null), d.get("python").asString().orElse(null), 0);
     }
 
-    public WorkerConfig withInternalPort(int port) {
-        return new WorkerConfig(groupId, concurrency, internalHost, port, runtime,
-                allowUnsafeProcessRuntime, pythonCommand, maxOutputBytes, workDir, failoverTimeout, docker,
-                bubblewrap);
-    }
+    /** Builds a {@link WorkerConfig}; starts from the defaults, or from an existing config. */
+    public static final class Builder {
+        private String groupId = DEFAULT_GROUP;
+        private int concurrency = DEFAULT_CONCURRENCY;
+        private String internalHost = DEFAULT_INTERNAL_HOST;
+        private int internalPort = DEFAULT_INTERNAL_PORT;
+        private String runtime = DEFAULT_RUNTIME;
+        private boolean allowUnsafeProcessRuntime;
+        private String pythonCommand = DEFAULT_PYTHON;
+        private long maxOutputBytes = DEFAULT_MAX_OUTPUT_BYTES;
+        private Path workDir = Path.of(System.getProperty("java.io.tmpdir"));
+        private Duration failoverTimeout = DEFAULT_FAILOVER_TIMEOUT;
+        private Duration topicInstallTimeout = DEFAULT_TOPIC_INSTALL_TIMEOUT;
+        private Duration agentLookupWait = DEFAULT_AGENT_LOOKUP_WAIT;
+        private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+        private DockerRuntimeConfig docker;
+        private BubblewrapRuntimeConfig bubblewrap;
 
-    public WorkerConfig withAllowUnsafeProcessRuntime(boolean allow) {
-        return new WorkerConfig(groupId, concurrency, internalHost, internalPort, runtime, allow,
-                pythonCommand, maxOutputBytes, workDir, failoverTimeout, docker, bubblewrap);
-    }
+        private Builder() {
+        }
 
-    public WorkerConfig withRuntime(String name) {
-        return new WorkerConfig(groupId, concurrency, internalHost, internalPort, name, allowUnsafeProcessRuntime,
-                pythonCommand, maxOutputBytes, workDir, failoverTimeout, docker, bubblewrap);
+        private Builder(WorkerConfig c) {
+            groupId = c.groupId;
+            concurrency = c.concurrency;
+            internalHost = c.internalHost;
+            internalPort = c.internalPort;
+            runtime = c.runtime;
+            allowUnsafeProcessRuntime = c.allowUnsafeProcessRuntime;
+            pythonCommand = c.pythonCommand;
+            maxOutputBytes = c.maxOutputBytes;
+            workDir = c.workDir;
+            failoverTimeout = c.failoverTimeout;
+            topicInstallTimeout = c.topicInstallTimeout;
+            agentLookupWait = c.agentLookupWait;
+            shutdownGrace = c.shutdownGrace;
+            docker = c.docker;
+            bubblewrap = c.bubblewrap;
+        }
+
+        public Builder groupId(String v) {
+            groupId = v;
+            return this;
+        }
+
+        public Builder concurrency(int v) {
+            concurrency = v;
+            return this;
+        }
+
+        public Builder internalHost(String v) {
+            internalHost = v;
+            return this;
+        }
+
+        public Builder internalPort(int v) {
+            internalPort = v;
+            return this;
+        }
+
+        public Builder runtime(String v) {
+            runtime = v;
+            return this;
+        }
+
+        public Builder allowUnsafeProcessRuntime(boolean v) {
+            allowUnsafeProcessRuntime = v;
+            return this;
+        }
+
+        public Builder pythonCommand(String v) {
+            pythonCommand = v;
+            return this;
+        }
+
+        public Builder maxOutputBytes(long v) {
+            maxOutputBytes = v;
+            return this;
+        }
+
+        public Builder workDir(Path v) {
+            workDir = v;
+            return this;
+        }
+
+        public Builder failoverTimeout(Duration v) {
+            failoverTimeout = v;
+            return this;
+        }
+
+        public Builder topicInstallTimeout(Duration v) {
+            topicInstallTimeout = v;
+            return this;
+        }
+
+        public Builder agentLookupWait(Duration v) {
+            agentLookupWait = v;
+            return this;
+        }
+
+        public Builder shutdownGrace(Duration v) {
+            shutdownGrace = v;
+            return this;
+        }
+
+        public Builder docker(DockerRuntimeConfig v) {
+            docker = v;
+            return this;
+        }
+
+        public Builder bubblewrap(BubblewrapRuntimeConfig v) {
+            bubblewrap = v;
+            return this;
+        }
+
+        /**
+         * Runtimes not configured get their own defaults (DOCKER_HOST, /usr/bin/bwrap, ...), with their workspaces
+         * under {@code workDir}.
+         */
+        public WorkerConfig build() {
+            return new WorkerConfig(groupId, concurrency, internalHost, internalPort, runtime,
+                    allowUnsafeProcessRuntime, pythonCommand, maxOutputBytes, workDir, failoverTimeout,
+                    topicInstallTimeout, agentLookupWait, shutdownGrace,
+                    docker != null ? docker : new DockerRuntimeConfig(null, null, null, null, null,
+                            workDir.resolve("aegis-docker"), null, null, 0),
+                    bubblewrap != null ? bubblewrap : new BubblewrapRuntimeConfig(null, workDir, null));
+        }
     }
 }

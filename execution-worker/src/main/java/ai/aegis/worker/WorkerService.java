@@ -7,10 +7,10 @@ import ai.aegis.topology.admin.TopicInstaller;
 import ai.aegis.topology.agents.AgentRegistryView;
 import ai.aegis.topology.kafka.DurablePublisher;
 import ai.aegis.topology.kafka.KafkaSettings;
+import ai.aegis.topology.lifecycle.Closer;
 import ai.aegis.topology.tail.TopicTail;
 import ai.aegis.worker.execution.ExecutionControls;
 import ai.aegis.worker.execution.ExecutionRunner;
-import ai.aegis.worker.execution.SilenceableSink;
 import ai.aegis.worker.gateway.DispatchGateway;
 import ai.aegis.worker.gateway.DispatchGatewayRoutes;
 import ai.aegis.worker.gateway.InnerLoopRegistry;
@@ -26,6 +26,7 @@ import org.apache.kafka.clients.admin.Admin;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One execution worker: a member of the workers' consumer group, the sandboxes it runs, and its internal
@@ -37,25 +38,15 @@ public final class WorkerService implements AutoCloseable {
 
     private final WebServer internal;
     private final ExecutionWorker worker;
-    private final DurablePublisher publisher;
     private final ContainerRuntime runtime;
-    private final TopicTail agentsTail;
-    private final CommandListener commands;
-    private final SilenceableSink events;
-    private final ExecutionControls controls;
-    private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Everything the start opened; closing it stops the worker (newest first: the consumer group member first). */
+    private final Closer resources;
 
-    private WorkerService(WebServer internal, ExecutionWorker worker, DurablePublisher publisher,
-                          ContainerRuntime runtime, TopicTail agentsTail, CommandListener commands,
-                          SilenceableSink events, ExecutionControls controls) {
+    private WorkerService(WebServer internal, ExecutionWorker worker, ContainerRuntime runtime, Closer resources) {
         this.internal = internal;
         this.worker = worker;
-        this.publisher = publisher;
         this.runtime = runtime;
-        this.agentsTail = agentsTail;
-        this.commands = commands;
-        this.events = events;
-        this.controls = controls;
+        this.resources = resources;
     }
 
     /** Starts a worker on the runtime {@link RuntimeSelector} picks from the configuration. */
@@ -63,48 +54,65 @@ public final class WorkerService implements AutoCloseable {
         return start(config, kafka, models, RuntimeSelector.select(config));
     }
 
+    /**
+     * Starts a worker on {@code runtime}. A failure at any step (topics, the internal listener's port, Kafka) closes
+     * what the earlier steps opened before it is rethrown.
+     */
     public static WorkerService start(WorkerConfig config, KafkaSettings kafka, ModelRegistry models,
                                       ContainerRuntime runtime) {
         try (Admin admin = Admin.create(kafka.admin())) {
-            TopicInstaller.ensure(admin, kafka.topics().all(), kafka.replicationFactor(), Duration.ofSeconds(60));
+            TopicInstaller.ensure(admin, kafka.topics().all(), kafka.replicationFactor(),
+                    config.topicInstallTimeout());
         }
-        AgentRegistryView agents = new AgentRegistryView();
-        TopicTail agentsTail = new TopicTail("worker-agents", kafka, List.of(kafka.topics().agents().name()),
-                r -> agents.onRecord(r.key(), r.value())).start();
-        InnerLoopRegistry sessions = new InnerLoopRegistry();
-        DispatchGateway gateway = new DispatchGateway(sessions, models, config.maxOutputBytes());
-        HttpRouting.Builder routing = HttpRouting.builder();
-        DispatchGatewayRoutes.install(routing, gateway);
-        WebServer internal = WebServer.builder()
-                .host(config.internalHost())
-                .port(config.internalPort())
-                .maxPayloadSize(4L * config.maxOutputBytes() + 64 * 1024)
-                .shutdownGracePeriod(Duration.ofSeconds(1))
-                .routing(routing)
-                .build()
-                .start();
-        DurablePublisher publisher = new DurablePublisher(kafka, DurablePublisher.sourceOf("worker"));
-        SilenceableSink events = new SilenceableSink(
-                new KafkaEventSink(publisher, kafka.topics().executionEvents().name()));
-        ExecutionRunner runner = new ExecutionRunner(runtime, sessions, new ExecutionRunner.RunnerConfig(
-                new InetSocketAddress(config.internalHost(), internal.port()), config.workDir(),
-                config.maxOutputBytes(), "python3"), name -> agentLookup(agents, agentsTail, name),
-                step -> publisher.publishPatiently(kafka.topics().workflowSteps().name(), step.workflowExecutionId(),
-                        Json.writeBytes(step), WorkflowStepResult.CE_TYPE));
-        ExecutionControls controls = new ExecutionControls();
-        CommandListener commands = new CommandListener(kafka, controls).start();
-        ExecutionWorker worker = new ExecutionWorker(kafka, config.groupId(), config.concurrency(),
-                config.failoverTimeout(), runner, events, controls).start();
-        LOG.log(System.Logger.Level.INFO, "execution worker up: runtime " + runtime.name() + ", concurrency "
-                + config.concurrency() + ", dispatch gateway on " + config.internalHost() + ":" + internal.port()
-                + "; " + models.describe());
-        return new WorkerService(internal, worker, publisher, runtime, agentsTail, commands, events, controls);
+        Closer opened = new Closer();
+        try {
+            AgentRegistryView agents = new AgentRegistryView();
+            TopicTail agentsTail = opened.add(new TopicTail("worker-agents", kafka,
+                    List.of(kafka.topics().agents().name()), r -> agents.onRecord(r.key(), r.value())).start());
+            InnerLoopRegistry sessions = new InnerLoopRegistry();
+            DispatchGateway gateway = new DispatchGateway(sessions, models, config.maxOutputBytes());
+            HttpRouting.Builder routing = HttpRouting.builder();
+            DispatchGatewayRoutes.install(routing, gateway);
+            WebServer internal = WebServer.builder()
+                    .host(config.internalHost())
+                    .port(config.internalPort())
+                    .maxPayloadSize(4L * config.maxOutputBytes() + 64 * 1024)
+                    .shutdownGracePeriod(config.shutdownGrace())
+                    .routing(routing)
+                    .build()
+                    .start();
+            opened.add(internal::stop);
+            if (!internal.isRunning()) {
+                // Helidon logs a failed bind and returns a server that is not running, rather than throwing
+                throw new IllegalStateException("the worker's internal listener cannot listen on "
+                        + config.internalHost() + ":" + config.internalPort() + " (is the port in use?)");
+            }
+            DurablePublisher publisher = opened.add(new DurablePublisher(kafka, DurablePublisher.sourceOf("worker")));
+            KafkaEventSink events = new KafkaEventSink(publisher, kafka.topics().executionEvents().name());
+            ExecutionRunner runner = new ExecutionRunner(runtime, sessions, new ExecutionRunner.RunnerConfig(
+                    new InetSocketAddress(config.internalHost(), internal.port()), config.workDir(),
+                    config.maxOutputBytes(), "python3"),
+                    name -> agentLookup(agents, agentsTail, config.agentLookupWait(), name),
+                    step -> publisher.publishPatiently(kafka.topics().workflowSteps().name(),
+                            step.workflowExecutionId(), Json.writeBytes(step), WorkflowStepResult.CE_TYPE));
+            ExecutionControls controls = new ExecutionControls();
+            opened.add(new CommandListener(kafka, controls).start());
+            ExecutionWorker worker = opened.add(new ExecutionWorker(kafka, config.groupId(), config.concurrency(),
+                    config.failoverTimeout(), runner, events, controls).start());
+            LOG.log(System.Logger.Level.INFO, "execution worker up: runtime " + runtime.name() + ", concurrency "
+                    + config.concurrency() + ", dispatch gateway on " + config.internalHost() + ":" + internal.port()
+                    + "; " + models.describe());
+            return new WorkerService(internal, worker, runtime, opened);
+        } catch (RuntimeException e) {
+            opened.closeAll(e);
+            throw e;
+        }
     }
 
-    private static java.util.Optional<AgentRecord> agentLookup(AgentRegistryView agents, TopicTail tail,
-                                                               String name) {
+    private static Optional<AgentRecord> agentLookup(AgentRegistryView agents, TopicTail tail, Duration wait,
+                                                     String name) {
         try {
-            tail.awaitCaughtUp(Duration.ofSeconds(10));
+            tail.awaitCaughtUp(wait);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -124,30 +132,11 @@ public final class WorkerService implements AutoCloseable {
     }
 
     /**
-     * Stops as if the process had died (failure tests): sandboxes are killed, nothing more is written, nothing is
-     * committed, and the group is not told; the remaining workers take over after the failover timeout.
+     * Graceful stop: running executions are abandoned (they run again on another worker), finished ones committed,
+     * then the listeners and clients close.
      */
-    public void halt() {
-        if (!stopped.compareAndSet(false, true)) {
-            return;
-        }
-        events.silence();
-        worker.halt();
-        commands.close();
-        agentsTail.close();
-        internal.stop();
-        publisher.close();
-    }
-
     @Override
     public void close() {
-        if (!stopped.compareAndSet(false, true)) {
-            return;
-        }
-        worker.close();
-        commands.close();
-        agentsTail.close();
-        internal.stop();
-        publisher.close();
+        resources.close();
     }
 }

@@ -4,7 +4,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
-/** Identifiers are canonical UUID v4 strings (contract §3). */
+/** Identifiers are canonical UUID v4 strings (so that every id in a path or a body is checked the same way). */
 public final class Ids {
 
     private static final Pattern CANONICAL =

@@ -124,7 +124,7 @@ public final class Bench {
         out.println("bench: " + name + ": " + options.warmup() + " warm-up run(s), then " + options.runs()
                 + " measured, one at a time");
         List<Sample> samples = new ArrayList<>();
-        try (BenchSystem system = BenchSystem.start(servers, runtime, image, dir, docker, bubblewrap)) {
+        try (BenchSystem system = BenchSystem.start(servers, runtime, image, dir)) {
             for (int i = 0; i < options.warmup(); i++) {
                 system.measure();
             }

@@ -1,21 +1,15 @@
 package ai.aegis.cli.bench;
 
-import ai.aegis.ingress.IngressConfig;
-import ai.aegis.ingress.IngressServer;
+import ai.aegis.cli.AegisSystem;
+import ai.aegis.cli.AegisSystem.Service;
 import ai.aegis.schemas.json.Json;
-import ai.aegis.schemas.topic.TopicCatalog;
-import ai.aegis.topology.kafka.KafkaConfigReader;
-import ai.aegis.topology.kafka.KafkaSettings;
-import ai.aegis.worker.WorkerConfig;
-import ai.aegis.worker.WorkerService;
 import ai.aegis.worker.llm.ModelRegistry;
 import ai.aegis.worker.llm.ResolvedModel;
 import ai.aegis.worker.llm.scripted.ScriptStep;
 import ai.aegis.worker.llm.scripted.ScriptedProvider;
 import ai.aegis.worker.runtime.ContainerRuntime;
-import ai.aegis.worker.runtime.bubblewrap.BubblewrapRuntimeConfig;
-import ai.aegis.worker.runtime.docker.DockerRuntimeConfig;
 import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,14 +28,12 @@ final class BenchSystem implements AutoCloseable {
     /** Prints the sandbox's wall clock in ns since the epoch: the moment the first command runs. */
     static final String COMMAND = "date +%s%N";
 
-    private final WorkerService worker;
-    private final IngressServer ingress;
+    private final AegisSystem system;
     private final ExecutionProbe probe;
     private final String agentId;
 
-    private BenchSystem(WorkerService worker, IngressServer ingress, ExecutionProbe probe, String agentId) {
-        this.worker = worker;
-        this.ingress = ingress;
+    private BenchSystem(AegisSystem system, ExecutionProbe probe, String agentId) {
+        this.system = system;
         this.probe = probe;
         this.agentId = agentId;
     }
@@ -50,32 +42,28 @@ final class BenchSystem implements AutoCloseable {
      * @param runtime the runtime under test, already built (and started, for docker)
      * @param image   the agent's image (docker only), else null
      */
-    static BenchSystem start(String bootstrapServers, ContainerRuntime runtime, String image, Path dir,
-                             DockerRuntimeConfig docker, BubblewrapRuntimeConfig bubblewrap)
+    static BenchSystem start(String bootstrapServers, ContainerRuntime runtime, String image, Path dir)
             throws IOException, InterruptedException {
-        KafkaSettings kafka = KafkaSettings.of(bootstrapServers,
-                new TopicCatalog("bench-" + runtime.name(), KafkaConfigReader.DEFAULT_PARTITIONS), "aegis-bench");
-        WorkerConfig defaults = WorkerConfig.from(Config.empty());
-        WorkerConfig config = new WorkerConfig("bench-workers-" + runtime.name(), defaults.concurrency(), "127.0.0.1",
-                0, runtime.name(), true, defaults.pythonCommand(), defaults.maxOutputBytes(),
-                Files.createDirectories(dir.resolve("work")), defaults.failoverTimeout(), docker, bubblewrap);
-        WorkerService worker = WorkerService.start(config, kafka.withClientId("aegis-bench-worker"), models(), runtime);
-        IngressServer ingress = null;
+        Map<String, String> config = Map.of(
+                "aegis.kafka.bootstrap-servers", bootstrapServers,
+                "aegis.kafka.topic-prefix", "bench-" + runtime.name(),
+                "aegis.data-dir", Files.createDirectories(dir.resolve("ingress")).toString(),
+                "aegis.worker.group-id", "bench-workers-" + runtime.name(),
+                "aegis.worker.internal-port", "0",
+                "aegis.worker.work-dir", Files.createDirectories(dir.resolve("work")).toString(),
+                // loopback and a free port: never the default 8080, never reachable from outside
+                "aegis.ingress.host", "127.0.0.1",
+                "aegis.ingress.port", "0");
+        AegisSystem system = AegisSystem.start(AegisSystem.Options
+                .builder(Config.just(ConfigSources.create(config)).get("aegis"))
+                .services(Service.WORKER, Service.INGRESS).models(models()).runtime(runtime).build());
         try {
-            IngressConfig in = IngressConfig.from(Config.empty(), Files.createDirectories(dir.resolve("ingress")));
-            // loopback and a free port: never the default 8080, never reachable from outside
-            in = new IngressConfig("127.0.0.1", 0, in.maxBodyBytes(), in.sseHeartbeat(), in.sseQueueCapacity(),
-                    in.maxExecutionsInMemory(), in.readYourWrites(), in.authMode(), in.dataDir());
-            ingress = IngressServer.start(in, kafka.withClientId("aegis-bench-ingress"));
-            ExecutionProbe probe = new ExecutionProbe("http://127.0.0.1:" + ingress.port(),
-                    Files.readString(ingress.tokenFile()).trim());
+            ExecutionProbe probe = new ExecutionProbe("http://127.0.0.1:" + system.ingress().port(),
+                    Files.readString(system.ingress().tokenFile()).trim());
             String agentId = probe.deploy(manifest("bench-" + runtime.name(), image));
-            return new BenchSystem(worker, ingress, probe, agentId);
+            return new BenchSystem(system, probe, agentId);
         } catch (IOException | InterruptedException | RuntimeException e) {
-            if (ingress != null) {
-                ingress.close();
-            }
-            worker.close();
+            system.close();
             throw e;
         }
     }
@@ -105,7 +93,6 @@ final class BenchSystem implements AutoCloseable {
 
     @Override
     public void close() {
-        ingress.close();
-        worker.close();
+        system.close();
     }
 }

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Decides which of a manifest's environment variables reach the sandbox (notes §3.3 item 7). The worker's own
+ * Decides which of a manifest's environment variables reach the sandbox. The worker's own
  * environment never does: a sandbox starts from an empty environment plus these and the {@code AEGIS_*} variables
  * the worker sets itself. Names that would reconfigure the sandbox's system or that look like infrastructure
  * credentials are dropped, with a warning.

@@ -21,9 +21,9 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * The inner loop (notes §6): {@code bootstrap.py} asks to generate, the model answers with tool calls or a final
+ * The sandbox's inner loop: {@code bootstrap.py} asks to generate, the model answers with tool calls or a final
  * answer, commands go back to the sandbox as dispatches and their results return to the model, until a final
- * answer or the round limit. Every call must carry the execution's own token (the original had no auth, §6.4).
+ * answer or the round limit. Every call must carry the execution's own token (the original had none).
  *
  * <p>Unlike the original, every tool call of a batch runs, in order, before the model is asked again.
  */

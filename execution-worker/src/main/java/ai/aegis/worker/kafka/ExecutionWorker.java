@@ -8,7 +8,6 @@ import ai.aegis.worker.execution.EventSink;
 import ai.aegis.worker.execution.ExecutionControl;
 import ai.aegis.worker.execution.ExecutionControls;
 import ai.aegis.worker.execution.ExecutionRunner;
-import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -68,7 +67,6 @@ public final class ExecutionWorker implements AutoCloseable {
     private final OffsetTracker offsets = new OffsetTracker();
     private volatile boolean running = true;
     private volatile boolean accepting = true;
-    private volatile boolean halted;
     private volatile int active;
     private Thread pollThread;
 
@@ -159,18 +157,12 @@ public final class ExecutionWorker implements AutoCloseable {
                 LOG.log(System.Logger.Level.ERROR, "execution worker stopped: " + e, e);
             }
         } finally {
-            if (halted) {
-                // as if the process died: no commit, no goodbye; the group notices after the session timeout
-                consumer.close(CloseOptions.groupMembershipOperation(
-                        CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP).withTimeout(Duration.ZERO));
-            } else {
-                try {
-                    commitFinished();
-                } catch (RuntimeException ignored) {
-                    // best effort on the way out
-                }
-                consumer.close(Duration.ofSeconds(5));
+            try {
+                commitFinished();
+            } catch (RuntimeException ignored) {
+                // best effort on the way out
             }
+            consumer.close(Duration.ofSeconds(5));
         }
     }
 
@@ -264,9 +256,6 @@ public final class ExecutionWorker implements AutoCloseable {
             }
             active--;
         }
-        if (halted) {
-            return;
-        }
         Map<TopicPartition, OffsetAndMetadata> commit = offsets.committable();
         if (!commit.isEmpty()) {
             consumer.commitAsync(commit, (o, e) -> {
@@ -293,20 +282,6 @@ public final class ExecutionWorker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        stopPolling();
-    }
-
-    /**
-     * Stops as if the process had died, for failure tests: sandboxes are killed, but nothing is committed and the
-     * group is not told; the other workers take over after the failover timeout. The caller silences the events.
-     */
-    public void halt() {
-        halted = true;
-        accepting = false;
-        for (ExecutionControl c : controls.running()) {
-            c.abandon("halted");
-        }
-        executions.shutdownNow();
         stopPolling();
     }
 

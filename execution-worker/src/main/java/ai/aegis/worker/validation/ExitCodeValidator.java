@@ -3,7 +3,7 @@ package ai.aegis.worker.validation;
 /**
  * {@code exit_code}: did the agent's process end the way it should, and quietly?
  *
- * <p>Score (notes §3.5) = 0.7 when the exit code is the expected one, plus 0.3 when stderr is empty or 0.15 when
+ * <p>Score (the original's formula) = 0.7 when the exit code is the expected one, plus 0.3 when stderr is empty or 0.15 when
  * it is not. With the default {@code min_score} 1.0 any stderr output therefore fails the run; that is the
  * reference's rule and is kept, except that bootstrap.py's own {@code [BOOTSTRAP ...]} debug lines do not count.
  * Unlike the reference, {@code expected} is honoured (the reference ignores it and always expects 0).

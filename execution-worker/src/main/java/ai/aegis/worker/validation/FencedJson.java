@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 
 /**
  * Finds the JSON document in an LLM's answer. Models often wrap JSON in a Markdown fence (```json ... ```) and add
- * prose around it; the reference extracts the fenced block when there is one (notes §3.5), and so do we.
+ * prose around it; the reference extracts the fenced block when there is one, and so do we.
  */
 public final class FencedJson {
 

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Optional;
 
 /**
- * A judge's verdict (notes §3.5): {@code {score, confidence, reasoning}}, scores clamped to 0..1.
+ * A judge's verdict: {@code {score, confidence, reasoning}}, scores clamped to 0..1.
  *
  * @param score      0..1
  * @param confidence 0..1; a judge that leaves it out gets 0, so it only passes when min_confidence is 0

@@ -9,7 +9,8 @@ import java.util.Objects;
 
 /**
  * The attempts of one execution so far, rendered as the JSON array the next iteration gets in
- * {@code AEGIS_ITERATION_HISTORY} (notes §3.4 step 8). bootstrap.py's {@code build_prompt} reads exactly these keys:
+ * {@code AEGIS_ITERATION_HISTORY} (the original's refinement loop hands the same history to the next attempt).
+ * bootstrap.py's {@code build_prompt} reads exactly these keys:
  * {@code iteration, error, output, exit_code, feedback, validation_reason}.
  *
  * <p>The array travels in one environment variable, and Linux refuses a single variable over 128 KiB

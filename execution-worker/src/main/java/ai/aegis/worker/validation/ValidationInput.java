@@ -12,7 +12,7 @@ import java.util.Objects;
  */
 public record ValidationInput(String task, String output, int exitCode, String stderr) {
 
-    /** Lines bootstrap.py writes for its own diagnostics; they say nothing about the agent's work (notes §3.4). */
+    /** Lines bootstrap.py writes for its own diagnostics; they say nothing about the agent's work. */
     static final String BOOTSTRAP_PREFIX = "[BOOTSTRAP ";
 
     public ValidationInput {

@@ -8,7 +8,7 @@ import java.util.Optional;
 
 /**
  * The validators of an agent ({@code spec.execution.validation}), run in order on each iteration. The first failure
- * short-circuits (notes §3.5): a cheap exit-code check placed first spares a judge run on a crashed iteration.
+ * short-circuits, as the original does: a cheap exit-code check placed first spares a judge run on a crashed iteration.
  */
 public final class ValidationPipeline {
 

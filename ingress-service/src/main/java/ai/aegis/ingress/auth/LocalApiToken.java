@@ -12,7 +12,7 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 
 /**
- * The local API token of an installation without an identity provider (contract §9): created at first start with
+ * The local API token of an installation without an identity provider (the embedded default): created at first start with
  * 256 random bits, stored owner-only under the data directory, compared in constant time.
  */
 public final class LocalApiToken {

@@ -11,9 +11,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Loads configuration for every Aegis process, highest priority first: system properties, {@code AEGIS_*}
- * environment variables, then the YAML file given with {@code --config} (or {@code AEGIS_CONFIG}). Defaults are not
- * here: each {@code *Config} record holds its own.
+ * Loads configuration for every Aegis process, highest priority first: the command line's options (given as
+ * overrides, e.g. {@code --port} as {@code aegis.ingress.port}), system properties, {@code AEGIS_*} environment
+ * variables, then the YAML file given with {@code --config} (or {@code AEGIS_CONFIG}). Defaults are not here: each
+ * {@code *Config} record holds its own.
  *
  * <p>Environment names map to keys by lower-casing, {@code __} becoming {@code -} and {@code _} becoming {@code .}
  * ({@code AEGIS_KAFKA_BOOTSTRAP__SERVERS} is {@code aegis.kafka.bootstrap-servers}); the common settings also have
@@ -41,13 +42,19 @@ public final class AegisConfigLoader {
     }
 
     public static Config load(Optional<Path> file) {
-        return load(file, System.getenv());
+        return load(file, System.getenv(), Map.of());
     }
 
     public static Config load(Optional<Path> file, Map<String, String> environment) {
+        return load(file, environment, Map.of());
+    }
+
+    /** @param overrides keys ({@code aegis.ingress.port}) and values that win over every other source */
+    public static Config load(Optional<Path> file, Map<String, String> environment, Map<String, String> overrides) {
         Config.Builder builder = Config.builder()
                 .disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource()
+                .addSource(ConfigSources.create(overrides))
                 .addSource(ConfigSources.systemProperties())
                 .addSource(ConfigSources.create(fromEnvironment(environment)));
         Optional<Path> chosen = file.or(() -> Optional.ofNullable(environment.get("AEGIS_CONFIG")).map(Path::of));

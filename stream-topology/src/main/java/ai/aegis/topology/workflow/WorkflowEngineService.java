@@ -21,26 +21,25 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Lifecycle: {@link #start(Duration)} returns once the instance is {@code RUNNING} (or fails within the bound);
  * {@link #close()} leaves the consumer group so the partitions move at once instead of after the session timeout,
- * and gives up after {@link #CLOSE_TIMEOUT}.
+ * and gives up after {@link WorkflowEngineConfig#closeTimeout()}.
  */
 public final class WorkflowEngineService implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(WorkflowEngineService.class.getName());
 
-    public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
-
     private final KafkaStreams streams;
     private final String applicationId;
     private final KafkaSettings settings;
+    private final Duration closeTimeout;
 
     /** With the default application id, {@link #defaultApplicationId}. */
     public WorkflowEngineService(KafkaSettings settings, Path dataDir) {
         this(settings, defaultApplicationId(settings), dataDir);
     }
 
-    /** With {@link WorkflowRetention#defaults()} (finished runs kept 24 h). */
+    /** With {@link WorkflowEngineConfig#defaults()} (finished runs kept 24 h). */
     public WorkflowEngineService(KafkaSettings settings, String applicationId, Path dataDir) {
-        this(settings, applicationId, dataDir, WorkflowRetention.defaults());
+        this(settings, applicationId, dataDir, WorkflowEngineConfig.defaults());
     }
 
     /**
@@ -48,14 +47,15 @@ public final class WorkflowEngineService implements AutoCloseable {
      *
      * @param applicationId the Kafka Streams application id: group id, prefix of internal topics, state folder
      * @param dataDir       this process's data directory; the state goes to {@code dataDir/workflow-engine}
-     * @param retention     how long finished runs stay in the engine's store before they are purged
+     * @param config        retention of finished runs and the close timeout
      */
     public WorkflowEngineService(KafkaSettings settings, String applicationId, Path dataDir,
-                                 WorkflowRetention retention) {
+                                 WorkflowEngineConfig config) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.applicationId = Objects.requireNonNull(applicationId, "applicationId");
+        this.closeTimeout = config.closeTimeout();
         WorkflowEngineTopology topology = new WorkflowEngineTopology(settings.topics(), new WorkflowMachine(),
-                DurablePublisher.sourceOf("workflow-engine"), retention);
+                DurablePublisher.sourceOf("workflow-engine"), config.retention());
         this.streams = new KafkaStreams(topology.build(), config(settings, applicationId,
                 dataDir.resolve("workflow-engine")));
     }
@@ -149,10 +149,10 @@ public final class WorkflowEngineService implements AutoCloseable {
     @Override
     public void close() {
         boolean closed = streams.close(CloseOptions.groupMembershipOperation(
-                CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(CLOSE_TIMEOUT));
+                CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(closeTimeout));
         if (!closed) {
             LOG.log(System.Logger.Level.WARNING, "workflow engine " + applicationId + " did not close within "
-                    + CLOSE_TIMEOUT.toSeconds() + " s");
+                    + closeTimeout.toMillis() + " ms");
         }
     }
 }

@@ -53,6 +53,21 @@ class AegisConfigLoaderTest {
     }
 
     @Test
+    void commandLineOverridesWinOverTheEnvironmentAndTheFile(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("aegis.yaml");
+        Files.writeString(file, """
+                aegis:
+                  ingress:
+                    port: 9000
+                    host: 10.0.0.1
+                """);
+        Config aegis = AegisConfigLoader.load(Optional.of(file), Map.of("AEGIS_INGRESS_PORT", "9001"),
+                Map.of("aegis.ingress.port", "0")).get("aegis");
+        assertThat(aegis.get("ingress.port").asInt().get()).isZero();
+        assertThat(aegis.get("ingress.host").asString().get()).isEqualTo("10.0.0.1");
+    }
+
+    @Test
     void aMissingConfigFileIsAClearError() {
         assertThatThrownBy(() -> AegisConfigLoader.load(Optional.of(Path.of("/nope/aegis.yaml")), Map.of()))
                 .hasMessageContaining("/nope/aegis.yaml");

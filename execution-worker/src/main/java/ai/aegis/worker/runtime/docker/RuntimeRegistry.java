@@ -18,7 +18,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The standard runtimes: which image a {@code language} + {@code version} pair runs in (reference notes §11.2).
+ * The standard runtimes: which image a {@code language} + {@code version} pair runs in, as the original system's
+ * runtime registry maps them.
  * Loaded from a YAML (or JSON, which is YAML) file of the form {@code runtimes: {python: {"3.11": python:3.11-slim}}};
  * {@link #builtIn()} is the default shipped with the worker.
  *
