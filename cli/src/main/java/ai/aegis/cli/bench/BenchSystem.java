@@ -62,10 +62,12 @@ final class BenchSystem implements AutoCloseable {
         WorkerService worker = WorkerService.start(config, kafka.withClientId("aegis-bench-worker"), models(), runtime);
         IngressServer ingress = null;
         try {
-            IngressConfig in = IngressConfig.from(Config.empty(), Files.createDirectories(dir.resolve("ingress")));
-            // loopback and a free port: never the default 8080, never reachable from outside
-            in = new IngressConfig("127.0.0.1", 0, in.maxBodyBytes(), in.sseHeartbeat(), in.sseQueueCapacity(),
-                    in.maxExecutionsInMemory(), in.readYourWrites(), in.authMode(), in.dataDir());
+            IngressConfig in = IngressConfig.builder()
+                    .dataDir(Files.createDirectories(dir.resolve("ingress")))
+                    // loopback and a free port: never the default 8080, never reachable from outside
+                    .host("127.0.0.1")
+                    .port(0)
+                    .build();
             ingress = IngressServer.start(in, kafka.withClientId("aegis-bench-ingress"));
             ExecutionProbe probe = new ExecutionProbe("http://127.0.0.1:" + ingress.port(),
                     Files.readString(ingress.tokenFile()).trim());

@@ -1,6 +1,6 @@
 package ai.aegis.ingress.agents;
 
-import ai.aegis.ingress.http.BadRequest;
+import ai.aegis.http.BadRequest;
 import ai.aegis.ingress.registry.RegistryWriter;
 import ai.aegis.schemas.agent.AgentManifest;
 import ai.aegis.schemas.agent.AgentManifests;

@@ -1,5 +1,7 @@
 package ai.aegis.ingress.http;
 
+import ai.aegis.http.Api;
+import ai.aegis.http.BadRequest;
 import ai.aegis.topology.readmodel.EventReadModel.StoredEvent;
 import ai.aegis.topology.readmodel.EventReadModel;
 import io.helidon.http.HeaderNames;
