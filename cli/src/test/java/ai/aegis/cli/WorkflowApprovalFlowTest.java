@@ -130,6 +130,19 @@ class WorkflowApprovalFlowTest {
     }
 
     @Test
+    void refusedApprovalInputIsAnsweredByTheIngressAsTheApprovalRoutesSay() throws Exception {
+        // the approval routes throw the shared BadRequest; the ingress that mounts them answers it
+        HttpResponse<String> badId = system.post("/v1/human-approvals/not-a-uuid/approve", "{}");
+        assertThat(badId.statusCode()).isEqualTo(400);
+        assertThat(Json.tree(badId.body())).isEqualTo(Json.tree("{\"error\":\"Invalid request ID\"}"));
+        HttpResponse<String> badReason = system.post("/v1/human-approvals/" + java.util.UUID.randomUUID()
+                + "/reject", "{\"reason\":7}");
+        assertThat(badReason.statusCode()).isEqualTo(400);
+        assertThat(Json.tree(badReason.body()))
+                .isEqualTo(Json.tree("{\"error\":\"Field 'reason' must be a string\"}"));
+    }
+
+    @Test
     void anApprovedReviewResumesTheWorkflowOnTheApprovedPath() throws Exception {
         String id = run("review-flow", "otters");
         JsonNode approval = awaitApproval(id);

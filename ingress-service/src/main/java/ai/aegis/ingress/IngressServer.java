@@ -93,6 +93,11 @@ public final class IngressServer implements AutoCloseable {
                     .routing(routing)
                     .build()
                     .start();
+            // Helidon does not throw when its listener cannot bind: it logs why, stops and returns
+            if (!server.isRunning()) {
+                throw new IllegalStateException("the ingress cannot listen on " + config.host() + ":"
+                        + config.port() + " (the log says why; is the port taken?)");
+            }
             opened.add(server::stop);
             return new IngressServer(server, token, List.copyOf(opened));
         } catch (RuntimeException | Error e) {

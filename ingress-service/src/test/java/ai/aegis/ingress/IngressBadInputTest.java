@@ -388,7 +388,7 @@ class IngressBadInputTest {
 
     // ---------------------------------------------------------------- helpers
 
-    private static String manifest(String name, String version) {
+    static String manifest(String name, String version) {
         return """
                 apiVersion: 100monkeys.ai/v1
                 kind: Agent
