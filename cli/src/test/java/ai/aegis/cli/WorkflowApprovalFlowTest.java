@@ -164,7 +164,7 @@ class WorkflowApprovalFlowTest {
         assertThat(end.get("state_outputs").has("revise")).isFalse();
         assertThat(end.get("state_outputs").get("publish").asText()).isEqualTo("done: Publish done: Draft about otters");
 
-        // approving twice: the reference's body, with 404 (contract §3); reading it: 200 with the same body
+        // approving twice: the reference API's body, with 404; reading it: 200 with the same body
         HttpResponse<String> again = system.post("/v1/human-approvals/" + approvalId + "/approve", "{}");
         assertThat(again.statusCode()).isEqualTo(404);
         assertThat(Json.tree(again.body()).get("error").asText()).isEqualTo("Request not found or already completed");

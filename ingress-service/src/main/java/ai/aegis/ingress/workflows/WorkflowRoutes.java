@@ -1,8 +1,8 @@
 package ai.aegis.ingress.workflows;
 
 import ai.aegis.http.Api;
-import ai.aegis.ingress.http.IngressAnswers;
 import ai.aegis.ingress.http.EventStream;
+import ai.aegis.ingress.http.IngressAnswers;
 import ai.aegis.schemas.agent.ManifestException;
 import ai.aegis.schemas.workflow.WorkflowRecord;
 import ai.aegis.topology.kafka.DurablePublisher;
