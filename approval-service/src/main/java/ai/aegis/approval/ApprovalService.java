@@ -49,7 +49,7 @@ import java.util.concurrent.TimeoutException;
  * view holds every record committed when the read began, so a request decided through node A is no longer served
  * by node B once A answered: the owner commits the decision in the same transaction as the reply A waited for.
  */
-public final class ApprovalService implements AutoCloseable {
+public final class ApprovalService implements Approvals, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ApprovalService.class.getName());
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
@@ -183,12 +183,14 @@ public final class ApprovalService implements AutoCloseable {
     }
 
     /** Open requests, oldest first, as of every record committed when the call began (bounded wait). */
+    @Override
     public List<ApprovalRequest> pending() {
         syncView();
         return pending.list(Instant.now());
     }
 
     /** The open request with that id; empty when unknown, decided or past its deadline. */
+    @Override
     public Optional<ApprovalRequest> pending(String approvalId) {
         syncView();
         return pending.get(approvalId, Instant.now());
@@ -201,12 +203,14 @@ public final class ApprovalService implements AutoCloseable {
      * @throws UnavailableException when Kafka did not take the command, or no reply came within the reply timeout
      *                              (the command may still be decided later: the caller should read before retrying)
      */
+    @Override
     public ApprovalReply approve(String approvalId, String feedback, String approvedBy) throws UnavailableException {
         return send(new ApprovalCommand(Ids.newId(), approvalId, ApprovalCommand.APPROVE, feedback, null, approvedBy,
                 config.nodeId(), Json.now()), ApprovalCommand.CE_APPROVE_REQUESTED);
     }
 
     /** Like {@link #approve}; {@code reason} is required (the owner refuses a blank one). */
+    @Override
     public ApprovalReply reject(String approvalId, String reason, String rejectedBy) throws UnavailableException {
         return send(new ApprovalCommand(Ids.newId(), approvalId, ApprovalCommand.REJECT, null, reason, rejectedBy,
                 config.nodeId(), Json.now()), ApprovalCommand.CE_REJECT_REQUESTED);

@@ -1,5 +1,6 @@
 package ai.aegis.approval;
 
+import ai.aegis.http.ErrorHandling;
 import ai.aegis.testing.SharedTestBroker;
 import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalRequest;
@@ -80,9 +81,11 @@ class ApprovalServiceTest {
 
     private Node node(ApprovalConfig config, Path dataDir) {
         ApprovalService service = ApprovalService.start(config, kafka, dataDir);
-        // stands in for the ingress's authentication, which puts the caller into the request context
-        HttpRouting.Builder routing = HttpRouting.builder()
-                .addFilter((chain, req, res) -> {
+        // stands in for the ingress: its error handling, and its authentication, which puts the caller into the
+        // request context
+        HttpRouting.Builder routing = HttpRouting.builder();
+        ErrorHandling.install(routing);
+        routing.addFilter((chain, req, res) -> {
                     req.headers().first(io.helidon.http.HeaderNames.create("X-Test-Subject"))
                             .ifPresent(s -> req.context().register(ai.aegis.schemas.auth.Subject.CONTEXT_KEY, s));
                     chain.proceed();

@@ -130,6 +130,19 @@ class WorkflowApprovalFlowTest {
     }
 
     @Test
+    void refusedApprovalInputIsAnsweredByTheIngressAsTheApprovalRoutesSay() throws Exception {
+        // the approval routes throw the shared BadRequest; the ingress that mounts them answers it
+        HttpResponse<String> badId = system.post("/v1/human-approvals/not-a-uuid/approve", "{}");
+        assertThat(badId.statusCode()).isEqualTo(400);
+        assertThat(Json.tree(badId.body())).isEqualTo(Json.tree("{\"error\":\"Invalid request ID\"}"));
+        HttpResponse<String> badReason = system.post("/v1/human-approvals/" + java.util.UUID.randomUUID()
+                + "/reject", "{\"reason\":7}");
+        assertThat(badReason.statusCode()).isEqualTo(400);
+        assertThat(Json.tree(badReason.body()))
+                .isEqualTo(Json.tree("{\"error\":\"Field 'reason' must be a string\"}"));
+    }
+
+    @Test
     void anApprovedReviewResumesTheWorkflowOnTheApprovedPath() throws Exception {
         String id = run("review-flow", "otters");
         JsonNode approval = awaitApproval(id);
@@ -151,7 +164,7 @@ class WorkflowApprovalFlowTest {
         assertThat(end.get("state_outputs").has("revise")).isFalse();
         assertThat(end.get("state_outputs").get("publish").asText()).isEqualTo("done: Publish done: Draft about otters");
 
-        // approving twice: the reference's body, with 404 (contract §3); reading it: 200 with the same body
+        // approving twice: the reference API's body, with 404; reading it: 200 with the same body
         HttpResponse<String> again = system.post("/v1/human-approvals/" + approvalId + "/approve", "{}");
         assertThat(again.statusCode()).isEqualTo(404);
         assertThat(Json.tree(again.body()).get("error").asText()).isEqualTo("Request not found or already completed");

@@ -4,16 +4,42 @@ import io.helidon.config.Config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
 
 /**
- * The ingress's settings ({@code aegis.ingress.*} and {@code aegis.auth.*}), with the defaults in one place.
+ * The ingress's settings ({@code aegis.ingress.*} and {@code aegis.auth.*}), built with {@link #builder()}, which
+ * starts from the {@code DEFAULT_*} values below (the configuration reads through it, so they are written once):
+ * <pre>
+ * aegis.ingress:
+ *   host: 0.0.0.0                         address the public API binds
+ *   port: 8080                            0 picks a free one
+ *   max-body-bytes: 1048576               larger request bodies are refused with 413
+ *   sse-heartbeat-ms: 15000               keep-alive comment on an idle event stream
+ *   sse-queue-capacity: 1024              live events buffered per stream
+ *   max-executions-in-memory: 10000       executions (and workflow runs) each node's views keep
+ *   topic-install-timeout-ms: 60000       creating missing topics at start
+ *   start-catch-up-timeout-ms: 30000      waiting at start for the views to read the topics before serving
+ *   read-sync-timeout-ms: 5000            a read waiting for the views to have read the topics (after a start)
+ *   read-your-writes-timeout-ms: 5000     a deploy or delete waiting for this node's view to show the write
+ *   kafka-health-timeout-ms: 2000         /health/ready asking Kafka whether it answers
+ *   kafka-health-cache-ms: 2000           how long that answer is reused
+ *   shutdown-grace-ms: 2000               requests in flight finishing at stop
+ * aegis.auth:
+ *   mode: local-token                     or none (no authentication, with a warning at every start)
+ * </pre>
  *
  * @param authMode              {@code local-token} (default) or {@code none} (logs a warning on every start)
  * @param dataDir               where the local API token lives
  * @param maxExecutionsInMemory executions whose history each node keeps for reads and streams
  */
 public record IngressConfig(String host, int port, long maxBodyBytes, Duration sseHeartbeat, int sseQueueCapacity,
-                            int maxExecutionsInMemory, Duration readYourWrites, String authMode, Path dataDir) {
+                            int maxExecutionsInMemory, Duration readYourWrites, String authMode, Path dataDir,
+                            Duration topicInstallTimeout, Duration startCatchUpTimeout, Duration readSyncTimeout,
+                            Duration kafkaHealthTimeout, Duration kafkaHealthCache, Duration shutdownGrace) {
+
+    /** {@code aegis.auth.mode} without authentication. */
+    public static final String AUTH_NONE = "none";
+    public static final String AUTH_LOCAL_TOKEN = "local-token";
 
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
@@ -22,23 +48,193 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
     public static final int DEFAULT_SSE_QUEUE = 1024;
     public static final int DEFAULT_MAX_EXECUTIONS = 10_000;
     public static final Duration DEFAULT_READ_YOUR_WRITES = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_TOPIC_INSTALL_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_START_CATCH_UP_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_READ_SYNC_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_KAFKA_HEALTH_TIMEOUT = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_KAFKA_HEALTH_CACHE = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(2);
 
+    public IngressConfig {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(sseHeartbeat, "sseHeartbeat");
+        Objects.requireNonNull(authMode, "authMode");
+        Objects.requireNonNull(dataDir, "dataDir");
+        positive("read-your-writes-timeout-ms", readYourWrites);
+        positive("topic-install-timeout-ms", topicInstallTimeout);
+        positive("start-catch-up-timeout-ms", startCatchUpTimeout);
+        positive("read-sync-timeout-ms", readSyncTimeout);
+        positive("kafka-health-timeout-ms", kafkaHealthTimeout);
+        positive("kafka-health-cache-ms", kafkaHealthCache);
+        positive("shutdown-grace-ms", shutdownGrace);
+    }
+
+    /** Every default; {@code dataDir} has none and must be set. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @param aegis the {@code aegis} node (any key may be missing: its default applies) */
     public static IngressConfig from(Config aegis, Path dataDir) {
         Config in = aegis.get("ingress");
-        return new IngressConfig(
-                in.get("host").asString().orElse(DEFAULT_HOST),
-                in.get("port").asInt().orElse(DEFAULT_PORT),
-                in.get("max-body-bytes").asLong().orElse(DEFAULT_MAX_BODY_BYTES),
-                Duration.ofMillis(in.get("sse-heartbeat-ms").asLong().orElse(DEFAULT_SSE_HEARTBEAT.toMillis())),
-                in.get("sse-queue-capacity").asInt().orElse(DEFAULT_SSE_QUEUE),
-                in.get("max-executions-in-memory").asInt().orElse(DEFAULT_MAX_EXECUTIONS),
-                DEFAULT_READ_YOUR_WRITES,
-                aegis.get("auth.mode").asString().orElse("local-token"),
-                dataDir);
+        Builder b = builder().dataDir(dataDir);
+        in.get("host").asString().ifPresent(b::host);
+        in.get("port").asInt().ifPresent(b::port);
+        in.get("max-body-bytes").asLong().ifPresent(b::maxBodyBytes);
+        millis(in, "sse-heartbeat-ms").ifPresent(b::sseHeartbeat);
+        in.get("sse-queue-capacity").asInt().ifPresent(b::sseQueueCapacity);
+        in.get("max-executions-in-memory").asInt().ifPresent(b::maxExecutionsInMemory);
+        millis(in, "read-your-writes-timeout-ms").ifPresent(b::readYourWrites);
+        millis(in, "topic-install-timeout-ms").ifPresent(b::topicInstallTimeout);
+        millis(in, "start-catch-up-timeout-ms").ifPresent(b::startCatchUpTimeout);
+        millis(in, "read-sync-timeout-ms").ifPresent(b::readSyncTimeout);
+        millis(in, "kafka-health-timeout-ms").ifPresent(b::kafkaHealthTimeout);
+        millis(in, "kafka-health-cache-ms").ifPresent(b::kafkaHealthCache);
+        millis(in, "shutdown-grace-ms").ifPresent(b::shutdownGrace);
+        aegis.get("auth.mode").asString().ifPresent(b::authMode);
+        return b.build();
+    }
+
+    /** A builder holding these settings, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder()
+                .host(host)
+                .port(port)
+                .maxBodyBytes(maxBodyBytes)
+                .sseHeartbeat(sseHeartbeat)
+                .sseQueueCapacity(sseQueueCapacity)
+                .maxExecutionsInMemory(maxExecutionsInMemory)
+                .readYourWrites(readYourWrites)
+                .authMode(authMode)
+                .dataDir(dataDir)
+                .topicInstallTimeout(topicInstallTimeout)
+                .startCatchUpTimeout(startCatchUpTimeout)
+                .readSyncTimeout(readSyncTimeout)
+                .kafkaHealthTimeout(kafkaHealthTimeout)
+                .kafkaHealthCache(kafkaHealthCache)
+                .shutdownGrace(shutdownGrace);
     }
 
     public IngressConfig withPort(int newPort) {
-        return new IngressConfig(host, newPort, maxBodyBytes, sseHeartbeat, sseQueueCapacity, maxExecutionsInMemory,
-                readYourWrites, authMode, dataDir);
+        return toBuilder().port(newPort).build();
+    }
+
+    /** True unless {@code aegis.auth.mode} is {@code none}. */
+    public boolean authenticated() {
+        return !AUTH_NONE.equals(authMode);
+    }
+
+    private static java.util.Optional<Duration> millis(Config node, String key) {
+        return node.get(key).asLong().asOptional().map(Duration::ofMillis);
+    }
+
+    private static void positive(String key, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("aegis.ingress." + key + " must be positive");
+        }
+    }
+
+    /** Starts from every default; only {@code dataDir} has none. */
+    public static final class Builder {
+
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+        private Duration sseHeartbeat = DEFAULT_SSE_HEARTBEAT;
+        private int sseQueueCapacity = DEFAULT_SSE_QUEUE;
+        private int maxExecutionsInMemory = DEFAULT_MAX_EXECUTIONS;
+        private Duration readYourWrites = DEFAULT_READ_YOUR_WRITES;
+        private String authMode = AUTH_LOCAL_TOKEN;
+        private Path dataDir;
+        private Duration topicInstallTimeout = DEFAULT_TOPIC_INSTALL_TIMEOUT;
+        private Duration startCatchUpTimeout = DEFAULT_START_CATCH_UP_TIMEOUT;
+        private Duration readSyncTimeout = DEFAULT_READ_SYNC_TIMEOUT;
+        private Duration kafkaHealthTimeout = DEFAULT_KAFKA_HEALTH_TIMEOUT;
+        private Duration kafkaHealthCache = DEFAULT_KAFKA_HEALTH_CACHE;
+        private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+
+        private Builder() {
+        }
+
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
+
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        public Builder maxBodyBytes(long maxBodyBytes) {
+            this.maxBodyBytes = maxBodyBytes;
+            return this;
+        }
+
+        public Builder sseHeartbeat(Duration sseHeartbeat) {
+            this.sseHeartbeat = sseHeartbeat;
+            return this;
+        }
+
+        public Builder sseQueueCapacity(int sseQueueCapacity) {
+            this.sseQueueCapacity = sseQueueCapacity;
+            return this;
+        }
+
+        public Builder maxExecutionsInMemory(int maxExecutionsInMemory) {
+            this.maxExecutionsInMemory = maxExecutionsInMemory;
+            return this;
+        }
+
+        public Builder readYourWrites(Duration readYourWrites) {
+            this.readYourWrites = readYourWrites;
+            return this;
+        }
+
+        public Builder authMode(String authMode) {
+            this.authMode = authMode;
+            return this;
+        }
+
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = dataDir;
+            return this;
+        }
+
+        public Builder topicInstallTimeout(Duration topicInstallTimeout) {
+            this.topicInstallTimeout = topicInstallTimeout;
+            return this;
+        }
+
+        public Builder startCatchUpTimeout(Duration startCatchUpTimeout) {
+            this.startCatchUpTimeout = startCatchUpTimeout;
+            return this;
+        }
+
+        public Builder readSyncTimeout(Duration readSyncTimeout) {
+            this.readSyncTimeout = readSyncTimeout;
+            return this;
+        }
+
+        public Builder kafkaHealthTimeout(Duration kafkaHealthTimeout) {
+            this.kafkaHealthTimeout = kafkaHealthTimeout;
+            return this;
+        }
+
+        public Builder kafkaHealthCache(Duration kafkaHealthCache) {
+            this.kafkaHealthCache = kafkaHealthCache;
+            return this;
+        }
+
+        public Builder shutdownGrace(Duration shutdownGrace) {
+            this.shutdownGrace = shutdownGrace;
+            return this;
+        }
+
+        public IngressConfig build() {
+            return new IngressConfig(host, port, maxBodyBytes, sseHeartbeat, sseQueueCapacity, maxExecutionsInMemory,
+                    readYourWrites, authMode, dataDir, topicInstallTimeout, startCatchUpTimeout, readSyncTimeout,
+                    kafkaHealthTimeout, kafkaHealthCache, shutdownGrace);
+        }
     }
 }

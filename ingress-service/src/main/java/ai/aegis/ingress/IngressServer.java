@@ -1,64 +1,42 @@
 package ai.aegis.ingress;
 
-import ai.aegis.ingress.agents.AgentRoutes;
-import ai.aegis.ingress.agents.AgentService;
-import ai.aegis.ingress.auth.AuthFilter;
+import ai.aegis.http.ErrorHandling;
 import ai.aegis.ingress.auth.LocalApiToken;
-import ai.aegis.ingress.executions.ExecutionRoutes;
-import ai.aegis.ingress.executions.ExecutionService;
-import ai.aegis.ingress.health.HealthRoutes;
-import ai.aegis.ingress.health.HttpMetricsFilter;
 import ai.aegis.ingress.health.KafkaHealth;
-import ai.aegis.ingress.health.Metrics;
-import ai.aegis.ingress.http.ErrorHandling;
-import ai.aegis.ingress.http.EventStream;
-import ai.aegis.ingress.registry.RegistryWriter;
-import ai.aegis.ingress.workflows.WorkflowRoutes;
-import ai.aegis.ingress.workflows.WorkflowService;
-import ai.aegis.schemas.execution.ExecutionRequest;
-import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.TopicCatalog;
-import ai.aegis.schemas.workflow.WorkflowCommand;
 import ai.aegis.topology.admin.TopicInstaller;
-import ai.aegis.topology.agents.AgentRegistryView;
-import ai.aegis.topology.executions.ExecutionReadModel;
 import ai.aegis.topology.kafka.DurablePublisher;
 import ai.aegis.topology.kafka.KafkaSettings;
 import ai.aegis.topology.tail.TopicTail;
-import ai.aegis.topology.workflow.WorkflowReadModel;
-import ai.aegis.topology.workflow.WorkflowRegistryView;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
 import org.apache.kafka.clients.admin.Admin;
 
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * The public HTTP API on one node: validates, writes to Kafka, answers once the write is durable, and serves reads
- * and streams from one shared tail of the topics.
+ * and streams from one shared tail of the topics. The routes themselves are {@link IngressRouting}'s; this class
+ * only connects them to Kafka and a listener.
  */
 public final class IngressServer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(IngressServer.class.getName());
 
     private final WebServer server;
-    private final TopicTail tail;
-    private final DurablePublisher publisher;
-    private final Admin admin;
     private final LocalApiToken token;
+    /** What {@link #close} releases, in the order it was acquired. */
+    private final List<AutoCloseable> resources;
 
-    private IngressServer(WebServer server, TopicTail tail, DurablePublisher publisher, Admin admin,
-                          LocalApiToken token) {
+    private IngressServer(WebServer server, LocalApiToken token, List<AutoCloseable> resources) {
         this.server = server;
-        this.tail = tail;
-        this.publisher = publisher;
-        this.admin = admin;
         this.token = token;
+        this.resources = resources;
     }
 
     public static IngressServer start(IngressConfig config, KafkaSettings kafka) {
@@ -66,109 +44,80 @@ public final class IngressServer implements AutoCloseable {
     }
 
     /**
+     * Creates the Kafka clients, installs missing topics, waits (bounded) for the views to read them, and serves.
+     * When a step fails, whatever the earlier steps created is closed again, last first, and the failure is thrown.
+     *
      * @param extraRoutes routes of services composed into this node (the approval service's, under
      *                    {@code aegis up}), by path prefix; they sit behind the same authentication
      * @param components  readiness of services composed into this process, reported by {@code /health/ready}
      */
     public static IngressServer start(IngressConfig config, KafkaSettings kafka, Map<String, HttpService> extraRoutes,
-                                      Map<String, java.util.function.BooleanSupplier> components) {
+                                      Map<String, BooleanSupplier> components) {
         TopicCatalog topics = kafka.topics();
-        Admin admin = Admin.create(kafka.admin());
-        TopicInstaller.ensure(admin, topics.all(), kafka.replicationFactor(), Duration.ofSeconds(60));
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            Admin admin = Admin.create(kafka.admin());
+            opened.add(() -> admin.close(config.shutdownGrace()));
+            TopicInstaller.ensure(admin, topics.all(), kafka.replicationFactor(), config.topicInstallTimeout());
 
-        AgentRegistryView agents = new AgentRegistryView();
-        ExecutionReadModel executions = new ExecutionReadModel(config.maxExecutionsInMemory());
-        String agentsTopic = topics.agents().name();
-        String requestsTopic = topics.executionRequests().name();
-        String eventsTopic = topics.executionEvents().name();
-        WorkflowRegistryView workflows = new WorkflowRegistryView();
-        WorkflowReadModel workflowRuns = new WorkflowReadModel(config.maxExecutionsInMemory());
-        String workflowsTopic = topics.workflows().name();
-        String workflowCommandsTopic = topics.workflowCommands().name();
-        String workflowEventsTopic = topics.workflowEvents().name();
-        TopicTail tail = new TopicTail("ingress", kafka, List.of(agentsTopic, requestsTopic, eventsTopic,
-                workflowsTopic, workflowCommandsTopic, workflowEventsTopic), record -> {
-            String topic = record.topic();
-            if (topic.equals(agentsTopic)) {
-                agents.onRecord(record.key(), record.value());
-            } else if (topic.equals(requestsTopic)) {
-                executions.onRequest(Json.read(record.value(), ExecutionRequest.class));
-            } else if (topic.equals(eventsTopic)) {
-                executions.onEvent(record.key(), record.offset(), record.value());
-            } else if (topic.equals(workflowsTopic)) {
-                workflows.onRecord(record.key(), record.value());
-            } else if (topic.equals(workflowCommandsTopic)) {
-                workflowRuns.onCommand(Json.read(record.value(), WorkflowCommand.class));
-            } else {
-                workflowRuns.onEvent(record.key(), record.offset(), record.value());
+            IngressViews views = new IngressViews(topics, config.maxExecutionsInMemory());
+            TopicTail tail = new TopicTail("ingress", kafka, views.topics(), views);
+            opened.add(tail);
+            tail.start();
+            DurablePublisher publisher = new DurablePublisher(kafka, DurablePublisher.sourceOf("ingress"));
+            opened.add(publisher);
+            // Serve only once this node has read what the topics held, so that the first reads are not empty.
+            if (!IngressRouting.awaitCaughtUp(tail, config.startCatchUpTimeout())) {
+                LOG.log(System.Logger.Level.WARNING, "the ingress starts before its views have read the topics "
+                        + "(Kafka slow or unreachable); reads may be incomplete until /health/ready says ready");
             }
-        }).start();
 
-        DurablePublisher publisher = new DurablePublisher(kafka, DurablePublisher.sourceOf("ingress"));
-        Metrics metrics = new Metrics();
-        EventStream stream = new EventStream(executions, "Execution not found", config.sseHeartbeat(),
-                config.sseQueueCapacity());
-        metrics.gauge("aegis_sse_streams_open", "Open execution event streams on this node.", stream::openStreams);
-        metrics.gauge("aegis_executions_in_view", "Executions held in this node's view.", executions::size);
-        metrics.gauge("aegis_workflow_executions_in_view", "Workflow executions held in this node's view.",
-                workflowRuns::size);
-        metrics.gauge("aegis_views_caught_up", "1 when this node has read the topics up to where they were at start.",
-                () -> tail.isCaughtUp() ? 1 : 0);
+            LocalApiToken token = null;
+            if (config.authenticated()) {
+                token = LocalApiToken.loadOrCreate(config.dataDir());
+            } else {
+                LOG.log(System.Logger.Level.WARNING, "AUTHENTICATION IS OFF (aegis.auth.mode=none): anyone who can "
+                        + "reach port " + config.port() + " can deploy and run agents");
+            }
+            KafkaHealth kafkaHealth = new KafkaHealth(admin, config.kafkaHealthTimeout(), config.kafkaHealthCache());
+            HttpRouting.Builder routing = HttpRouting.builder();
+            new IngressRouting(config, topics, views, publisher, tail, kafkaHealth::up, token)
+                    .routing(routing, extraRoutes, components);
 
-        AgentService agentService = new AgentService(
-                new RegistryWriter(publisher, tail, agentsTopic, config.readYourWrites()), agents);
-        WorkflowService workflowService = new WorkflowService(
-                new RegistryWriter(publisher, tail, workflowsTopic, config.readYourWrites()), workflows, agents,
-                workflowRuns, publisher, workflowCommandsTopic);
-        EventStream workflowStream = new EventStream(workflowRuns, "Workflow execution not found",
-                config.sseHeartbeat(), config.sseQueueCapacity());
-        ExecutionService executionService = new ExecutionService(publisher, agents, executions, requestsTopic,
-                topics.executionCommands().name());
-        Runnable awaitViews = () -> awaitCaughtUp(tail, Duration.ofSeconds(5));
-        // Serve only once this node has read what the topics held, so that the first reads are not empty.
-        if (!awaitCaughtUp(tail, Duration.ofSeconds(30))) {
-            LOG.log(System.Logger.Level.WARNING, "the ingress starts before its views have read the topics "
-                    + "(Kafka slow or unreachable); reads may be incomplete until /health/ready says ready");
+            WebServer server = WebServer.builder()
+                    .host(config.host())
+                    .port(config.port())
+                    .maxPayloadSize(config.maxBodyBytes())
+                    .directHandlers(ErrorHandling.directHandlers())
+                    .shutdownGracePeriod(config.shutdownGrace())
+                    .routing(routing)
+                    .build()
+                    .start();
+            // Helidon does not throw when its listener cannot bind: it logs why, stops and returns
+            if (!server.isRunning()) {
+                throw new IllegalStateException("the ingress cannot listen on " + config.host() + ":"
+                        + config.port() + " (the log says why; is the port taken?)");
+            }
+            opened.add(server::stop);
+            return new IngressServer(server, token, List.copyOf(opened));
+        } catch (RuntimeException | Error e) {
+            closeAll(opened, e);
+            throw e;
         }
-        KafkaHealth kafkaHealth = new KafkaHealth(admin, Duration.ofSeconds(2), Duration.ofSeconds(2));
-
-        LocalApiToken token = null;
-        HttpRouting.Builder routing = HttpRouting.builder();
-        ErrorHandling.install(routing);
-        routing.addFilter(new HttpMetricsFilter(metrics));
-        if ("none".equals(config.authMode())) {
-            LOG.log(System.Logger.Level.WARNING, "AUTHENTICATION IS OFF (aegis.auth.mode=none): anyone who can reach "
-                    + "port " + config.port() + " can deploy and run agents");
-        } else {
-            token = LocalApiToken.loadOrCreate(config.dataDir());
-            routing.addFilter(new AuthFilter(token, Set.of("/health")));
-        }
-        HealthRoutes.install(routing, kafkaHealth, tail::isCaughtUp, metrics, components);
-        routing.register("/v1/agents", new AgentRoutes(agentService, agents, awaitViews));
-        routing.register("/v1/executions", new ExecutionRoutes(executionService, executions, stream, awaitViews));
-        routing.register("/v1/workflows", new WorkflowRoutes(workflowService, workflows, workflowRuns,
-                workflowStream, awaitViews));
-        extraRoutes.forEach(routing::register);
-        ErrorHandling.notFound(routing);
-
-        WebServer server = WebServer.builder()
-                .host(config.host())
-                .port(config.port())
-                .maxPayloadSize(config.maxBodyBytes())
-                .directHandlers(ErrorHandling.directHandlers())
-                .shutdownGracePeriod(Duration.ofSeconds(2))
-                .routing(routing)
-                .build()
-                .start();
-        return new IngressServer(server, tail, publisher, admin, token);
     }
 
-    private static boolean awaitCaughtUp(TopicTail tail, Duration timeout) {
-        try {
-            return tail.awaitCaughtUp(timeout);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+    /** Closes last first; a failure to close is added to {@code cause} (when given) and does not stop the rest. */
+    private static void closeAll(List<AutoCloseable> resources, Throwable cause) {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                if (cause != null) {
+                    cause.addSuppressed(e);
+                } else {
+                    LOG.log(System.Logger.Level.WARNING, "closing the ingress: " + e);
+                }
+            }
         }
     }
 
@@ -181,11 +130,9 @@ public final class IngressServer implements AutoCloseable {
         return token == null ? null : token.file();
     }
 
+    /** Stops the listener, then the publisher, the tail and the admin client. */
     @Override
     public void close() {
-        server.stop();
-        tail.close();
-        publisher.close();
-        admin.close(Duration.ofSeconds(2));
+        closeAll(resources, null);
     }
 }

@@ -30,7 +30,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Every kind of refused input on the public API, through real HTTP against a real ingress on a real broker: the
- * exact status and JSON body (contract §3), never a 500, never a stack trace.
+ * exact status and JSON body the reference API gives, never a 500, never a stack trace.
  */
 class IngressBadInputTest {
 
@@ -388,7 +388,7 @@ class IngressBadInputTest {
 
     // ---------------------------------------------------------------- helpers
 
-    private static String manifest(String name, String version) {
+    static String manifest(String name, String version) {
         return """
                 apiVersion: 100monkeys.ai/v1
                 kind: Agent

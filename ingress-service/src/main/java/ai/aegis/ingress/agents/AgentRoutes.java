@@ -1,6 +1,7 @@
 package ai.aegis.ingress.agents;
 
-import ai.aegis.ingress.http.Api;
+import ai.aegis.http.Api;
+import ai.aegis.ingress.http.IngressAnswers;
 import ai.aegis.schemas.agent.AgentRecord;
 import ai.aegis.schemas.agent.ManifestException;
 import ai.aegis.topology.agents.AgentRegistryView;
@@ -51,7 +52,7 @@ public final class AgentRoutes implements HttpService {
             body.put("status", d.created() ? "deployed" : "updated");
             Api.json(res, d.created() ? 201 : 200, body);
         } catch (ManifestException e) {
-            Api.manifestError(res, e);
+            IngressAnswers.manifestError(res, e);
         } catch (DurablePublisher.UnavailableException e) {
             Api.unavailable(res);
         }

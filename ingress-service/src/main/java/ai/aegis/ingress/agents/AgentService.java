@@ -1,6 +1,6 @@
 package ai.aegis.ingress.agents;
 
-import ai.aegis.ingress.http.BadRequest;
+import ai.aegis.http.BadRequest;
 import ai.aegis.ingress.registry.RegistryWriter;
 import ai.aegis.schemas.agent.AgentManifest;
 import ai.aegis.schemas.agent.AgentManifests;
@@ -18,7 +18,8 @@ import java.util.UUID;
  * Deploys and removes agents by writing the compacted registry topic (through a {@link RegistryWriter}, which
  * waits until this node's view has read the write).
  *
- * <p>Redeploying a name keeps its id (notes §4.2); the same version needs {@code force}.
+ * <p>Redeploying a name keeps its id, so executions and workflows that name the agent keep working; the same
+ * version needs {@code force}.
  */
 public final class AgentService {
 

@@ -1,6 +1,6 @@
 package ai.aegis.ingress.auth;
 
-import ai.aegis.ingress.http.Api;
+import ai.aegis.http.Api;
 import ai.aegis.schemas.auth.Subject;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Filter;

@@ -1,8 +1,9 @@
 package ai.aegis.ingress.executions;
 
-import ai.aegis.ingress.http.Api;
-import ai.aegis.ingress.http.BadRequest;
+import ai.aegis.http.Api;
+import ai.aegis.http.BadRequest;
 import ai.aegis.ingress.http.EventStream;
+import ai.aegis.ingress.http.IngressAnswers;
 import ai.aegis.schemas.Ids;
 import ai.aegis.topology.executions.ExecutionReadModel;
 import ai.aegis.topology.executions.ExecutionView;
@@ -60,7 +61,7 @@ public final class ExecutionRoutes implements HttpService {
         awaitViews.run();
         try {
             ExecutionView v = service.cancel(id, CANCEL_WAIT);
-            Api.cancelAnswer(res, "execution_id", id, v.terminal(), v.status());
+            IngressAnswers.cancelAnswer(res, "execution_id", id, v.terminal(), v.status());
         } catch (DurablePublisher.UnavailableException e) {
             Api.unavailable(res);
         }
@@ -77,7 +78,7 @@ public final class ExecutionRoutes implements HttpService {
         if (agentId.isPresent() && !Ids.isUuid(agentId.get())) {
             throw new BadRequest("Invalid agent ID");
         }
-        int limit = Api.limit(req, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
+        int limit = IngressAnswers.limit(req, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
         Optional<String> status = Api.query(req, "status");
         awaitViews.run();
         Api.ok(res, readModel.list(v -> agentId.map(a -> a.equalsIgnoreCase(v.agentId())).orElse(true)

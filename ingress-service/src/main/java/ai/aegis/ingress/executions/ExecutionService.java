@@ -1,7 +1,7 @@
 package ai.aegis.ingress.executions;
 
-import ai.aegis.ingress.http.BadRequest;
-import ai.aegis.ingress.http.JsonBodies;
+import ai.aegis.http.BadRequest;
+import ai.aegis.http.JsonBodies;
 import ai.aegis.schemas.Ids;
 import ai.aegis.schemas.agent.AgentRecord;
 import ai.aegis.schemas.execution.ExecutionCommand;
@@ -12,6 +12,7 @@ import ai.aegis.topology.agents.AgentRegistryView;
 import ai.aegis.topology.executions.ExecutionReadModel;
 import ai.aegis.topology.executions.ExecutionView;
 import ai.aegis.topology.kafka.DurablePublisher;
+import ai.aegis.topology.kafka.RecordPublisher;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.UUID;
@@ -24,13 +25,13 @@ public final class ExecutionService {
 
     public static final String CANCEL_TYPE = CloudEventHeaders.type("execution", "execution_cancel_requested");
 
-    private final DurablePublisher publisher;
+    private final RecordPublisher publisher;
     private final AgentRegistryView agents;
     private final ExecutionReadModel readModel;
     private final String topic;
     private final String commandsTopic;
 
-    public ExecutionService(DurablePublisher publisher, AgentRegistryView agents, ExecutionReadModel readModel,
+    public ExecutionService(RecordPublisher publisher, AgentRegistryView agents, ExecutionReadModel readModel,
                             String topic, String commandsTopic) {
         this.publisher = publisher;
         this.agents = agents;

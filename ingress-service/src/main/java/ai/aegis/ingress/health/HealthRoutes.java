@@ -1,6 +1,6 @@
 package ai.aegis.ingress.health;
 
-import ai.aegis.ingress.http.Api;
+import ai.aegis.http.Api;
 import io.helidon.webserver.http.HttpRouting;
 
 import java.util.LinkedHashMap;
@@ -14,19 +14,20 @@ public final class HealthRoutes {
     }
 
     /**
+     * @param kafkaUp    whether Kafka answers now ({@link KafkaHealth#up()})
      * @param components readiness of services composed into this process (the workflow engine, the approval
      *                   service), by name; each shows as {@code "up"} or {@code "down"} and all must be up
      */
-    public static void install(HttpRouting.Builder routing, KafkaHealth kafka, BooleanSupplier viewsLoaded,
+    public static void install(HttpRouting.Builder routing, BooleanSupplier kafkaUp, BooleanSupplier viewsLoaded,
                                Metrics metrics, Map<String, BooleanSupplier> components) {
         routing.get("/health", (req, res) -> Api.ok(res, Map.of("status", "ok")));
         routing.get("/health/ready", (req, res) -> {
-            boolean kafkaUp = kafka.up();
+            boolean kafka = kafkaUp.getAsBoolean();
             boolean loaded = viewsLoaded.getAsBoolean();
-            boolean ready = kafkaUp && loaded;
+            boolean ready = kafka && loaded;
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("status", "");
-            body.put("kafka", kafkaUp ? "up" : "down");
+            body.put("kafka", kafka ? "up" : "down");
             body.put("views", loaded ? "loaded" : "loading");
             for (Map.Entry<String, BooleanSupplier> c : new java.util.TreeMap<>(components).entrySet()) {
                 boolean up = c.getValue().getAsBoolean();

@@ -1,5 +1,7 @@
 package ai.aegis.ingress.http;
 
+import ai.aegis.http.Api;
+import ai.aegis.http.BadRequest;
 import ai.aegis.topology.readmodel.EventReadModel.StoredEvent;
 import ai.aegis.topology.readmodel.EventReadModel;
 import io.helidon.http.HeaderNames;
@@ -16,10 +18,11 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Serves one aggregate's events (an execution's, a workflow execution's) as Server-Sent Events: {@code id:} + {@code data:} frames and no
- * {@code event:} field, history first then live events, resumable with {@code Last-Event-ID}, comment heartbeats,
- * closed after the terminal event. Runs on the request's virtual thread; the shared tail only offers events to
- * the subscriber's bounded queue and is never blocked by a slow client.
+ * Serves one aggregate's events (an execution's, a workflow execution's) as Server-Sent Events in the reference
+ * API's format: {@code id:} + {@code data:} frames and no {@code event:} field, history first then live events,
+ * resumable with {@code Last-Event-ID}, comment heartbeats, closed after the terminal event. Runs on the request's
+ * virtual thread; the shared tail only offers events to the subscriber's bounded queue and is never blocked by a
+ * slow client.
  */
 public final class EventStream {
 

@@ -1,7 +1,8 @@
 package ai.aegis.ingress.registry;
 
 import ai.aegis.topology.kafka.DurablePublisher;
-import ai.aegis.topology.tail.TopicTail;
+import ai.aegis.topology.kafka.RecordPublisher;
+import ai.aegis.topology.tail.ViewProgress;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
 import java.time.Duration;
@@ -14,14 +15,14 @@ public final class RegistryWriter {
 
     private static final System.Logger LOG = System.getLogger(RegistryWriter.class.getName());
 
-    private final DurablePublisher publisher;
-    private final TopicTail tail;
+    private final RecordPublisher publisher;
+    private final ViewProgress views;
     private final String topic;
     private final Duration readYourWrites;
 
-    public RegistryWriter(DurablePublisher publisher, TopicTail tail, String topic, Duration readYourWrites) {
+    public RegistryWriter(RecordPublisher publisher, ViewProgress views, String topic, Duration readYourWrites) {
         this.publisher = publisher;
-        this.tail = tail;
+        this.views = views;
         this.topic = topic;
         this.readYourWrites = readYourWrites;
     }
@@ -30,7 +31,7 @@ public final class RegistryWriter {
     public void write(String key, byte[] value, String ceType) throws DurablePublisher.UnavailableException {
         RecordMetadata md = publisher.publish(topic, key, value, ceType);
         try {
-            if (!tail.awaitApplied(md.topic(), md.partition(), md.offset(), readYourWrites)) {
+            if (!views.awaitApplied(md.topic(), md.partition(), md.offset(), readYourWrites)) {
                 // Durable but not yet visible here: still a success, other reads catch up shortly.
                 LOG.log(System.Logger.Level.WARNING, "the view of " + topic + " lags behind its own write of " + key);
             }

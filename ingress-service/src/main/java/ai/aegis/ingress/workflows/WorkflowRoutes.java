@@ -1,7 +1,8 @@
 package ai.aegis.ingress.workflows;
 
-import ai.aegis.ingress.http.Api;
+import ai.aegis.http.Api;
 import ai.aegis.ingress.http.EventStream;
+import ai.aegis.ingress.http.IngressAnswers;
 import ai.aegis.schemas.agent.ManifestException;
 import ai.aegis.schemas.workflow.WorkflowRecord;
 import ai.aegis.topology.kafka.DurablePublisher;
@@ -71,7 +72,7 @@ public final class WorkflowRoutes implements HttpService {
             body.put("status", r.created() ? "registered" : "updated");
             Api.json(res, r.created() ? 201 : 200, body);
         } catch (ManifestException e) {
-            Api.manifestError(res, e);
+            IngressAnswers.manifestError(res, e);
         } catch (DurablePublisher.UnavailableException e) {
             Api.unavailable(res);
         }
@@ -107,7 +108,7 @@ public final class WorkflowRoutes implements HttpService {
     }
 
     private void listExecutions(ServerRequest req, ServerResponse res) {
-        int limit = Api.limit(req, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
+        int limit = IngressAnswers.limit(req, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
         Optional<String> name = Api.query(req, "workflow");
         Optional<String> status = Api.query(req, "status");
         awaitViews.run();
@@ -128,7 +129,7 @@ public final class WorkflowRoutes implements HttpService {
         awaitViews.run();
         try {
             WorkflowExecutionView v = service.cancel(id, CANCEL_WAIT);
-            Api.cancelAnswer(res, "workflow_execution_id", id, v.terminal(), v.status());
+            IngressAnswers.cancelAnswer(res, "workflow_execution_id", id, v.terminal(), v.status());
         } catch (DurablePublisher.UnavailableException e) {
             Api.unavailable(res);
         }

@@ -1,7 +1,7 @@
 package ai.aegis.ingress.workflows;
 
-import ai.aegis.ingress.http.BadRequest;
-import ai.aegis.ingress.http.JsonBodies;
+import ai.aegis.http.BadRequest;
+import ai.aegis.http.JsonBodies;
 import ai.aegis.ingress.registry.RegistryWriter;
 import ai.aegis.schemas.Ids;
 import ai.aegis.schemas.agent.ManifestException;
@@ -12,6 +12,7 @@ import ai.aegis.schemas.workflow.WorkflowManifests;
 import ai.aegis.schemas.workflow.WorkflowRecord;
 import ai.aegis.topology.agents.AgentRegistryView;
 import ai.aegis.topology.kafka.DurablePublisher;
+import ai.aegis.topology.kafka.RecordPublisher;
 import ai.aegis.topology.workflow.WorkflowExecutionView;
 import ai.aegis.topology.workflow.WorkflowReadModel;
 import ai.aegis.topology.workflow.WorkflowRegistryView;
@@ -34,11 +35,11 @@ public final class WorkflowService {
     private final WorkflowRegistryView workflows;
     private final AgentRegistryView agents;
     private final WorkflowReadModel executions;
-    private final DurablePublisher publisher;
+    private final RecordPublisher publisher;
     private final String commandsTopic;
 
     public WorkflowService(RegistryWriter registry, WorkflowRegistryView workflows, AgentRegistryView agents,
-                           WorkflowReadModel executions, DurablePublisher publisher, String commandsTopic) {
+                           WorkflowReadModel executions, RecordPublisher publisher, String commandsTopic) {
         this.registry = registry;
         this.workflows = workflows;
         this.agents = agents;

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeoutException;
  * Writes records with CloudEvents headers and tells the caller, within a bound, whether the cluster acknowledged
  * them. One instance (one producer) serves a whole process; it is thread-safe.
  */
-public final class DurablePublisher implements AutoCloseable {
+public final class DurablePublisher implements RecordPublisher, AutoCloseable {
 
     private final Producer<String, byte[]> producer;
     private final Duration ackTimeout;
@@ -69,6 +69,7 @@ public final class DurablePublisher implements AutoCloseable {
      *
      * @throws UnavailableException when the cluster did not acknowledge within the ack timeout
      */
+    @Override
     public RecordMetadata publish(String topic, String key, byte[] value, String ceType) throws UnavailableException {
         CompletableFuture<RecordMetadata> future = send(topic, key, value, ceType);
         try {

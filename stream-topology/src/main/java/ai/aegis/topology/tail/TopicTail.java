@@ -25,7 +25,7 @@ import java.util.function.Supplier;
  *
  * <p>Handlers run on the tail's thread and must not block: they update maps and offer to bounded queues.
  */
-public final class TopicTail implements AutoCloseable {
+public final class TopicTail implements ViewProgress, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(TopicTail.class.getName());
 
@@ -142,10 +142,12 @@ public final class TopicTail implements AutoCloseable {
     }
 
     /** True once the tail has read everything that was in the topics when it started. */
+    @Override
     public boolean isCaughtUp() {
         return caughtUp.getCount() == 0;
     }
 
+    @Override
     public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
         return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -154,6 +156,7 @@ public final class TopicTail implements AutoCloseable {
      * Waits until the record at {@code offset} of that partition has been handed to the handler: a node reads its
      * own writes before answering.
      */
+    @Override
     public boolean awaitApplied(String topic, int partition, long offset, Duration timeout)
             throws InterruptedException {
         TopicPartition tp = new TopicPartition(topic, partition);

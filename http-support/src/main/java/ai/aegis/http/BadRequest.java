@@ -1,6 +1,9 @@
-package ai.aegis.ingress.http;
+package ai.aegis.http;
 
-/** Input the API refuses; the message is shown to the caller as {@code {"error": message}} with the status. */
+/**
+ * Input a route refuses; {@link ErrorHandling} answers it as {@code {"error": message}} with the status. Thrown from
+ * anywhere below a route (a parser, a service) so that the refusal reads where the rule is.
+ */
 public final class BadRequest extends RuntimeException {
 
     private final int status;

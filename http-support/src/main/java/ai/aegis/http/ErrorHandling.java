@@ -1,4 +1,4 @@
-package ai.aegis.ingress.http;
+package ai.aegis.http;
 
 import ai.aegis.schemas.json.Json;
 import io.helidon.common.media.type.MediaTypes;
@@ -21,6 +21,9 @@ import java.util.Map;
  * line or header, and any {@code RequestException}, even one thrown while a route reads its body) never reach
  * those handlers: Helidon answers them through the listener's direct handlers, by default with an empty or
  * HTML-encoded text body. {@link #directHandlers()} makes those JSON too.
+ *
+ * <p>Routes mounted by the ingress from other services (the approval service's) throw {@link BadRequest} too and
+ * rely on these handlers, so a service tested on its own installs them the same way.
  */
 public final class ErrorHandling {
 

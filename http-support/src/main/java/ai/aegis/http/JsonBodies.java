@@ -1,10 +1,12 @@
-package ai.aegis.ingress.http;
+package ai.aegis.http;
 
 import ai.aegis.schemas.json.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** Parses JSON request bodies with messages that name the problem and its field. */
+import java.util.function.Predicate;
+
+/** Parses JSON request bodies with messages that name the problem and its field ({@link BadRequest}, 400). */
 public final class JsonBodies {
 
     private JsonBodies() {
@@ -28,25 +30,33 @@ public final class JsonBodies {
         return node;
     }
 
-    /** A required string field; {@code message} answers a missing or mistyped one. */
+    /** A required string field: refused when missing, null or not a string. */
     public static String requiredString(JsonNode body, String field) {
-        JsonNode v = body.get(field);
-        if (v == null || v.isNull()) {
+        String v = optionalString(body, field);
+        if (v == null) {
             throw new BadRequest("Missing required field '" + field + "'");
         }
-        if (!v.isTextual()) {
-            throw new BadRequest("Field '" + field + "' must be a string");
-        }
-        return v.asText();
+        return v;
     }
 
+    /** A string field that may be absent (or null): null then; refused when it is not a string. */
+    public static String optionalString(JsonNode body, String field) {
+        JsonNode v = optional(body, field, JsonNode::isTextual, "a string");
+        return v == null ? null : v.asText();
+    }
+
+    /** An object field that may be absent (or null): null then; refused when it is not an object. */
     public static JsonNode optionalObject(JsonNode body, String field) {
+        return optional(body, field, JsonNode::isObject, "a JSON object");
+    }
+
+    private static JsonNode optional(JsonNode body, String field, Predicate<JsonNode> ofType, String typeName) {
         JsonNode v = body.get(field);
         if (v == null || v.isNull()) {
             return null;
         }
-        if (!v.isObject()) {
-            throw new BadRequest("Field '" + field + "' must be a JSON object");
+        if (!ofType.test(v)) {
+            throw new BadRequest("Field '" + field + "' must be " + typeName);
         }
         return v;
     }

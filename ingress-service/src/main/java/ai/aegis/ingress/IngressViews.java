@@ -1,0 +1,84 @@
+package ai.aegis.ingress;
+
+import ai.aegis.schemas.execution.ExecutionRequest;
+import ai.aegis.schemas.json.Json;
+import ai.aegis.schemas.topic.TopicCatalog;
+import ai.aegis.schemas.workflow.WorkflowCommand;
+import ai.aegis.topology.agents.AgentRegistryView;
+import ai.aegis.topology.executions.ExecutionReadModel;
+import ai.aegis.topology.tail.TopicTail;
+import ai.aegis.topology.workflow.WorkflowReadModel;
+import ai.aegis.topology.workflow.WorkflowRegistryView;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import java.util.List;
+
+/**
+ * The node's in-process views of the topics it serves: the agent and workflow registries, the executions and the
+ * workflow runs. One {@link TopicTail} feeds them every record of {@link #topics()}; tests feed them directly.
+ */
+public final class IngressViews implements TopicTail.RecordHandler {
+
+    private final AgentRegistryView agents = new AgentRegistryView();
+    private final ExecutionReadModel executions;
+    private final WorkflowRegistryView workflows = new WorkflowRegistryView();
+    private final WorkflowReadModel workflowRuns;
+    private final String agentsTopic;
+    private final String requestsTopic;
+    private final String eventsTopic;
+    private final String workflowsTopic;
+    private final String workflowCommandsTopic;
+    private final String workflowEventsTopic;
+
+    /** @param maxExecutionsInMemory executions (and, separately, workflow runs) the views keep */
+    public IngressViews(TopicCatalog topics, int maxExecutionsInMemory) {
+        this.executions = new ExecutionReadModel(maxExecutionsInMemory);
+        this.workflowRuns = new WorkflowReadModel(maxExecutionsInMemory);
+        this.agentsTopic = topics.agents().name();
+        this.requestsTopic = topics.executionRequests().name();
+        this.eventsTopic = topics.executionEvents().name();
+        this.workflowsTopic = topics.workflows().name();
+        this.workflowCommandsTopic = topics.workflowCommands().name();
+        this.workflowEventsTopic = topics.workflowEvents().name();
+    }
+
+    /** The topics the views are folded from. */
+    public List<String> topics() {
+        return List.of(agentsTopic, requestsTopic, eventsTopic, workflowsTopic, workflowCommandsTopic,
+                workflowEventsTopic);
+    }
+
+    @Override
+    public void onRecord(ConsumerRecord<String, byte[]> record) {
+        String topic = record.topic();
+        if (topic.equals(agentsTopic)) {
+            agents.onRecord(record.key(), record.value());
+        } else if (topic.equals(requestsTopic)) {
+            executions.onRequest(Json.read(record.value(), ExecutionRequest.class));
+        } else if (topic.equals(eventsTopic)) {
+            executions.onEvent(record.key(), record.offset(), record.value());
+        } else if (topic.equals(workflowsTopic)) {
+            workflows.onRecord(record.key(), record.value());
+        } else if (topic.equals(workflowCommandsTopic)) {
+            workflowRuns.onCommand(Json.read(record.value(), WorkflowCommand.class));
+        } else {
+            workflowRuns.onEvent(record.key(), record.offset(), record.value());
+        }
+    }
+
+    public AgentRegistryView agents() {
+        return agents;
+    }
+
+    public ExecutionReadModel executions() {
+        return executions;
+    }
+
+    public WorkflowRegistryView workflows() {
+        return workflows;
+    }
+
+    public WorkflowReadModel workflowRuns() {
+        return workflowRuns;
+    }
+}

@@ -1,0 +1,93 @@
+package ai.aegis.ingress;
+
+import ai.aegis.topology.config.AegisConfigLoader;
+import io.helidon.config.Config;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** {@code aegis.ingress.*} read through the builder: every default, every key, and refused values. */
+class IngressConfigTest {
+
+    private static final Path DATA = Path.of("/tmp/aegis-config-test");
+
+    @Test
+    void anEmptyConfigurationIsEveryDefault() {
+        IngressConfig config = IngressConfig.from(Config.empty(), DATA);
+
+        assertThat(config).isEqualTo(IngressConfig.builder().dataDir(DATA).build());
+        assertThat(config.host()).isEqualTo("0.0.0.0");
+        assertThat(config.port()).isEqualTo(8080);
+        assertThat(config.authMode()).isEqualTo("local-token");
+        assertThat(config.authenticated()).isTrue();
+        assertThat(config.readYourWrites()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.topicInstallTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(config.startCatchUpTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.readSyncTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.kafkaHealthTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.kafkaHealthCache()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.shutdownGrace()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void everyKeyIsReadFromItsEnvironmentVariable() {
+        Config aegis = AegisConfigLoader.load(Optional.empty(), Map.ofEntries(
+                Map.entry("AEGIS_INGRESS_HOST", "127.0.0.1"),
+                Map.entry("AEGIS_INGRESS_PORT", "9090"),
+                Map.entry("AEGIS_INGRESS_MAX__BODY__BYTES", "2048"),
+                Map.entry("AEGIS_INGRESS_SSE__HEARTBEAT__MS", "1000"),
+                Map.entry("AEGIS_INGRESS_SSE__QUEUE__CAPACITY", "8"),
+                Map.entry("AEGIS_INGRESS_MAX__EXECUTIONS__IN__MEMORY", "50"),
+                Map.entry("AEGIS_INGRESS_READ__YOUR__WRITES__TIMEOUT__MS", "1100"),
+                Map.entry("AEGIS_INGRESS_TOPIC__INSTALL__TIMEOUT__MS", "1200"),
+                Map.entry("AEGIS_INGRESS_START__CATCH__UP__TIMEOUT__MS", "1300"),
+                Map.entry("AEGIS_INGRESS_READ__SYNC__TIMEOUT__MS", "1400"),
+                Map.entry("AEGIS_INGRESS_KAFKA__HEALTH__TIMEOUT__MS", "1500"),
+                Map.entry("AEGIS_INGRESS_KAFKA__HEALTH__CACHE__MS", "1600"),
+                Map.entry("AEGIS_INGRESS_SHUTDOWN__GRACE__MS", "1700"),
+                Map.entry("AEGIS_AUTH_MODE", "none"))).get("aegis");
+
+        assertThat(IngressConfig.from(aegis, DATA)).isEqualTo(IngressConfig.builder()
+                .host("127.0.0.1")
+                .port(9090)
+                .maxBodyBytes(2048)
+                .sseHeartbeat(Duration.ofSeconds(1))
+                .sseQueueCapacity(8)
+                .maxExecutionsInMemory(50)
+                .readYourWrites(Duration.ofMillis(1100))
+                .topicInstallTimeout(Duration.ofMillis(1200))
+                .startCatchUpTimeout(Duration.ofMillis(1300))
+                .readSyncTimeout(Duration.ofMillis(1400))
+                .kafkaHealthTimeout(Duration.ofMillis(1500))
+                .kafkaHealthCache(Duration.ofMillis(1600))
+                .shutdownGrace(Duration.ofMillis(1700))
+                .authMode("none")
+                .dataDir(DATA)
+                .build());
+    }
+
+    @Test
+    void withPortChangesOnlyThePort() {
+        IngressConfig config = IngressConfig.builder().dataDir(DATA).readSyncTimeout(Duration.ofMillis(10)).build();
+
+        assertThat(config.withPort(0)).isEqualTo(config.toBuilder().port(0).build());
+        assertThat(config.withPort(0).readSyncTimeout()).isEqualTo(Duration.ofMillis(10));
+    }
+
+    @Test
+    void aTimeoutThatIsNotPositiveStopsTheStart() {
+        Config aegis = AegisConfigLoader.load(Optional.empty(), Map.of("AEGIS_INGRESS_READ__SYNC__TIMEOUT__MS", "0"))
+                .get("aegis");
+
+        assertThatThrownBy(() -> IngressConfig.from(aegis, DATA)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("aegis.ingress.read-sync-timeout-ms must be positive");
+        assertThatThrownBy(() -> IngressConfig.builder().build()).isInstanceOf(NullPointerException.class)
+                .hasMessage("dataDir");
+    }
+}
