@@ -1,5 +1,6 @@
 package ai.aegis.worker;
 
+import ai.aegis.http.Listeners;
 import ai.aegis.schemas.agent.AgentRecord;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.workflow.WorkflowStepResult;
@@ -73,20 +74,12 @@ public final class WorkerService implements AutoCloseable {
             DispatchGateway gateway = new DispatchGateway(sessions, models, config.maxOutputBytes());
             HttpRouting.Builder routing = HttpRouting.builder();
             DispatchGatewayRoutes.install(routing, gateway);
-            WebServer internal = WebServer.builder()
-                    .host(config.internalHost())
-                    .port(config.internalPort())
+            WebServer internal = Listeners.start(WebServer.builder()
                     .maxPayloadSize(4L * config.maxOutputBytes() + 64 * 1024)
                     .shutdownGracePeriod(config.shutdownGrace())
-                    .routing(routing)
-                    .build()
-                    .start();
+                    .routing(routing), "the worker's internal listener", config.internalHost(),
+                    config.internalPort());
             opened.add(internal::stop);
-            if (!internal.isRunning()) {
-                // Helidon logs a failed bind and returns a server that is not running, rather than throwing
-                throw new IllegalStateException("the worker's internal listener cannot listen on "
-                        + config.internalHost() + ":" + config.internalPort() + " (is the port in use?)");
-            }
             DurablePublisher publisher = opened.add(new DurablePublisher(kafka, DurablePublisher.sourceOf("worker")));
             KafkaEventSink events = new KafkaEventSink(publisher, kafka.topics().executionEvents().name());
             ExecutionRunner runner = new ExecutionRunner(runtime, sessions, new ExecutionRunner.RunnerConfig(

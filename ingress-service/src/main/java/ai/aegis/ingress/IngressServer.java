@@ -1,12 +1,14 @@
 package ai.aegis.ingress;
 
 import ai.aegis.http.ErrorHandling;
+import ai.aegis.http.Listeners;
 import ai.aegis.ingress.auth.LocalApiToken;
 import ai.aegis.ingress.health.KafkaHealth;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.topology.admin.TopicInstaller;
 import ai.aegis.topology.kafka.DurablePublisher;
 import ai.aegis.topology.kafka.KafkaSettings;
+import ai.aegis.topology.lifecycle.Closer;
 import ai.aegis.topology.tail.TopicTail;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
@@ -14,8 +16,6 @@ import io.helidon.webserver.http.HttpService;
 import org.apache.kafka.clients.admin.Admin;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
@@ -30,10 +30,10 @@ public final class IngressServer implements AutoCloseable {
 
     private final WebServer server;
     private final LocalApiToken token;
-    /** What {@link #close} releases, in the order it was acquired. */
-    private final List<AutoCloseable> resources;
+    /** What {@link #close} releases: everything the start opened, newest first. */
+    private final Closer resources;
 
-    private IngressServer(WebServer server, LocalApiToken token, List<AutoCloseable> resources) {
+    private IngressServer(WebServer server, LocalApiToken token, Closer resources) {
         this.server = server;
         this.token = token;
         this.resources = resources;
@@ -54,7 +54,7 @@ public final class IngressServer implements AutoCloseable {
     public static IngressServer start(IngressConfig config, KafkaSettings kafka, Map<String, HttpService> extraRoutes,
                                       Map<String, BooleanSupplier> components) {
         TopicCatalog topics = kafka.topics();
-        List<AutoCloseable> opened = new ArrayList<>();
+        Closer opened = new Closer();
         try {
             Admin admin = Admin.create(kafka.admin());
             opened.add(() -> admin.close(config.shutdownGrace()));
@@ -84,40 +84,16 @@ public final class IngressServer implements AutoCloseable {
             new IngressRouting(config, topics, views, publisher, tail, kafkaHealth::up, token)
                     .routing(routing, extraRoutes, components);
 
-            WebServer server = WebServer.builder()
-                    .host(config.host())
-                    .port(config.port())
+            WebServer server = Listeners.start(WebServer.builder()
                     .maxPayloadSize(config.maxBodyBytes())
                     .directHandlers(ErrorHandling.directHandlers())
                     .shutdownGracePeriod(config.shutdownGrace())
-                    .routing(routing)
-                    .build()
-                    .start();
-            // Helidon does not throw when its listener cannot bind: it logs why, stops and returns
-            if (!server.isRunning()) {
-                throw new IllegalStateException("the ingress cannot listen on " + config.host() + ":"
-                        + config.port() + " (the log says why; is the port taken?)");
-            }
+                    .routing(routing), "the ingress", config.host(), config.port());
             opened.add(server::stop);
-            return new IngressServer(server, token, List.copyOf(opened));
+            return new IngressServer(server, token, opened);
         } catch (RuntimeException | Error e) {
-            closeAll(opened, e);
+            opened.closeAll(e);
             throw e;
-        }
-    }
-
-    /** Closes last first; a failure to close is added to {@code cause} (when given) and does not stop the rest. */
-    private static void closeAll(List<AutoCloseable> resources, Throwable cause) {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            try {
-                resources.get(i).close();
-            } catch (Exception e) {
-                if (cause != null) {
-                    cause.addSuppressed(e);
-                } else {
-                    LOG.log(System.Logger.Level.WARNING, "closing the ingress: " + e);
-                }
-            }
         }
     }
 
@@ -133,6 +109,6 @@ public final class IngressServer implements AutoCloseable {
     /** Stops the listener, then the publisher, the tail and the admin client. */
     @Override
     public void close() {
-        closeAll(resources, null);
+        resources.close();
     }
 }
