@@ -106,7 +106,7 @@ public final class ApprovalRoutes implements HttpService {
             JsonNode body = body(req, true);
             String reason = optionalString(body, "reason");
             if (reason == null || reason.isBlank()) {
-                throw new Refused(ApprovalTopology.MISSING_REASON);
+                throw new Refused(ApprovalMachine.MISSING_REASON);
             }
             String by = orSubject(optionalString(body, "rejected_by"), req);
             answer(res, service.reject(id.toLowerCase(), reason, by));
@@ -147,7 +147,7 @@ public final class ApprovalRoutes implements HttpService {
         String text = req.content().hasEntity() ? req.content().as(String.class) : "";
         if (text.isBlank()) {
             if (reasonRequired) {
-                throw new Refused(ApprovalTopology.MISSING_REASON);
+                throw new Refused(ApprovalMachine.MISSING_REASON);
             }
             return Json.object();
         }

@@ -1,6 +1,7 @@
 package ai.aegis.worker.gateway;
 
 import ai.aegis.schemas.json.Json;
+import ai.aegis.worker.execution.RecordingSink;
 import ai.aegis.worker.llm.ModelRegistry;
 import ai.aegis.worker.llm.ResolvedModel;
 import ai.aegis.worker.llm.scripted.ScriptStep;
@@ -33,7 +34,7 @@ class DispatchGatewayHttpTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static final InnerLoopRegistry SESSIONS = new InnerLoopRegistry();
-    private static final DispatchGatewayTest.RecordingSink EVENTS = new DispatchGatewayTest.RecordingSink();
+    private static final RecordingSink EVENTS = new RecordingSink();
     private static WebServer server;
 
     @BeforeAll

@@ -2,7 +2,7 @@ package ai.aegis.worker.gateway;
 
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.json.Json;
-import ai.aegis.worker.execution.EventSink;
+import ai.aegis.worker.execution.RecordingSink;
 import ai.aegis.worker.llm.ModelRegistry;
 import ai.aegis.worker.llm.ResolvedModel;
 import ai.aegis.worker.llm.scripted.ScriptStep;
@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -266,31 +265,5 @@ class DispatchGatewayTest {
 
         assertThat(e.status()).isEqualTo(422);
         assertThat(s.failure()).contains("no-such-alias");
-    }
-
-    /** Keeps what the gateway emitted, in order. */
-    static final class RecordingSink implements EventSink {
-
-        private final List<ExecutionEvent> events = Collections.synchronizedList(new ArrayList<>());
-
-        @Override
-        public void emit(ExecutionEvent event) {
-            events.add(event);
-        }
-
-        @Override
-        public void emitDurably(ExecutionEvent event) {
-            events.add(event);
-        }
-
-        List<ExecutionEvent> all() {
-            synchronized (events) {
-                return List.copyOf(events);
-            }
-        }
-
-        <T extends ExecutionEvent> List<T> of(Class<T> type) {
-            return all().stream().filter(type::isInstance).map(type::cast).toList();
-        }
     }
 }
