@@ -89,7 +89,7 @@ public final class ApprovalRoutes implements HttpService {
         JsonNode body = bodyOrEmpty(req);
         String reason = JsonBodies.optionalString(body, "reason");
         if (reason == null || reason.isBlank()) {
-            throw new BadRequest(ApprovalTopology.MISSING_REASON);
+            throw new BadRequest(ApprovalMachine.MISSING_REASON);
         }
         String by = orSubject(JsonBodies.optionalString(body, "rejected_by"), req);
         try {

@@ -163,7 +163,7 @@ public final class PendingApprovals {
     }
 
     private static Instant deadline(ApprovalRequest request) {
-        return Instant.ofEpochMilli(ApprovalTopology.deadlineMillis(request));
+        return Instant.ofEpochMilli(ApprovalMachine.deadlineMillis(request));
     }
 
     /** Saturating: a nonsensical {@code decided_at} near the end of time must not throw on the tail's thread. */
@@ -181,6 +181,6 @@ public final class PendingApprovals {
 
     /** A request past its deadline is "expired" for readers even before the owner's punctuation decided it. */
     private static boolean open(ApprovalRequest r, Instant now) {
-        return ApprovalTopology.deadlineMillis(r) > now.toEpochMilli();
+        return ApprovalMachine.deadlineMillis(r) > now.toEpochMilli();
     }
 }

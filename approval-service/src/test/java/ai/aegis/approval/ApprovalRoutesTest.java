@@ -2,6 +2,7 @@ package ai.aegis.approval;
 
 import ai.aegis.http.ErrorHandling;
 import ai.aegis.schemas.approval.ApprovalReply;
+import ai.aegis.schemas.approval.ApprovalStatus;
 import ai.aegis.schemas.approval.ApprovalRequest;
 import ai.aegis.schemas.auth.Subject;
 import ai.aegis.schemas.json.Json;
@@ -243,15 +244,15 @@ class ApprovalRoutesTest {
         @Override
         public ApprovalReply approve(String approvalId, String feedback, String approvedBy)
                 throws UnavailableException {
-            return decide("approve", "approved", approvalId, feedback, approvedBy);
+            return decide("approve", ApprovalStatus.APPROVED, approvalId, feedback, approvedBy);
         }
 
         @Override
         public ApprovalReply reject(String approvalId, String reason, String rejectedBy) throws UnavailableException {
-            return decide("reject", "rejected", approvalId, reason, rejectedBy);
+            return decide("reject", ApprovalStatus.REJECTED, approvalId, reason, rejectedBy);
         }
 
-        private ApprovalReply decide(String call, String outcome, String approvalId, String text, String by)
+        private ApprovalReply decide(String call, ApprovalStatus outcome, String approvalId, String text, String by)
                 throws UnavailableException {
             calls.add(call + " " + approvalId + " " + text + " " + by);
             if (unavailable) {
@@ -266,7 +267,8 @@ class ApprovalRoutesTest {
             return reply(approvalId, true, outcome, null);
         }
 
-        private static ApprovalReply reply(String approvalId, boolean accepted, String status, String error) {
+        private static ApprovalReply reply(String approvalId, boolean accepted, ApprovalStatus status,
+                                           String error) {
             return new ApprovalReply(UUID.randomUUID().toString(), approvalId, accepted, status, error,
                     Instant.now());
         }

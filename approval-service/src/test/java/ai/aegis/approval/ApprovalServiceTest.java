@@ -243,14 +243,14 @@ class ApprovalServiceTest {
         assertThat(decisions()).satisfiesExactlyInAnyOrder(
                 d -> {
                     assertThat(d.approvalId()).isEqualTo(withExecution.id());
-                    assertThat(d.outcome()).isEqualTo("approved");
+                    assertThat(d.outcome().wireName()).isEqualTo("approved");
                     assertThat(d.feedback()).isEqualTo("Looks good, approved for production.");
                     assertThat(d.decidedBy()).isEqualTo("[email protected]");
                     assertThat(d.workflowExecutionId()).isEqualTo(withExecution.workflowExecutionId());
                 },
                 d -> {
                     assertThat(d.approvalId()).isEqualTo(withoutExecution.id());
-                    assertThat(d.outcome()).isEqualTo("rejected");
+                    assertThat(d.outcome().wireName()).isEqualTo("rejected");
                     assertThat(d.reason()).isEqualTo("Needs more citations.");
                     assertThat(d.decidedBy()).isEqualTo("carol"); // from the ingress's subject header
                 });
@@ -287,7 +287,8 @@ class ApprovalServiceTest {
         assertThat(approved.status()).isEqualTo(200);
         assertThat(approved.body()).isEqualTo("{\"status\":\"approved\"}");
         assertThat(get(second, "/" + r.id()).body()).isEqualTo(NOT_FOUND);
-        assertThat(decisions()).singleElement().satisfies(d -> assertThat(d.outcome()).isEqualTo("approved"));
+        assertThat(decisions()).singleElement()
+                .satisfies(d -> assertThat(d.outcome().wireName()).isEqualTo("approved"));
     }
 
     @Test
@@ -322,6 +323,6 @@ class ApprovalServiceTest {
         List<ApprovalDecision> decided = decisions();
         assertThat(decided).hasSize(6);
         assertThat(decided).filteredOn(d -> d.approvalId().equals(r.id())).singleElement()
-                .satisfies(d -> assertThat(d.outcome()).isEqualTo("approved"));
+                .satisfies(d -> assertThat(d.outcome().wireName()).isEqualTo("approved"));
     }
 }

@@ -4,6 +4,7 @@ import ai.aegis.schemas.approval.ApprovalCommand;
 import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalReply;
 import ai.aegis.schemas.approval.ApprovalRequest;
+import ai.aegis.schemas.approval.ApprovalStatus;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.schemas.topic.TopicCatalog;
@@ -104,16 +105,16 @@ class ApprovalTopologyTest {
         }).toList();
     }
 
-    private String status(String id) {
+    private ApprovalStatus status(String id) {
         KeyValueStore<String, byte[]> store = driver.getKeyValueStore(ApprovalTopology.STORE);
         byte[] bytes = store.get(id);
-        return bytes == null ? null : Json.read(bytes, ApprovalTopology.Entry.class).status();
+        return bytes == null ? null : Json.read(bytes, ApprovalMachine.Entry.class).status();
     }
 
     @Test
     void approveDecidesAPendingRequestAndRepliesToTheCaller() {
         String id = request(3600, null);
-        assertThat(status(id)).isEqualTo(ApprovalTopology.PENDING);
+        assertThat(status(id)).isEqualTo(ApprovalStatus.PENDING);
 
         String commandId = command(id, ApprovalCommand.APPROVE, "Looks good", null, "alice@example.com");
 
@@ -121,10 +122,10 @@ class ApprovalTopologyTest {
         assertThat(reply.commandId()).isEqualTo(commandId);
         assertThat(reply.approvalId()).isEqualTo(id);
         assertThat(reply.accepted()).isTrue();
-        assertThat(reply.status()).isEqualTo("approved");
+        assertThat(reply.status().wireName()).isEqualTo("approved");
         assertThat(reply.error()).isNull();
         assertThat(allDecisions()).singleElement().satisfies(d -> {
-            assertThat(d.outcome()).isEqualTo(ApprovalDecision.APPROVED);
+            assertThat(d.outcome()).isEqualTo(ApprovalStatus.APPROVED);
             assertThat(d.response()).isEqualTo("approved");
             assertThat(d.feedback()).isEqualTo("Looks good");
             assertThat(d.reason()).isNull();
@@ -133,7 +134,7 @@ class ApprovalTopologyTest {
             assertThat(d.stateName()).isEqualTo("Review");
             assertThat(d.decidedAt()).isEqualTo(START);
         });
-        assertThat(status(id)).isEqualTo(ApprovalTopology.APPROVED);
+        assertThat(status(id)).isEqualTo(ApprovalStatus.APPROVED);
     }
 
     @Test
@@ -144,14 +145,14 @@ class ApprovalTopologyTest {
 
         ApprovalReply reply = reply();
         assertThat(reply.accepted()).isTrue();
-        assertThat(reply.status()).isEqualTo("rejected");
+        assertThat(reply.status().wireName()).isEqualTo("rejected");
         assertThat(allDecisions()).singleElement().satisfies(d -> {
-            assertThat(d.outcome()).isEqualTo(ApprovalDecision.REJECTED);
+            assertThat(d.outcome()).isEqualTo(ApprovalStatus.REJECTED);
             assertThat(d.response()).isEqualTo("rejected");
             assertThat(d.reason()).isEqualTo("Needs more citations.");
             assertThat(d.decidedBy()).isEqualTo("bob");
         });
-        assertThat(status(id)).isEqualTo(ApprovalTopology.REJECTED);
+        assertThat(status(id)).isEqualTo(ApprovalStatus.REJECTED);
     }
 
     @Test
@@ -166,7 +167,7 @@ class ApprovalTopologyTest {
         assertThat(second.accepted()).isFalse();
         assertThat(second.error()).isEqualTo(ApprovalReply.NOT_FOUND_OR_COMPLETED);
         assertThat(allDecisions()).hasSize(1);
-        assertThat(status(id)).isEqualTo(ApprovalTopology.APPROVED);
+        assertThat(status(id)).isEqualTo(ApprovalStatus.APPROVED);
     }
 
     @Test
@@ -189,7 +190,7 @@ class ApprovalTopologyTest {
         assertThat(reply.accepted()).isFalse();
         assertThat(reply.error()).isEqualTo("Missing required field 'reason'");
         assertThat(decisions.isEmpty()).isTrue();
-        assertThat(status(id)).isEqualTo(ApprovalTopology.PENDING);
+        assertThat(status(id)).isEqualTo(ApprovalStatus.PENDING);
     }
 
     @Test
@@ -206,7 +207,7 @@ class ApprovalTopologyTest {
         assertThat(both).filteredOn(r -> !r.accepted()).singleElement()
                 .satisfies(r -> assertThat(r.error()).isEqualTo(ApprovalReply.NOT_FOUND_OR_COMPLETED));
         assertThat(allDecisions()).singleElement()
-                .satisfies(d -> assertThat(d.outcome()).isEqualTo(ApprovalDecision.APPROVED));
+                .satisfies(d -> assertThat(d.outcome()).isEqualTo(ApprovalStatus.APPROVED));
     }
 
     @Test
@@ -220,7 +221,7 @@ class ApprovalTopologyTest {
         command(id, ApprovalCommand.REJECT, null, "late", null);
 
         assertThat(reply().accepted()).isFalse();
-        assertThat(status(id)).isEqualTo(ApprovalTopology.APPROVED);
+        assertThat(status(id)).isEqualTo(ApprovalStatus.APPROVED);
     }
 
     @Test
@@ -228,17 +229,17 @@ class ApprovalTopologyTest {
         String id = request(60, "yes");
         driver.advanceWallClockTime(Duration.ofSeconds(59));
         assertThat(decisions.isEmpty()).isTrue();
-        assertThat(status(id)).isEqualTo(ApprovalTopology.PENDING);
+        assertThat(status(id)).isEqualTo(ApprovalStatus.PENDING);
 
         driver.advanceWallClockTime(Duration.ofSeconds(2));
 
         assertThat(allDecisions()).singleElement().satisfies(d -> {
-            assertThat(d.outcome()).isEqualTo(ApprovalDecision.TIMED_OUT);
+            assertThat(d.outcome()).isEqualTo(ApprovalStatus.TIMED_OUT);
             assertThat(d.response()).isEqualTo("yes");
             assertThat(d.decidedBy()).isNull();
             assertThat(d.decidedAt()).isAfterOrEqualTo(START.plusSeconds(60));
         });
-        assertThat(status(id)).isEqualTo(ApprovalTopology.TIMED_OUT);
+        assertThat(status(id)).isEqualTo(ApprovalStatus.TIMED_OUT);
         // a late approve is refused, with no second decision
         command(id, ApprovalCommand.APPROVE, null, null, null);
         assertThat(reply().error()).isEqualTo(ApprovalReply.NOT_FOUND_OR_COMPLETED);
@@ -252,10 +253,10 @@ class ApprovalTopologyTest {
         driver.advanceWallClockTime(Duration.ofSeconds(6));
 
         assertThat(allDecisions()).singleElement().satisfies(d -> {
-            assertThat(d.outcome()).isEqualTo(ApprovalDecision.TIMED_OUT);
+            assertThat(d.outcome()).isEqualTo(ApprovalStatus.TIMED_OUT);
             assertThat(d.response()).isNull();
         });
-        assertThat(status(id)).isEqualTo(ApprovalTopology.TIMED_OUT);
+        assertThat(status(id)).isEqualTo(ApprovalStatus.TIMED_OUT);
     }
 
     @Test
@@ -269,7 +270,7 @@ class ApprovalTopologyTest {
 
         assertThat(reply().accepted()).isFalse();
         assertThat(allDecisions()).singleElement()
-                .satisfies(d -> assertThat(d.outcome()).isEqualTo(ApprovalDecision.TIMED_OUT));
+                .satisfies(d -> assertThat(d.outcome()).isEqualTo(ApprovalStatus.TIMED_OUT));
     }
 
     @Test
@@ -280,12 +281,12 @@ class ApprovalTopologyTest {
         reply();
 
         driver.advanceWallClockTime(RETENTION.minusSeconds(5));
-        assertThat(status(decided)).isEqualTo(ApprovalTopology.APPROVED);
+        assertThat(status(decided)).isEqualTo(ApprovalStatus.APPROVED);
 
         driver.advanceWallClockTime(Duration.ofSeconds(10));
 
         assertThat(status(decided)).isNull();
-        assertThat(status(stillPending)).isEqualTo(ApprovalTopology.PENDING);
+        assertThat(status(stillPending)).isEqualTo(ApprovalStatus.PENDING);
         KeyValueStore<String, String> timers = driver.getKeyValueStore(ApprovalTopology.TIMERS);
         try (var all = timers.all()) {
             // only the pending request's deadline timer is left

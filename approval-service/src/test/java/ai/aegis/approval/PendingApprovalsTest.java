@@ -3,6 +3,7 @@ package ai.aegis.approval;
 import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalReply;
 import ai.aegis.schemas.approval.ApprovalRequest;
+import ai.aegis.schemas.approval.ApprovalStatus;
 import ai.aegis.schemas.json.Json;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -69,7 +70,8 @@ class PendingApprovalsTest {
     }
 
     private static ApprovalDecision decision(String id, Instant decidedAt) {
-        return new ApprovalDecision(id, "wf", "Review", "approved", null, null, null, "approved", decidedAt);
+        return new ApprovalDecision(id, "wf", "Review", ApprovalStatus.APPROVED, null, null, null, "approved",
+                decidedAt);
     }
 
     /** Any record moves the view's pruning on; one for an unrelated id. */
@@ -194,11 +196,11 @@ class PendingApprovalsTest {
     void repliesCompleteOnlyTheirOwnCallOnThisNode() {
         ReplyWaiter waiter = new ReplyWaiter("node-a");
         var mine = waiter.expect("c1");
-        ApprovalReply reply = new ApprovalReply("c1", "x", true, "approved", null, T);
+        ApprovalReply reply = new ApprovalReply("c1", "x", true, ApprovalStatus.APPROVED, null, T);
 
         waiter.onRecord(record("rep", "node-b", reply));
         assertThat(mine).isNotDone();
-        waiter.onRecord(record("rep", "node-a", new ApprovalReply("c2", "x", true, "approved", null, T)));
+        waiter.onRecord(record("rep", "node-a", new ApprovalReply("c2", "x", true, ApprovalStatus.APPROVED, null, T)));
         assertThat(mine).isNotDone();
         waiter.onRecord(record("rep", "node-a", reply));
 

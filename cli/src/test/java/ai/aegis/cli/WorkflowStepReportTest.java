@@ -83,7 +83,7 @@ class WorkflowStepReportTest {
         WorkflowStepResult result = steps(wfex).getFirst();
         assertThat(result.executionId()).isEqualTo(executionId);
         assertThat(result.step()).isEqualTo(3);
-        assertThat(result.status()).isEqualTo("completed");
+        assertThat(result.status().wireName()).isEqualTo("completed");
         assertThat(result.output()).isEqualTo("hello from the agent");
         assertThat(result.succeeded()).isTrue();
         assertThat(Json.tree(system.get("/v1/executions/" + executionId).body()).get("status").asText())
@@ -98,7 +98,7 @@ class WorkflowStepReportTest {
 
         await().atMost(Duration.ofSeconds(60)).until(() -> !steps(wfex).isEmpty());
         WorkflowStepResult result = steps(wfex).getFirst();
-        assertThat(result.status()).isEqualTo("failed");
+        assertThat(result.status().wireName()).isEqualTo("failed");
         assertThat(result.error()).isEqualTo("agent 'nobody-here' is not deployed");
     }
 
@@ -113,7 +113,7 @@ class WorkflowStepReportTest {
 
         await().atMost(Duration.ofSeconds(60)).until(() -> !steps(wfex).isEmpty());
         WorkflowStepResult result = steps(wfex).getFirst();
-        assertThat(result.status()).isEqualTo("completed");
+        assertThat(result.status().wireName()).isEqualTo("completed");
         assertThat(result.exitCode()).isEqualTo(3);
         assertThat(result.output()).isEqualTo("checked\n");
         assertThat(result.succeeded()).isFalse();

@@ -6,6 +6,7 @@ import ai.aegis.schemas.approval.ApprovalCommand;
 import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalReply;
 import ai.aegis.schemas.approval.ApprovalRequest;
+import ai.aegis.schemas.approval.ApprovalStatus;
 import ai.aegis.schemas.execution.ExecutionCommand;
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.execution.ExecutionRequest;
@@ -107,7 +108,7 @@ class SchemaResourcesTest {
         Matcher m = EXAMPLE.matcher(readme);
         List<String> eventTypes = new ArrayList<>();
         List<String> workflowEventTypes = new ArrayList<>();
-        List<String> approvalOutcomes = new ArrayList<>();
+        List<ApprovalStatus> approvalOutcomes = new ArrayList<>();
         int examples = 0;
         while (m.find()) {
             examples++;
@@ -181,7 +182,7 @@ class SchemaResourcesTest {
         assertThat(workflowEventTypes).containsExactlyInAnyOrderElementsOf(
                 Arrays.stream(WorkflowEvent.class.getPermittedSubclasses())
                         .map(c -> c.getAnnotation(JsonTypeName.class).value()).toList());
-        assertThat(approvalOutcomes).containsExactly(ApprovalDecision.APPROVED, ApprovalDecision.REJECTED,
-                ApprovalDecision.TIMED_OUT);
+        assertThat(approvalOutcomes).containsExactly(ApprovalStatus.APPROVED, ApprovalStatus.REJECTED,
+                ApprovalStatus.TIMED_OUT);
     }
 }

@@ -5,6 +5,7 @@ import ai.aegis.schemas.agent.AgentManifests;
 import ai.aegis.schemas.agent.AgentRecord;
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.execution.ExecutionRequest;
+import ai.aegis.schemas.execution.ExecutionStatus;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.workflow.WorkflowStepResult;
 import ai.aegis.worker.gateway.InnerLoopRegistry;
@@ -85,17 +86,22 @@ public final class ExecutionRunner {
     /**
      * How an execution ended, for a parent waiting on it (a judge's output) and for the workflow that started it.
      *
-     * @param status   a {@link WorkflowStepResult} status; null when the execution was abandoned (it runs again)
+     * @param status   how it ended (a {@link WorkflowStepResult} status); null when the execution was abandoned (it
+     *                 runs again)
      * @param exitCode set for container runs
      * @param score    the last validation score, when there was one
      */
-    record Outcome(String output, String failure, String status, Integer exitCode, Double score) {
+    record Outcome(String output, String failure, ExecutionStatus status, Integer exitCode, Double score) {
         static Outcome completed(String output, Double score) {
-            return new Outcome(output, null, WorkflowStepResult.COMPLETED, null, score);
+            return new Outcome(output, null, ExecutionStatus.COMPLETED, null, score);
         }
 
-        static Outcome failed(String status, String failure) {
+        static Outcome failed(ExecutionStatus status, String failure) {
             return new Outcome(null, failure, status, null, null);
+        }
+
+        static Outcome cancelled() {
+            return failed(ExecutionStatus.CANCELLED, "cancelled");
         }
     }
 
@@ -130,7 +136,7 @@ public final class ExecutionRunner {
         String agentId = request.agentId() == null ? "container-run" : request.agentId();
         if (control.stop() == ExecutionControl.Stop.CANCEL) {
             events.emitDurably(new ExecutionEvent.ExecutionCancelled(executionId, control.reason(), Json.now()));
-            return Outcome.failed(WorkflowStepResult.CANCELLED, "cancelled");
+            return Outcome.cancelled();
         }
         events.emit(new ExecutionEvent.ExecutionStarted(executionId, agentId, Json.now()));
         events.emit(new ExecutionEvent.IterationStarted(executionId, 1, String.join(" ", run.command()), Json.now()));
@@ -155,7 +161,7 @@ public final class ExecutionRunner {
             events.emit(new ExecutionEvent.IterationFailed(executionId, 1,
                     new ExecutionEvent.IterationError("sandbox_error", reason, null), Json.now()));
             events.emitDurably(new ExecutionEvent.ExecutionFailed(executionId, reason, 1, Json.now()));
-            return Outcome.failed(WorkflowStepResult.FAILED, reason);
+            return Outcome.failed(ExecutionStatus.FAILED, reason);
         }
         if (control.stopped()) {
             return stopped(executionId, 1, true, events, control);
@@ -165,12 +171,13 @@ public final class ExecutionRunner {
                     "timeout", "the container timed out after " + run.timeoutSeconds() + " s", result.stderr()),
                     Json.now()));
             events.emitDurably(new ExecutionEvent.ExecutionTimedOut(executionId, run.timeoutSeconds(), 1, Json.now()));
-            return new Outcome(result.stdout(), "timed out", WorkflowStepResult.TIMED_OUT, -1, null);
+            return new Outcome(result.stdout(), "timed out", ExecutionStatus.TIMED_OUT, SandboxResult.NO_EXIT_CODE,
+                    null);
         }
         // a non-zero exit is a result, not a failure of the run: the workflow's exit-code conditions decide
         events.emit(new ExecutionEvent.IterationCompleted(executionId, 1, result.stdout(), Json.now()));
         events.emitDurably(new ExecutionEvent.ExecutionCompleted(executionId, result.stdout(), 1, Json.now()));
-        return new Outcome(result.stdout(), null, WorkflowStepResult.COMPLETED, result.exitCode(), null);
+        return new Outcome(result.stdout(), null, ExecutionStatus.COMPLETED, result.exitCode(), null);
     }
 
     private Outcome run(ExecutionRequest request, EventSink events, ExecutionControl control, int depth)
@@ -178,7 +185,7 @@ public final class ExecutionRunner {
         String executionId = request.executionId();
         if (control.stop() == ExecutionControl.Stop.CANCEL) {
             events.emitDurably(new ExecutionEvent.ExecutionCancelled(executionId, control.reason(), Json.now()));
-            return Outcome.failed(WorkflowStepResult.CANCELLED, "cancelled");
+            return Outcome.cancelled();
         }
         if (control.stop() == ExecutionControl.Stop.ABANDON) {
             return new Outcome(null, "abandoned", null, null, null);
@@ -188,7 +195,7 @@ public final class ExecutionRunner {
                     : request.agentId(), Json.now()));
             String reason = "agent '" + request.agentName() + "' is not deployed";
             events.emitDurably(new ExecutionEvent.ExecutionFailed(executionId, reason, 0, Json.now()));
-            return Outcome.failed(WorkflowStepResult.FAILED, reason);
+            return Outcome.failed(ExecutionStatus.FAILED, reason);
         }
         AgentManifest manifest;
         ValidationPipeline pipeline;
@@ -199,7 +206,7 @@ public final class ExecutionRunner {
             events.emit(new ExecutionEvent.ExecutionStarted(executionId, request.agentId(), Json.now()));
             String reason = "the agent's manifest cannot be run: " + e.getMessage();
             events.emitDurably(new ExecutionEvent.ExecutionFailed(executionId, reason, 0, Json.now()));
-            return Outcome.failed(WorkflowStepResult.FAILED, reason);
+            return Outcome.failed(ExecutionStatus.FAILED, reason);
         }
         if (!runtime.isolates()) {
             LOG.log(System.Logger.Level.WARNING, "execution " + executionId + " runs on the '" + runtime.name()
@@ -225,7 +232,7 @@ public final class ExecutionRunner {
             if (left.isNegative() || left.isZero()) {
                 events.emitDurably(new ExecutionEvent.ExecutionTimedOut(executionId, overall.toSeconds(), n - 1,
                         Json.now()));
-                return Outcome.failed(WorkflowStepResult.TIMED_OUT, "timed out");
+                return Outcome.failed(ExecutionStatus.TIMED_OUT, "timed out");
             }
             boolean overallBound = manifest.execution().iterationTimeout().compareTo(left) >= 0;
             Duration iterationTimeout = overallBound ? left : manifest.execution().iterationTimeout();
@@ -241,7 +248,7 @@ public final class ExecutionRunner {
                 if (attempt.timedOut && overallBound) {
                     events.emitDurably(new ExecutionEvent.ExecutionTimedOut(executionId, overall.toSeconds(), n,
                             Json.now()));
-                    return Outcome.failed(WorkflowStepResult.TIMED_OUT, "timed out");
+                    return Outcome.failed(ExecutionStatus.TIMED_OUT, "timed out");
                 }
                 lastError = attempt.error;
                 history.runFailed(n, attempt.error);
@@ -268,7 +275,7 @@ public final class ExecutionRunner {
         }
         String reason = "all " + max + " iteration(s) failed; last: " + lastError;
         events.emitDurably(new ExecutionEvent.ExecutionFailed(executionId, reason, max, Json.now()));
-        return Outcome.failed(WorkflowStepResult.FAILED, reason);
+        return Outcome.failed(ExecutionStatus.FAILED, reason);
     }
 
     /**
@@ -294,7 +301,7 @@ public final class ExecutionRunner {
         }
         if (cancel) {
             events.emitDurably(new ExecutionEvent.ExecutionCancelled(executionId, control.reason(), Json.now()));
-            return Outcome.failed(WorkflowStepResult.CANCELLED, "cancelled");
+            return Outcome.cancelled();
         }
         return new Outcome(null, "abandoned", null, null, null);
     }
@@ -312,7 +319,7 @@ public final class ExecutionRunner {
         }
 
         static Attempt failed(String type, String error, String details, boolean timedOut) {
-            return new Attempt(null, -1, null, type, error, details, timedOut);
+            return new Attempt(null, SandboxResult.NO_EXIT_CODE, null, type, error, details, timedOut);
         }
     }
 
@@ -358,7 +365,7 @@ public final class ExecutionRunner {
                         .build();
                 SandboxResult result = runtime.run(spec, (stream, line) -> session.emit(
                         new ExecutionEvent.IterationOutput(executionId, n, stream, line, Json.now())));
-                return attemptOf(result, session, timeout);
+                return attemptOf(result, session, spec);
             }
         } catch (SandboxException e) {
             return Attempt.failed("sandbox_error", "the sandbox could not start: " + e.getMessage(), null, false);
@@ -372,19 +379,20 @@ public final class ExecutionRunner {
     }
 
     /** What one sandbox run amounted to: the model's final answer, or why there is none. */
-    private static Attempt attemptOf(SandboxResult result, InnerLoopSession session, Duration timeout) {
+    private static Attempt attemptOf(SandboxResult result, InnerLoopSession session, SandboxSpec spec) {
         if (result.timedOut()) {
-            return Attempt.failed("timeout", "iteration timed out after " + timeout.toSeconds() + " s",
+            return Attempt.failed("timeout", "iteration timed out after " + spec.timeout().toSeconds() + " s",
                     result.stderr(), true);
         }
         if (session.failure() != null) {
             return Attempt.failed("llm_error", session.failure(), result.stderr(), false);
         }
-        if (result.stderr() != null && result.stderr().contains("[AEGIS] killed: out of memory")) {
-            return Attempt.failed("out_of_memory", lastLine(result.stderr()).substring(2), result.stderr(), false);
+        if (result.outOfMemory()) {
+            return Attempt.failed("out_of_memory", SandboxResult.outOfMemoryLine(spec.memoryBytes()), result.stderr(),
+                    false);
         }
         if (result.exitCode() != 0) {
-            String why = result.exitCode() == 137 || result.exitCode() == -9
+            String why = result.sigkilled()
                     ? "the agent process was killed (exit " + result.exitCode() + ")"
                     : "the agent process exited with code " + result.exitCode();
             return Attempt.failed("runtime_error", why + lastLine(result.stderr()), result.stderr(), false);

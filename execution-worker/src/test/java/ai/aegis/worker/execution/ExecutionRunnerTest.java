@@ -4,6 +4,7 @@ import ai.aegis.schemas.agent.AgentManifests;
 import ai.aegis.schemas.agent.AgentRecord;
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.execution.ExecutionRequest;
+import ai.aegis.schemas.execution.ExecutionStatus;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.workflow.WorkflowStepResult;
 import ai.aegis.worker.gateway.DispatchGateway;
@@ -210,7 +211,8 @@ class ExecutionRunnerTest {
                 sandboxSawTheInterrupt.set(true);
                 Thread.currentThread().interrupt();
             }
-            return new SandboxResult(-1, "", "", false, false, Duration.ZERO);
+            return new SandboxResult(SandboxResult.NO_EXIT_CODE, "", "", false, SandboxResult.Ending.KILLED,
+                    Duration.ZERO);
         });
         ExecutionControl control = new ExecutionControl(executionId);
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -300,7 +302,7 @@ class ExecutionRunnerTest {
             assertThat(step.workflowExecutionId()).isEqualTo(link.workflowExecutionId());
             assertThat(step.step()).isEqualTo(2);
             assertThat(step.executionId()).isEqualTo(executionId);
-            assertThat(step.status()).isEqualTo(WorkflowStepResult.COMPLETED);
+            assertThat(step.status()).isEqualTo(ExecutionStatus.COMPLETED);
             assertThat(step.output()).isEqualTo(PASSES);
             assertThat(step.score()).isEqualTo(1.0);
         });
@@ -387,17 +389,19 @@ class ExecutionRunnerTest {
                 }
                 String answer = reply.path("content").asText();
                 output.line("stdout", answer);
-                return new SandboxResult(0, answer + "\n", "", false, false, Duration.ofMillis(5));
+                return new SandboxResult(0, answer + "\n", "", false, SandboxResult.Ending.EXITED,
+                        Duration.ofMillis(5));
             } catch (GatewayException e) {
-                return new SandboxResult(1, "", "[AEGIS] " + e.getMessage() + "\n", false, false, Duration.ZERO);
+                return new SandboxResult(1, "", "[AEGIS] " + e.getMessage() + "\n", false, SandboxResult.Ending.EXITED,
+                        Duration.ZERO);
             }
         };
     }
 
     /** A sandbox that the runtime killed at the spec's timeout. */
     private static Sandbox timesOut() {
-        return (spec, output) -> new SandboxResult(-1, "", "[AEGIS] killed: timed out after "
-                + spec.timeout().toSeconds() + "s\n", false, true, spec.timeout());
+        return (spec, output) -> new SandboxResult(SandboxResult.NO_EXIT_CODE, "", "[AEGIS] killed: timed out after "
+                + spec.timeout().toSeconds() + "s\n", false, SandboxResult.Ending.TIMED_OUT, spec.timeout());
     }
 
     private static Sandbox crashes() {

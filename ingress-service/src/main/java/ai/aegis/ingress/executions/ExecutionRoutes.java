@@ -61,7 +61,7 @@ public final class ExecutionRoutes implements HttpService {
         awaitViews.run();
         try {
             ExecutionView v = service.cancel(id, CANCEL_WAIT);
-            IngressAnswers.cancelAnswer(res, "execution_id", id, v.terminal(), v.status());
+            IngressAnswers.cancelAnswer(res, "execution_id", id, v.terminal(), v.status().wireName());
         } catch (DurablePublisher.UnavailableException e) {
             Api.unavailable(res);
         }
@@ -82,7 +82,7 @@ public final class ExecutionRoutes implements HttpService {
         Optional<String> status = Api.query(req, "status");
         awaitViews.run();
         Api.ok(res, readModel.list(v -> agentId.map(a -> a.equalsIgnoreCase(v.agentId())).orElse(true)
-                        && status.map(s -> s.equals(v.status())).orElse(true), limit)
+                        && status.map(s -> s.equals(v.status().wireName())).orElse(true), limit)
                 .stream().map(ExecutionView::summary).toList());
     }
 

@@ -49,7 +49,7 @@ public final class ExecutionService {
     public ExecutionView cancel(String executionId, java.time.Duration wait) throws DurablePublisher.UnavailableException {
         ExecutionView view = readModel.view(executionId).orElseThrow(() -> new BadRequest(404, "Execution not found"));
         if (view.terminal()) {
-            throw new BadRequest(409, "Execution already " + view.status().replace('_', ' ')
+            throw new BadRequest(409, "Execution already " + view.status().wireName().replace('_', ' ')
                     + "; only pending or running executions can be cancelled");
         }
         ExecutionCommand command = new ExecutionCommand(ExecutionCommand.CANCEL, executionId, "cancelled by a user",

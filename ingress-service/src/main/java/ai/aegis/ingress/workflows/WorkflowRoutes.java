@@ -113,7 +113,7 @@ public final class WorkflowRoutes implements HttpService {
         Optional<String> status = Api.query(req, "status");
         awaitViews.run();
         Api.ok(res, executions.list(v -> name.map(n -> n.equals(v.workflowName())).orElse(true)
-                && status.map(s -> s.equals(v.status())).orElse(true), limit)
+                && status.map(s -> s.equals(v.status().wireName())).orElse(true), limit)
                 .stream().map(WorkflowExecutionView::summary).toList());
     }
 
@@ -129,7 +129,7 @@ public final class WorkflowRoutes implements HttpService {
         awaitViews.run();
         try {
             WorkflowExecutionView v = service.cancel(id, CANCEL_WAIT);
-            IngressAnswers.cancelAnswer(res, "workflow_execution_id", id, v.terminal(), v.status());
+            IngressAnswers.cancelAnswer(res, "workflow_execution_id", id, v.terminal(), v.status().wireName());
         } catch (DurablePublisher.UnavailableException e) {
             Api.unavailable(res);
         }

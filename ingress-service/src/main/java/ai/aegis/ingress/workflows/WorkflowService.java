@@ -115,7 +115,7 @@ public final class WorkflowService {
         WorkflowExecutionView view = executions.view(id)
                 .orElseThrow(() -> new BadRequest(404, "Workflow execution not found"));
         if (view.terminal()) {
-            throw new BadRequest(409, "Workflow execution already " + view.status()
+            throw new BadRequest(409, "Workflow execution already " + view.status().wireName()
                     + "; only pending or running workflow executions can be cancelled");
         }
         publisher.publish(commandsTopic, id, Json.writeBytes(WorkflowCommand.cancel(id, Json.now())),

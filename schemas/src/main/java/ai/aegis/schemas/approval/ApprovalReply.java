@@ -8,10 +8,11 @@ import java.time.Instant;
  * The owner's answer to an {@link ApprovalCommand}, keyed by the ingress node id that waits for it.
  *
  * @param accepted whether the decision was taken (false: unknown, already decided or timed out)
- * @param status   {@code approved} or {@code rejected}: the reference's response body {@code {"status": ...}}
+ * @param status   {@link ApprovalStatus#APPROVED} or {@link ApprovalStatus#REJECTED}: the reference's response body
+ *                 {@code {"status": ...}}
  * @param error    when refused, the reference's body text, e.g. {@link #NOT_FOUND_OR_COMPLETED}; null otherwise
  */
-public record ApprovalReply(String commandId, String approvalId, boolean accepted, String status, String error,
+public record ApprovalReply(String commandId, String approvalId, boolean accepted, ApprovalStatus status, String error,
                             Instant repliedAt) {
 
     public static final String CE_TYPE = CloudEventHeaders.type("approval", "approval_replied");

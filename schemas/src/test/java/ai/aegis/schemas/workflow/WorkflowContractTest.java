@@ -3,6 +3,7 @@ package ai.aegis.schemas.workflow;
 import ai.aegis.schemas.RecordSchemas;
 import ai.aegis.schemas.SchemaResources;
 import ai.aegis.schemas.SchemaValidation;
+import ai.aegis.schemas.execution.ExecutionStatus;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.workflow.WorkflowEvent.ApprovalRequested;
 import ai.aegis.schemas.workflow.WorkflowEvent.StateEntered;
@@ -142,9 +143,9 @@ class WorkflowContractTest {
 
     @Test
     void stepResultsRoundTripAndValidate() {
-        WorkflowStepResult agent = new WorkflowStepResult(RUN, 3, EXEC, WorkflowStepResult.COMPLETED,
+        WorkflowStepResult agent = new WorkflowStepResult(RUN, 3, EXEC, ExecutionStatus.COMPLETED,
                 "Release 2.0 is out", null, null, 0.92, T0);
-        WorkflowStepResult container = new WorkflowStepResult(RUN, 4, EXEC, WorkflowStepResult.FAILED, "1 failed",
+        WorkflowStepResult container = new WorkflowStepResult(RUN, 4, EXEC, ExecutionStatus.FAILED, "1 failed",
                 "exit code 1", 1, null, T0);
 
         assertThat(Json.tree(Json.write(agent))).isEqualTo(Json.tree("""
@@ -158,9 +159,10 @@ class WorkflowContractTest {
         }
         assertThat(agent.succeeded()).isTrue();
         assertThat(container.succeeded()).isFalse();
-        assertThat(new WorkflowStepResult(RUN, 1, EXEC, "completed", "", null, 2, null, T0).succeeded()).isFalse();
-        assertThat(new WorkflowStepResult(RUN, 1, EXEC, "timed_out", "", "too slow", null, null, T0).succeeded())
-                .isFalse();
+        assertThat(new WorkflowStepResult(RUN, 1, EXEC, ExecutionStatus.COMPLETED, "", null, 2, null, T0)
+                .succeeded()).isFalse();
+        assertThat(new WorkflowStepResult(RUN, 1, EXEC, ExecutionStatus.TIMED_OUT, "", "too slow", null, null, T0)
+                .succeeded()).isFalse();
     }
 
     @ParameterizedTest

@@ -2,6 +2,7 @@ package ai.aegis.topology.executions;
 
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.execution.ExecutionRequest;
+import ai.aegis.schemas.execution.ExecutionStatus;
 import ai.aegis.topology.readmodel.EventReadModel;
 
 import java.time.Instant;
@@ -18,7 +19,7 @@ public final class ExecutionState implements EventReadModel.Aggregate<ExecutionE
     private final String id;
     private String agentId;
     private String agentName;
-    private String status = ExecutionView.PENDING;
+    private ExecutionStatus status = ExecutionStatus.PENDING;
     private String input;
     private Instant requestedAt;
     private Instant startedAt;
@@ -45,35 +46,35 @@ public final class ExecutionState implements EventReadModel.Aggregate<ExecutionE
             case ExecutionEvent.ExecutionStarted e -> {
                 agentId = e.agentId();
                 startedAt = e.startedAt();
-                if (ExecutionView.PENDING.equals(status)) {
-                    status = ExecutionView.RUNNING;
+                if (status == ExecutionStatus.PENDING) {
+                    status = ExecutionStatus.RUNNING;
                 }
             }
             case ExecutionEvent.IterationStarted e -> replaceIteration(new ExecutionView.Iteration(
-                    e.iterationNumber(), ExecutionView.RUNNING, e.action(), null, null, 0, e.startedAt(), null));
+                    e.iterationNumber(), ExecutionStatus.RUNNING, e.action(), null, null, 0, e.startedAt(), null));
             case ExecutionEvent.ToolCall e -> iteration(e.iterationNumber()).ifPresent(it -> replaceIteration(
                     new ExecutionView.Iteration(it.number(), it.status(), it.action(), it.output(), it.error(),
                             it.toolCalls() + 1, it.startedAt(), it.endedAt())));
             case ExecutionEvent.IterationCompleted e -> {
                 ExecutionView.Iteration it = iteration(e.iterationNumber()).orElse(null);
-                replaceIteration(new ExecutionView.Iteration(e.iterationNumber(), ExecutionView.COMPLETED,
+                replaceIteration(new ExecutionView.Iteration(e.iterationNumber(), ExecutionStatus.COMPLETED,
                         it == null ? null : it.action(), e.output(), null, it == null ? 0 : it.toolCalls(),
                         it == null ? null : it.startedAt(), e.completedAt()));
             }
             case ExecutionEvent.IterationFailed e -> {
                 ExecutionView.Iteration it = iteration(e.iterationNumber()).orElse(null);
-                replaceIteration(new ExecutionView.Iteration(e.iterationNumber(), ExecutionView.FAILED,
+                replaceIteration(new ExecutionView.Iteration(e.iterationNumber(), ExecutionStatus.FAILED,
                         it == null ? null : it.action(), it == null ? null : it.output(),
                         e.error() == null ? null : e.error().message(), it == null ? 0 : it.toolCalls(),
                         it == null ? null : it.startedAt(), e.failedAt()));
             }
-            case ExecutionEvent.ExecutionCompleted e -> end(ExecutionView.COMPLETED, e.completedAt(),
+            case ExecutionEvent.ExecutionCompleted e -> end(ExecutionStatus.COMPLETED, e.completedAt(),
                     e.totalIterations(), e.finalOutput(), null);
-            case ExecutionEvent.ExecutionFailed e -> end(ExecutionView.FAILED, e.failedAt(), e.totalIterations(),
+            case ExecutionEvent.ExecutionFailed e -> end(ExecutionStatus.FAILED, e.failedAt(), e.totalIterations(),
                     null, e.reason());
-            case ExecutionEvent.ExecutionCancelled e -> end(ExecutionView.CANCELLED, e.cancelledAt(),
+            case ExecutionEvent.ExecutionCancelled e -> end(ExecutionStatus.CANCELLED, e.cancelledAt(),
                     iterations.size(), null, e.reason());
-            case ExecutionEvent.ExecutionTimedOut e -> end(ExecutionView.TIMED_OUT, e.timedOutAt(),
+            case ExecutionEvent.ExecutionTimedOut e -> end(ExecutionStatus.TIMED_OUT, e.timedOutAt(),
                     e.totalIterations(), null, "Execution timed out after " + e.timeoutSeconds() + " seconds");
             case ExecutionEvent.IterationOutput ignored -> {
             }
@@ -84,7 +85,7 @@ public final class ExecutionState implements EventReadModel.Aggregate<ExecutionE
         }
     }
 
-    private void end(String newStatus, Instant at, int total, String output, String reason) {
+    private void end(ExecutionStatus newStatus, Instant at, int total, String output, String reason) {
         if (terminal()) {
             return;
         }
@@ -98,7 +99,7 @@ public final class ExecutionState implements EventReadModel.Aggregate<ExecutionE
     /** From the status alone: eviction asks this of many executions, building their views would be waste. */
     @Override
     public boolean terminal() {
-        return ExecutionView.TERMINAL.contains(status);
+        return status.terminal();
     }
 
     private java.util.Optional<ExecutionView.Iteration> iteration(int number) {

@@ -1,5 +1,7 @@
 package ai.aegis.topology.executions;
 
+import ai.aegis.schemas.execution.ExecutionStatus;
+
 import java.time.Instant;
 import java.util.List;
 
@@ -9,21 +11,12 @@ import java.util.List;
  *
  * @param status pending | running | completed | failed | cancelled | timed_out
  */
-public record ExecutionView(String id, String agentId, String agentName, String status, String input,
+public record ExecutionView(String id, String agentId, String agentName, ExecutionStatus status, String input,
                             Instant requestedAt, Instant startedAt, Instant endedAt, Integer totalIterations,
                             String finalOutput, String error, List<Iteration> iterations) {
 
-    public static final String PENDING = "pending";
-    public static final String RUNNING = "running";
-    public static final String COMPLETED = "completed";
-    public static final String FAILED = "failed";
-    public static final String CANCELLED = "cancelled";
-    public static final String TIMED_OUT = "timed_out";
-
-    public static final java.util.Set<String> TERMINAL = java.util.Set.of(COMPLETED, FAILED, CANCELLED, TIMED_OUT);
-
     public boolean terminal() {
-        return TERMINAL.contains(status);
+        return status != null && status.terminal();
     }
 
     /** The list view: no iterations, no input. */
@@ -35,7 +28,7 @@ public record ExecutionView(String id, String agentId, String agentName, String 
     /**
      * @param status running | completed | failed
      */
-    public record Iteration(int number, String status, String action, String output, String error,
+    public record Iteration(int number, ExecutionStatus status, String action, String output, String error,
                             int toolCalls, Instant startedAt, Instant endedAt) {
     }
 }

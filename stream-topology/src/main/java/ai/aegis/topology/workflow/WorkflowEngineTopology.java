@@ -10,6 +10,7 @@ import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.schemas.workflow.WorkflowCommand;
 import ai.aegis.schemas.workflow.WorkflowEvent;
 import ai.aegis.schemas.workflow.WorkflowStepResult;
+import ai.aegis.topology.timer.Timers;
 import ai.aegis.topology.workflow.WorkflowMachine.Effect;
 import ai.aegis.topology.workflow.WorkflowMachine.Emit;
 import ai.aegis.topology.workflow.WorkflowMachine.Input;
@@ -78,10 +79,10 @@ import java.util.function.Function;
  * <p><b>Retention of finished runs.</b> A run that completed, failed or was cancelled stays in the store for
  * {@link WorkflowRetention#finishedRetention()} (default 24 h), then it is deleted (a tombstone in the compacted
  * changelog), so neither the store nor its changelog grows with every run ever started. As in the approval service,
- * the purge times live in a second store, {@value #TIMERS}, keyed by {@code <due epoch millis, 19 digits>|<run id>}:
- * string order is time order, so the wall-clock punctuation reads only the due entries (a range scan up to now). A
- * timer is set when a run ends; the punctuation deletes the run only if it is still finished, so a running run is
- * never purged. Wall-clock time, not stream time: a run must be purged even when no further record arrives.
+ * the purge times live in a second store, {@value #TIMERS}, as {@link Timers} (keyed by due time, then run id, so
+ * that the wall-clock punctuation reads only the due entries). A timer is set when a run ends; the punctuation
+ * deletes the run only if it is still finished, so a running run is never purged. Wall-clock time, not stream
+ * time: a run must be purged even when no further record arrives.
  *
  * <p><b>Inputs for a purged run.</b> With no state, a step result, a decision or a cancel is ignored by the machine,
  * exactly as for a run it never heard of: nothing is stored or written. A START needs more thought, since with no
@@ -110,7 +111,7 @@ public final class WorkflowEngineTopology {
 
     /** The state store of runs, keyed by workflow execution id. */
     public static final String STORE = "workflow-state";
-    /** Purge timers: {@code <due millis, 19 digits>|<run id>} -> run id, and the two bookkeeping keys below. */
+    /** Purge timers ({@link Timers}: {@code <due millis>|<run id>} -> run id), and the bookkeeping keys below. */
     public static final String TIMERS = "workflow-purge-timers";
     /**
      * Key in {@value #TIMERS} of the latest {@code requested_at} (epoch millis) of a purged run. Starts with
@@ -190,11 +191,6 @@ public final class WorkflowEngineTopology {
         return builder.build();
     }
 
-    /** The timer key: zero-padded millis first, so that string order is time order (RocksDB orders bytes). */
-    static String timerKey(long dueMillis, String runId) {
-        return String.format("%019d|%s", dueMillis, runId);
-    }
-
     /** The store's value serde: {@link WorkflowState} as JSON. */
     public static Serde<WorkflowState> stateSerde() {
         return Serdes.serdeFrom((topic, state) -> state == null ? null : Json.writeBytes(state),
@@ -235,7 +231,10 @@ public final class WorkflowEngineTopology {
         private final int batch;
         private ProcessorContext<String, Output> context;
         private KeyValueStore<String, WorkflowState> store;
-        private KeyValueStore<String, String> timers;
+        /** The purge timers, in {@value #TIMERS}. */
+        private Timers timers;
+        /** The same store, for the bookkeeping keys {@value #PURGED_UP_TO}, {@value #SWEPT}, {@value #SWEEP_CURSOR}. */
+        private KeyValueStore<String, String> bookkeeping;
         /** Whether this partition's runs from before the retention have all been given timers; null until read. */
         private Boolean swept;
         /** Until the sweep is done: runs given a timer since init, which the sweep must not time twice. */
@@ -254,7 +253,8 @@ public final class WorkflowEngineTopology {
         public void init(ProcessorContext<String, Output> context) {
             this.context = context;
             this.store = context.getStateStore(STORE);
-            this.timers = context.getStateStore(TIMERS);
+            this.bookkeeping = context.getStateStore(TIMERS);
+            this.timers = new Timers(bookkeeping);
             context.schedule(retention.purgeInterval(), PunctuationType.WALL_CLOCK_TIME, this::purge);
         }
 
@@ -275,8 +275,8 @@ public final class WorkflowEngineTopology {
                 store.put(record.key(), next);
                 if (!next.running() && (current == null || current.running())) {
                     // It has just ended: kept for the retention so that late inputs meet its state, then deleted.
-                    long due = saturatedAdd(context.currentSystemTimeMs(), retention.finishedRetention().toMillis());
-                    timers.put(timerKey(due, record.key()), record.key());
+                    timers.set(Timers.saturatedAdd(context.currentSystemTimeMs(),
+                            retention.finishedRetention().toMillis()), record.key());
                     if (!swept()) {
                         timedBeforeSweep.add(record.key());
                     }
@@ -293,7 +293,7 @@ public final class WorkflowEngineTopology {
                     || c.command().requestedAt() == null) {
                 return false;
             }
-            String purgedUpTo = timers.get(PURGED_UP_TO);
+            String purgedUpTo = bookkeeping.get(PURGED_UP_TO);
             return purgedUpTo != null && c.command().requestedAt().toEpochMilli() <= Long.parseLong(purgedUpTo);
         }
 
@@ -305,35 +305,27 @@ public final class WorkflowEngineTopology {
             if (!swept()) {
                 sweep(now);
             }
-            List<KeyValue<String, String>> due = new ArrayList<>();
-            // Collect first, then act: the actions write to the store the iterator reads.
-            try (KeyValueIterator<String, String> it = timers.range(null, timerKey(now, "~"))) {
-                while (it.hasNext() && due.size() < batch) {
-                    due.add(it.next());
-                }
-            }
-            String stored = timers.get(PURGED_UP_TO);
+            String stored = bookkeeping.get(PURGED_UP_TO);
             long purgedUpTo = stored == null ? Long.MIN_VALUE : Long.parseLong(stored);
-            long newest = purgedUpTo;
-            for (KeyValue<String, String> timer : due) {
-                timers.delete(timer.key);
-                WorkflowState state = store.get(timer.value);
+            long[] newest = {purgedUpTo}; // the latest requested_at purged, raised by the action below
+            timers.fireDue(now, batch, id -> {
+                WorkflowState state = store.get(id);
                 if (state == null || state.running()) {
-                    continue; // already gone, or (never expected) running again: a running run is never purged
+                    return; // already gone, or (never expected) running again: a running run is never purged
                 }
-                store.delete(timer.value);
+                store.delete(id);
                 if (state.requestedAt() != null) {
-                    newest = Math.max(newest, state.requestedAt().toEpochMilli());
+                    newest[0] = Math.max(newest[0], state.requestedAt().toEpochMilli());
                 }
-            }
-            if (newest != purgedUpTo) {
-                timers.put(PURGED_UP_TO, Long.toString(newest));
+            });
+            if (newest[0] != purgedUpTo) {
+                bookkeeping.put(PURGED_UP_TO, Long.toString(newest[0]));
             }
         }
 
         private boolean swept() {
             if (swept == null) {
-                swept = timers.get(SWEPT) != null;
+                swept = bookkeeping.get(SWEPT) != null;
             }
             return swept;
         }
@@ -343,7 +335,7 @@ public final class WorkflowEngineTopology {
          * punctuation, resuming after the last key looked at ({@value #SWEEP_CURSOR}); done once per partition.
          */
         private void sweep(long now) {
-            String cursor = timers.get(SWEEP_CURSOR);
+            String cursor = bookkeeping.get(SWEEP_CURSOR);
             List<String> finished = new ArrayList<>();
             String last = null;
             boolean more = false;
@@ -363,23 +355,18 @@ public final class WorkflowEngineTopology {
                     }
                 }
             }
-            long due = saturatedAdd(now, retention.finishedRetention().toMillis());
+            long due = Timers.saturatedAdd(now, retention.finishedRetention().toMillis());
             // Runs that ended since init have their timer. (One that ended in an earlier incarnation of this task,
             // before the sweep reached it, gets a second one: harmless, it finds nothing left to delete.)
-            finished.forEach(id -> timers.put(timerKey(due, id), id));
+            finished.forEach(id -> timers.set(due, id));
             if (more) {
-                timers.put(SWEEP_CURSOR, last);
+                bookkeeping.put(SWEEP_CURSOR, last);
             } else {
-                timers.delete(SWEEP_CURSOR);
-                timers.put(SWEPT, Long.toString(now));
+                bookkeeping.delete(SWEEP_CURSOR);
+                bookkeeping.put(SWEPT, Long.toString(now));
                 swept = true;
                 timedBeforeSweep.clear();
             }
-        }
-
-        private static long saturatedAdd(long a, long b) {
-            long r = a + b;
-            return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
         }
 
         private void forward(long timestamp, Effect effect) {

@@ -2,6 +2,7 @@ package ai.aegis.topology.workflow;
 
 import ai.aegis.schemas.workflow.WorkflowCommand;
 import ai.aegis.schemas.workflow.WorkflowEvent;
+import ai.aegis.schemas.workflow.WorkflowStatus;
 import ai.aegis.topology.readmodel.EventReadModel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
@@ -16,7 +17,7 @@ public final class WorkflowExecutionState implements EventReadModel.Aggregate<Wo
     private final String id;
     private String workflowName;
     private String workflowVersion;
-    private String status = WorkflowExecutionView.PENDING;
+    private WorkflowStatus status = WorkflowStatus.PENDING;
     private String currentState;
     private Integer step;
     private String input;
@@ -53,13 +54,13 @@ public final class WorkflowExecutionState implements EventReadModel.Aggregate<Wo
                 workflowVersion = e.workflowVersion();
                 input = e.input();
                 startedAt = e.startedAt();
-                status = WorkflowExecutionView.RUNNING;
+                status = WorkflowStatus.RUNNING;
             }
             case WorkflowEvent.StateEntered e -> {
                 currentState = e.stateName();
                 step = e.step();
                 lastTransitionAt = e.enteredAt();
-                status = WorkflowExecutionView.RUNNING;
+                status = WorkflowStatus.RUNNING;
             }
             case WorkflowEvent.StateExited e -> {
                 stateOutputs.put(e.stateName(), e.output() == null ? NullNode.getInstance() : e.output());
@@ -68,19 +69,19 @@ public final class WorkflowExecutionState implements EventReadModel.Aggregate<Wo
             }
             case WorkflowEvent.ApprovalRequested e -> pendingApproval = e.approvalId();
             case WorkflowEvent.WorkflowCompleted e -> {
-                status = "completed";
+                status = WorkflowStatus.COMPLETED;
                 currentState = e.finalState();
                 blackboard = e.blackboard();
                 endedAt = e.completedAt();
             }
             case WorkflowEvent.WorkflowFailed e -> {
-                status = "failed";
+                status = WorkflowStatus.FAILED;
                 error = e.reason();
                 pendingApproval = null;
                 endedAt = e.failedAt();
             }
             case WorkflowEvent.WorkflowCancelled e -> {
-                status = "cancelled";
+                status = WorkflowStatus.CANCELLED;
                 error = e.reason();
                 pendingApproval = null;
                 endedAt = e.cancelledAt();
@@ -90,7 +91,7 @@ public final class WorkflowExecutionState implements EventReadModel.Aggregate<Wo
 
     @Override
     public boolean terminal() {
-        return WorkflowExecutionView.TERMINAL.contains(status);
+        return status.terminal();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package ai.aegis.topology.workflow;
 
+import ai.aegis.schemas.workflow.WorkflowStatus;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.time.Instant;
@@ -15,18 +16,13 @@ import java.util.Map;
  * @param pendingApproval the approval a Human state waits for, else null
  */
 public record WorkflowExecutionView(String workflowExecutionId, String workflowName, String workflowVersion,
-                                    String status, String currentState, Integer step, String input,
+                                    WorkflowStatus status, String currentState, Integer step, String input,
                                     Map<String, JsonNode> stateOutputs, JsonNode blackboard, String pendingApproval,
                                     String error, Instant requestedAt, Instant startedAt, Instant endedAt,
                                     Instant lastTransitionAt) {
 
-    public static final String PENDING = "pending";
-    public static final String RUNNING = "running";
-
-    public static final java.util.Set<String> TERMINAL = java.util.Set.of("completed", "failed", "cancelled");
-
     public boolean terminal() {
-        return TERMINAL.contains(status);
+        return status != null && status.terminal();
     }
 
     /** The list view: no outputs, no blackboard. */

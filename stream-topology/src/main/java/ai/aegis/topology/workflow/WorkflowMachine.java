@@ -3,6 +3,7 @@ package ai.aegis.topology.workflow;
 import ai.aegis.schemas.approval.ApprovalCommand;
 import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalRequest;
+import ai.aegis.schemas.approval.ApprovalStatus;
 import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.workflow.TransitionCondition;
@@ -17,6 +18,7 @@ import ai.aegis.schemas.workflow.WorkflowManifest.State;
 import ai.aegis.schemas.workflow.WorkflowManifest.Transition;
 import ai.aegis.schemas.workflow.WorkflowManifests;
 import ai.aegis.schemas.workflow.WorkflowRecord;
+import ai.aegis.schemas.workflow.WorkflowStatus;
 import ai.aegis.schemas.workflow.WorkflowStepResult;
 import ai.aegis.schemas.workflow.WorkflowTemplates;
 import ai.aegis.topology.workflow.WorkflowState.Pending;
@@ -227,7 +229,7 @@ public final class WorkflowMachine {
         String version = workflow == null ? null : workflow.version();
         ObjectNode board = WorkflowTemplates.initialBlackboard(name, version, command.input(),
                 manifest == null ? null : manifest.spec().context(), command.blackboard());
-        WorkflowState initial = new WorkflowState(command.workflowExecutionId(), workflow, WorkflowState.RUNNING,
+        WorkflowState initial = new WorkflowState(command.workflowExecutionId(), workflow, WorkflowStatus.RUNNING,
                 null, 0, board, null, now, command.requestedAt());
         Run run = new Run(initial, manifest);
         run.emit(new WorkflowEvent.WorkflowStarted(initial.workflowExecutionId(), name, version, command.input(), now));
@@ -249,7 +251,7 @@ public final class WorkflowMachine {
             run.effects.add(new WithdrawApproval(new ApprovalCommand(ids.get().toString(), pending.approvalId(),
                     ApprovalCommand.REJECT, null, "the workflow was cancelled", ENGINE, ENGINE, run.now)));
         }
-        run.end(WorkflowState.CANCELLED);
+        run.end(WorkflowStatus.CANCELLED);
         run.emit(new WorkflowEvent.WorkflowCancelled(current.workflowExecutionId(), CANCEL_REASON, run.now));
         return run.result();
     }
@@ -284,12 +286,11 @@ public final class WorkflowMachine {
                 || !Objects.equals(pending.approvalId(), decision.approvalId())) {
             return Result.unchanged(current);
         }
-        boolean timedOut = ApprovalDecision.TIMED_OUT.equals(decision.outcome());
+        boolean timedOut = decision.outcome() == ApprovalStatus.TIMED_OUT;
         String response = decision.response();
-        if (response == null && ApprovalDecision.APPROVED.equals(decision.outcome())) {
-            response = ApprovalDecision.APPROVED;
-        } else if (response == null && ApprovalDecision.REJECTED.equals(decision.outcome())) {
-            response = ApprovalDecision.REJECTED;
+        if (response == null && (decision.outcome() == ApprovalStatus.APPROVED
+                || decision.outcome() == ApprovalStatus.REJECTED)) {
+            response = decision.outcome().wireName();
         }
         if (response == null && !timedOut) {
             return Result.unchanged(current); // no response and no known outcome: not a decision we can act on
@@ -310,7 +311,7 @@ public final class WorkflowMachine {
             run.timedOut(state, detail);
             return run.result();
         }
-        String ownFeedback = ApprovalDecision.REJECTED.equals(decision.outcome()) && decision.reason() != null
+        String ownFeedback = decision.outcome() == ApprovalStatus.REJECTED && decision.reason() != null
                 ? decision.reason() : decision.feedback();
         Outcome outcome = new Outcome(TransitionCondition.meansYes(response), null, null, response);
         run.exit(state, outcome, TextNode.valueOf(response), ownFeedback, detail);
@@ -366,7 +367,7 @@ public final class WorkflowMachine {
         private final WorkflowManifest manifest;
         private final Instant now = clock.instant();
         private final List<Effect> effects = new ArrayList<>();
-        private String status;
+        private WorkflowStatus status;
         private String current;
         private int step;
         private final ObjectNode board;
@@ -404,13 +405,13 @@ public final class WorkflowMachine {
             return state;
         }
 
-        void end(String endStatus) {
+        void end(WorkflowStatus endStatus) {
             status = endStatus;
             pending = null;
         }
 
         void fail(String reason, String stateName) {
-            end(WorkflowState.FAILED);
+            end(WorkflowStatus.FAILED);
             emit(new WorkflowEvent.WorkflowFailed(id(), reason, stateName, now));
         }
 
@@ -497,7 +498,7 @@ public final class WorkflowMachine {
             }
             emit(new WorkflowEvent.StateExited(id(), state.name(), status, output, now));
             if (state.terminal()) {
-                end(WorkflowState.COMPLETED);
+                end(WorkflowStatus.COMPLETED);
                 emit(new WorkflowEvent.WorkflowCompleted(id(), state.name(), board.deepCopy(), now));
             } else if (taken == null) {
                 // The reference completes the run here; a run that took no designed path has not succeeded.

@@ -1,6 +1,7 @@
 package ai.aegis.topology.workflow;
 
 import ai.aegis.schemas.workflow.WorkflowRecord;
+import ai.aegis.schemas.workflow.WorkflowStatus;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.Instant;
@@ -12,7 +13,7 @@ import java.time.Instant;
  *
  * @param workflow     the snapshot of the workflow taken when the run was requested (a re-registration does not
  *                     change a run already started)
- * @param status       {@link #RUNNING}, {@link #COMPLETED}, {@link #FAILED} or {@link #CANCELLED}
+ * @param status       running, completed, failed or cancelled (never pending: the engine stores a run once started)
  * @param currentState the state entered last (while running: the state whose work is pending)
  * @param step         number of state entries so far, the {@code step} of the last {@code state_entered}
  * @param blackboard   the run's blackboard (layout in {@code WorkflowTemplates})
@@ -23,16 +24,12 @@ import java.time.Instant;
  *                     purged, so that a start command read again after its run was purged is recognised
  *                     ({@link WorkflowEngineTopology})
  */
-public record WorkflowState(String workflowExecutionId, WorkflowRecord workflow, String status, String currentState,
-                            int step, ObjectNode blackboard, Pending pending, Instant startedAt, Instant requestedAt) {
-
-    public static final String RUNNING = "running";
-    public static final String COMPLETED = "completed";
-    public static final String FAILED = "failed";
-    public static final String CANCELLED = "cancelled";
+public record WorkflowState(String workflowExecutionId, WorkflowRecord workflow, WorkflowStatus status,
+                            String currentState, int step, ObjectNode blackboard, Pending pending, Instant startedAt,
+                            Instant requestedAt) {
 
     public boolean running() {
-        return RUNNING.equals(status);
+        return status == WorkflowStatus.RUNNING;
     }
 
     /**

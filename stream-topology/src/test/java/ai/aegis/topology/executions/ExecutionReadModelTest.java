@@ -28,17 +28,17 @@ class ExecutionReadModelTest {
         event(0, new ExecutionEvent.ExecutionStarted(ID, "agent", T));
         model.onRequest(ExecutionRequest.newBuilder().setExecutionId(ID).setAgentId("agent").setInput("input")
                 .setRequestedAt(T).build());
-        assertThat(model.view(ID).orElseThrow().status()).isEqualTo("running");
+        assertThat(model.view(ID).orElseThrow().status().wireName()).isEqualTo("running");
         event(1, new ExecutionEvent.IterationStarted(ID, 1, "task", T));
         event(2, new ExecutionEvent.IterationFailed(ID, 1, new ExecutionEvent.IterationError("runtime_error", "boom", null), T));
         event(3, new ExecutionEvent.ExecutionFailed(ID, "all failed", 1, T));
         event(4, new ExecutionEvent.ExecutionCompleted(ID, "late", 1, T));
         ExecutionView v = model.view(ID).orElseThrow();
-        assertThat(v.status()).isEqualTo("failed");
+        assertThat(v.status().wireName()).isEqualTo("failed");
         assertThat(v.error()).isEqualTo("all failed");
         assertThat(v.input()).isEqualTo("input");
         assertThat(v.iterations()).singleElement().satisfies(i -> {
-            assertThat(i.status()).isEqualTo("failed");
+            assertThat(i.status().wireName()).isEqualTo("failed");
             assertThat(i.error()).isEqualTo("boom");
         });
     }

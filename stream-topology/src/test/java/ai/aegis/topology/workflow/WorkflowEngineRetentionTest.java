@@ -2,12 +2,16 @@ package ai.aegis.topology.workflow;
 
 import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalRequest;
+import ai.aegis.schemas.approval.ApprovalStatus;
 import ai.aegis.schemas.execution.ExecutionRequest;
+import ai.aegis.schemas.execution.ExecutionStatus;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.schemas.workflow.WorkflowCommand;
 import ai.aegis.schemas.workflow.WorkflowEvent;
+import ai.aegis.schemas.workflow.WorkflowStatus;
 import ai.aegis.schemas.workflow.WorkflowStepResult;
+import ai.aegis.topology.timer.Timers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -95,12 +99,12 @@ class WorkflowEngineRetentionTest {
 
     private void finish(ExecutionRequest request) {
         steps.pipeInput(run, Json.writeBytes(new WorkflowStepResult(run, request.workflow().step(),
-                request.executionId(), WorkflowStepResult.COMPLETED, "done", null, null, null, WALL)));
+                request.executionId(), ExecutionStatus.COMPLETED, "done", null, null, null, WALL)));
     }
 
     private void decide(ApprovalRequest request) {
         decisions.pipeInput(request.id(), Json.writeBytes(new ApprovalDecision(request.id(), run,
-                request.stateName(), ApprovalDecision.APPROVED, null, null, "alice", ApprovalDecision.APPROVED,
+                request.stateName(), ApprovalStatus.APPROVED, null, null, "alice", "approved",
                 WALL)));
     }
 
@@ -130,7 +134,7 @@ class WorkflowEngineRetentionTest {
         ExecutionRequest publish = onlyExecution();
         finish(publish);
         assertThat(newEventTypes()).endsWith("workflow_completed");
-        assertThat(stored(run).status()).isEqualTo(WorkflowState.COMPLETED);
+        assertThat(stored(run).status()).isEqualTo(WorkflowStatus.COMPLETED);
         return new Finished(draft, review, publish);
     }
 
@@ -164,7 +168,7 @@ class WorkflowEngineRetentionTest {
     void aFinishedRunStaysForTheRetentionThenIsPurged() {
         completeRun();
         assertThat(timers()).extracting(kv -> kv.key)
-                .containsExactly(WorkflowEngineTopology.timerKey(WALL.plus(RETENTION).toEpochMilli(), run));
+                .containsExactly(Timers.key(WALL.plus(RETENTION).toEpochMilli(), run));
 
         driver.advanceWallClockTime(RETENTION.minusMinutes(2));
         assertThat(stored(run)).isNotNull();
@@ -179,7 +183,7 @@ class WorkflowEngineRetentionTest {
         Finished finished = completeRun();
         finish(finished.publish()); // a duplicate within the retention: recognised against the state, ignored
         assertNothingWritten();
-        assertThat(stored(run).status()).isEqualTo(WorkflowState.COMPLETED);
+        assertThat(stored(run).status()).isEqualTo(WorkflowStatus.COMPLETED);
 
         driver.advanceWallClockTime(RETENTION.plus(INTERVAL));
         assertThat(stored(run)).isNull();
@@ -202,9 +206,9 @@ class WorkflowEngineRetentionTest {
         assertThat(timers()).isEmpty(); // no timer while running
         // Even a due timer naming it (none is ever set for a running run) must not delete it.
         KeyValueStore<String, String> timerStore = driver.getKeyValueStore(WorkflowEngineTopology.TIMERS);
-        timerStore.put(WorkflowEngineTopology.timerKey(WALL.toEpochMilli(), run), run);
+        timerStore.put(Timers.key(WALL.toEpochMilli(), run), run);
         driver.advanceWallClockTime(RETENTION.multipliedBy(3));
-        assertThat(stored(run).status()).isEqualTo(WorkflowState.RUNNING);
+        assertThat(stored(run).status()).isEqualTo(WorkflowStatus.RUNNING);
         assertThat(timers()).isEmpty();
 
         finish(draft); // it still moves on
@@ -217,7 +221,7 @@ class WorkflowEngineRetentionTest {
         onlyExecution();
         driver.advanceWallClockTime(Duration.ofHours(5)); // running all along: the retention starts at the cancel
         commands.pipeInput(run, Json.writeBytes(WorkflowCommand.cancel(run, WALL.plus(Duration.ofHours(5)))));
-        assertThat(stored(run).status()).isEqualTo(WorkflowState.CANCELLED);
+        assertThat(stored(run).status()).isEqualTo(WorkflowStatus.CANCELLED);
 
         driver.advanceWallClockTime(RETENTION.minus(INTERVAL.multipliedBy(2)));
         assertThat(stored(run)).isNotNull();
@@ -242,7 +246,7 @@ class WorkflowEngineRetentionTest {
     }
 
     /** As an engine from before the retention left it: a run in the store, and no timer. */
-    private void storeLegacy(String id, String status) {
+    private void storeLegacy(String id, WorkflowStatus status) {
         KeyValueStore<String, WorkflowState> store = driver.getKeyValueStore(WorkflowEngineTopology.STORE);
         store.put(id, new WorkflowState(id, WorkflowFixtures.review(), status, "drafter", 1, Json.object(), null,
                 WALL.minus(Duration.ofDays(30)), null));
@@ -252,8 +256,8 @@ class WorkflowEngineRetentionTest {
     void finishedRunsStoredWithoutATimerArePurgedAfterTheFirstSweep() {
         String legacyDone = UUID.randomUUID().toString();
         String legacyRunning = UUID.randomUUID().toString();
-        storeLegacy(legacyDone, WorkflowState.FAILED);
-        storeLegacy(legacyRunning, WorkflowState.RUNNING);
+        storeLegacy(legacyDone, WorkflowStatus.FAILED);
+        storeLegacy(legacyRunning, WorkflowStatus.RUNNING);
 
         driver.advanceWallClockTime(INTERVAL); // the first punctuation gives the finished run a timer
         assertThat(timers()).extracting(kv -> kv.value).containsExactly(legacyDone);
@@ -271,10 +275,10 @@ class WorkflowEngineRetentionTest {
         List<String> done = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             String id = UUID.randomUUID().toString();
-            storeLegacy(id, WorkflowState.COMPLETED);
+            storeLegacy(id, WorkflowStatus.COMPLETED);
             done.add(id);
         }
-        storeLegacy(UUID.randomUUID().toString(), WorkflowState.RUNNING);
+        storeLegacy(UUID.randomUUID().toString(), WorkflowStatus.RUNNING);
 
         driver.advanceWallClockTime(INTERVAL); // looks at 2 of the 6 runs
         assertThat(timers().size()).isLessThanOrEqualTo(2);

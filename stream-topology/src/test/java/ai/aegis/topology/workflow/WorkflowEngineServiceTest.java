@@ -3,7 +3,9 @@ package ai.aegis.topology.workflow;
 import ai.aegis.testing.SharedTestBroker;
 import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalRequest;
+import ai.aegis.schemas.approval.ApprovalStatus;
 import ai.aegis.schemas.execution.ExecutionRequest;
+import ai.aegis.schemas.execution.ExecutionStatus;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.schemas.topic.TopicCatalog;
@@ -122,7 +124,7 @@ class WorkflowEngineServiceTest {
 
     private void finish(String run, ExecutionRequest request, String output) throws Exception {
         send(topics.workflowSteps().name(), run, new WorkflowStepResult(run, request.workflow().step(),
-                request.executionId(), WorkflowStepResult.COMPLETED, output, null, null, null, Instant.now()),
+                request.executionId(), ExecutionStatus.COMPLETED, output, null, null, null, Instant.now()),
                 WorkflowStepResult.CE_TYPE);
     }
 
@@ -152,7 +154,7 @@ class WorkflowEngineServiceTest {
         engine.close();
         assertThat(engine.state()).isEqualTo(KafkaStreams.State.NOT_RUNNING);
         send(topics.approvalDecisions().name(), review.id(), new ApprovalDecision(review.id(), run, "review",
-                ApprovalDecision.APPROVED, "Ship it", null, "alice", ApprovalDecision.APPROVED, Instant.now()),
+                ApprovalStatus.APPROVED, "Ship it", null, "alice", "approved", Instant.now()),
                 ApprovalDecision.CE_TYPE);
         engine = new WorkflowEngineService(settings, dataDir.resolve("second")).start(TIMEOUT);
 

@@ -2,7 +2,9 @@ package ai.aegis.topology.workflow;
 
 import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalRequest;
+import ai.aegis.schemas.approval.ApprovalStatus;
 import ai.aegis.schemas.execution.ExecutionRequest;
+import ai.aegis.schemas.execution.ExecutionStatus;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.schemas.topic.TopicCatalog;
@@ -10,6 +12,7 @@ import ai.aegis.schemas.workflow.WorkflowCommand;
 import ai.aegis.schemas.workflow.WorkflowEvent;
 import ai.aegis.schemas.workflow.WorkflowEvent.StateEntered;
 import ai.aegis.schemas.workflow.WorkflowRecord;
+import ai.aegis.schemas.workflow.WorkflowStatus;
 import ai.aegis.schemas.workflow.WorkflowStepResult;
 import com.fasterxml.jackson.databind.node.TextNode;
 import org.apache.kafka.common.header.Headers;
@@ -88,15 +91,15 @@ class WorkflowEngineTopologyTest {
         commands.pipeInput(run, Json.writeBytes(WorkflowCommand.start(run, workflow, input, null, T0)));
     }
 
-    private void finish(ExecutionRequest request, String status, String output) {
+    private void finish(ExecutionRequest request, ExecutionStatus status, String output) {
         steps.pipeInput(run, Json.writeBytes(new WorkflowStepResult(run, request.workflow().step(),
                 request.executionId(), status, output, null, null, null, T0)));
     }
 
-    private void decide(ApprovalRequest request, String outcome, String feedback, String reason) {
+    private void decide(ApprovalRequest request, ApprovalStatus outcome, String feedback, String reason) {
         // Keyed by approval id, as the approval service writes it: the engine re-keys it.
         decisions.pipeInput(request.id(), Json.writeBytes(new ApprovalDecision(request.id(), run,
-                request.stateName(), outcome, feedback, reason, "alice", outcome, T0)));
+                request.stateName(), outcome, feedback, reason, "alice", outcome.wireName(), T0)));
     }
 
     private ExecutionRequest onlyExecution() {
@@ -149,7 +152,7 @@ class WorkflowEngineTopologyTest {
     /** Start, complete the draft: returns the review's approval request. */
     private ApprovalRequest toReview(WorkflowRecord workflow) {
         start(workflow, "release 2.0");
-        finish(onlyExecution(), WorkflowStepResult.COMPLETED, "Release 2.0 is out");
+        finish(onlyExecution(), ExecutionStatus.COMPLETED, "Release 2.0 is out");
         newEvents();
         return onlyApproval();
     }
@@ -168,7 +171,7 @@ class WorkflowEngineTopologyTest {
         assertThat(((StateEntered) started.get(1)).step()).isEqualTo(1);
         assertThat(stored().pending().executionId()).isEqualTo(draft.executionId());
 
-        finish(draft, WorkflowStepResult.COMPLETED, "Release 2.0 is out");
+        finish(draft, ExecutionStatus.COMPLETED, "Release 2.0 is out");
         ApprovalRequest review = onlyApproval();
         assertThat(review.workflowExecutionId()).isEqualTo(run);
         assertThat(review.stateName()).isEqualTo("review");
@@ -177,14 +180,14 @@ class WorkflowEngineTopologyTest {
         assertThat(types(newEvents())).containsExactly("state_exited", "state_entered", "approval_requested");
         assertThat(executions.isEmpty()).isTrue();
 
-        decide(review, ApprovalDecision.APPROVED, "Ship it", null);
+        decide(review, ApprovalStatus.APPROVED, "Ship it", null);
         ExecutionRequest publish = onlyExecution();
         assertThat(publish.agentName()).isEqualTo("publisher");
         assertThat(publish.input()).isEqualTo("Publish Release 2.0 is out");
         assertThat(publish.workflow().step()).isEqualTo(3);
         assertThat(types(newEvents())).containsExactly("state_exited", "state_entered");
 
-        finish(publish, WorkflowStepResult.COMPLETED, "Published");
+        finish(publish, ExecutionStatus.COMPLETED, "Published");
         List<WorkflowEvent> end = newEvents();
         assertThat(types(end)).containsExactly("state_exited", "workflow_completed");
         WorkflowEvent.WorkflowCompleted completed = (WorkflowEvent.WorkflowCompleted) end.get(1);
@@ -194,7 +197,7 @@ class WorkflowEngineTopologyTest {
         assertThat(completed.blackboard().get("review").get("feedback").asText()).isEqualTo("Ship it");
         assertThat(completed.blackboard().get("publisher").get("output").asText()).isEqualTo("Published");
         assertThat(completed.blackboard().get("context").get("audience").asText()).isEqualTo("developers");
-        assertThat(stored().status()).isEqualTo(WorkflowState.COMPLETED);
+        assertThat(stored().status()).isEqualTo(WorkflowStatus.COMPLETED);
         assertThat(executions.isEmpty()).isTrue();
         assertThat(approvals.isEmpty()).isTrue();
     }
@@ -202,7 +205,7 @@ class WorkflowEngineTopologyTest {
     @Test
     void aRejectionRunsTheRejectionPathWhichSeesTheReason() {
         ApprovalRequest review = toReview(WorkflowFixtures.review());
-        decide(review, ApprovalDecision.REJECTED, null, "Needs more citations.");
+        decide(review, ApprovalStatus.REJECTED, null, "Needs more citations.");
 
         ExecutionRequest revise = onlyExecution();
         assertThat(revise.agentName()).isEqualTo("reviser");
@@ -212,7 +215,7 @@ class WorkflowEngineTopologyTest {
                 TextNode.valueOf("rejected"),
                 ((WorkflowEvent.StateExited) exited.getFirst()).exitedAt()));
 
-        finish(revise, WorkflowStepResult.COMPLETED, "Release 2.0 is out [1]");
+        finish(revise, ExecutionStatus.COMPLETED, "Release 2.0 is out [1]");
         ApprovalRequest again = onlyApproval();
         assertThat(again.id()).isNotEqualTo(review.id());
         assertThat(stored().step()).isEqualTo(4);
@@ -222,13 +225,13 @@ class WorkflowEngineTopologyTest {
     void aLateDuplicateResultIsIgnored() {
         start(WorkflowFixtures.review(), "x");
         ExecutionRequest draft = onlyExecution();
-        finish(draft, WorkflowStepResult.COMPLETED, "draft");
+        finish(draft, ExecutionStatus.COMPLETED, "draft");
         onlyApproval();
         newEvents();
         WorkflowState before = stored();
 
-        finish(draft, WorkflowStepResult.COMPLETED, "draft"); // redelivered
-        finish(draft, WorkflowStepResult.FAILED, "late failure");
+        finish(draft, ExecutionStatus.COMPLETED, "draft"); // redelivered
+        finish(draft, ExecutionStatus.FAILED, "late failure");
 
         assertThat(approvals.isEmpty()).isTrue();
         assertThat(executions.isEmpty()).isTrue();
@@ -239,32 +242,32 @@ class WorkflowEngineTopologyTest {
     @Test
     void aDecisionIsAppliedOnceEvenWhenDeliveredTwice() {
         ApprovalRequest review = toReview(WorkflowFixtures.review());
-        decide(review, ApprovalDecision.APPROVED, null, null);
-        decide(review, ApprovalDecision.APPROVED, null, null);
+        decide(review, ApprovalStatus.APPROVED, null, null);
+        decide(review, ApprovalStatus.APPROVED, null, null);
         assertThat(onlyExecution().agentName()).isEqualTo("publisher");
     }
 
     @Test
     void aLoopStopsAtMaxSteps() {
         ApprovalRequest review = toReview(WorkflowFixtures.review(4));
-        decide(review, ApprovalDecision.REJECTED, null, "again");
-        finish(onlyExecution(), WorkflowStepResult.COMPLETED, "v2");
+        decide(review, ApprovalStatus.REJECTED, null, "again");
+        finish(onlyExecution(), ExecutionStatus.COMPLETED, "v2");
         ApprovalRequest second = onlyApproval();
         newEvents();
 
-        decide(second, ApprovalDecision.REJECTED, null, "again");
+        decide(second, ApprovalStatus.REJECTED, null, "again");
         List<WorkflowEvent> end = newEvents();
         assertThat(types(end)).containsExactly("state_exited", "workflow_failed");
         assertThat(((WorkflowEvent.WorkflowFailed) end.getLast()).reason()).isEqualTo("step limit 4 reached");
         assertThat(executions.isEmpty()).isTrue();
-        assertThat(stored().status()).isEqualTo(WorkflowState.FAILED);
+        assertThat(stored().status()).isEqualTo(WorkflowStatus.FAILED);
     }
 
     @Test
     void aHumanTimeoutWithoutDefaultFailsTheRun() {
         ApprovalRequest review = toReview(WorkflowFixtures.review());
         decisions.pipeInput(review.id(), Json.writeBytes(new ApprovalDecision(review.id(), run, "review",
-                ApprovalDecision.TIMED_OUT, null, null, null, null, T0)));
+                ApprovalStatus.TIMED_OUT, null, null, null, null, T0)));
         List<WorkflowEvent> end = newEvents();
         assertThat(((WorkflowEvent.WorkflowFailed) end.getLast()).reason())
                 .isEqualTo(WorkflowEvent.HUMAN_INPUT_TIMEOUT);
@@ -279,9 +282,9 @@ class WorkflowEngineTopologyTest {
         commands.pipeInput(run, Json.writeBytes(WorkflowCommand.cancel(run, T0)));
         List<WorkflowEvent> cancelled = newEvents();
         assertThat(types(cancelled)).containsExactly("workflow_cancelled");
-        assertThat(stored().status()).isEqualTo(WorkflowState.CANCELLED);
+        assertThat(stored().status()).isEqualTo(WorkflowStatus.CANCELLED);
 
-        finish(draft, WorkflowStepResult.COMPLETED, "draft");
+        finish(draft, ExecutionStatus.COMPLETED, "draft");
         assertThat(events.isEmpty()).isTrue();
         assertThat(approvals.isEmpty()).isTrue();
     }
@@ -307,6 +310,6 @@ class WorkflowEngineTopologyTest {
         assertThat(requests).extracting(r -> Json.read(r.value(), ExecutionRequest.class).workflow()
                 .workflowExecutionId()).containsExactly(other, run);
         commands.pipeInput(other, Json.writeBytes(WorkflowCommand.cancel(other, T0)));
-        assertThat(stored().status()).isEqualTo(WorkflowState.RUNNING);
+        assertThat(stored().status()).isEqualTo(WorkflowStatus.RUNNING);
     }
 }

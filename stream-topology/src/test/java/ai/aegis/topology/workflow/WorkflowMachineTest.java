@@ -2,7 +2,9 @@ package ai.aegis.topology.workflow;
 
 import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalRequest;
+import ai.aegis.schemas.approval.ApprovalStatus;
 import ai.aegis.schemas.execution.ExecutionRequest;
+import ai.aegis.schemas.execution.ExecutionStatus;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.workflow.TransitionCondition;
 import ai.aegis.schemas.workflow.WorkflowCommand;
@@ -17,6 +19,7 @@ import ai.aegis.schemas.workflow.WorkflowEvent.WorkflowStarted;
 import ai.aegis.schemas.workflow.WorkflowManifest;
 import ai.aegis.schemas.workflow.WorkflowManifest.Transition;
 import ai.aegis.schemas.workflow.WorkflowRecord;
+import ai.aegis.schemas.workflow.WorkflowStatus;
 import ai.aegis.schemas.workflow.WorkflowStepResult;
 import ai.aegis.topology.workflow.WorkflowMachine.Outcome;
 import ai.aegis.topology.workflow.WorkflowMachine.Result;
@@ -62,25 +65,27 @@ class WorkflowMachineTest {
                 WorkflowCommand.start(RUN, workflow, input, blackboard, NOW)));
     }
 
-    private Result result(WorkflowState state, String status, String output) {
+    private Result result(WorkflowState state, ExecutionStatus status, String output) {
         return result(state, state.pending().step(), state.pending().executionId(), status, output, null, null, null);
     }
 
-    private Result result(WorkflowState state, int step, String executionId, String status, String output,
+    private Result result(WorkflowState state, int step, String executionId, ExecutionStatus status,
+                          String output,
                           String error, Integer exitCode, Double score) {
         return machine.apply(state, new WorkflowMachine.StepResult(new WorkflowStepResult(RUN, step, executionId,
                 status, output, error, exitCode, score, NOW)));
     }
 
     private Result approve(WorkflowState state, String feedback) {
-        return decide(state, ApprovalDecision.APPROVED, feedback, null, ApprovalDecision.APPROVED);
+        return decide(state, ApprovalStatus.APPROVED, feedback, null, ApprovalStatus.APPROVED.wireName());
     }
 
     private Result reject(WorkflowState state, String reason) {
-        return decide(state, ApprovalDecision.REJECTED, null, reason, ApprovalDecision.REJECTED);
+        return decide(state, ApprovalStatus.REJECTED, null, reason, ApprovalStatus.REJECTED.wireName());
     }
 
-    private Result decide(WorkflowState state, String outcome, String feedback, String reason, String response) {
+    private Result decide(WorkflowState state, ApprovalStatus outcome, String feedback, String reason,
+                          String response) {
         return machine.apply(state, new WorkflowMachine.Decision(new ApprovalDecision(state.pending().approvalId(),
                 RUN, state.currentState(), outcome, feedback, reason, "alice@example.com", response, NOW)));
     }
@@ -88,7 +93,7 @@ class WorkflowMachineTest {
     /** Start, draft completed: the run waits in review. */
     private WorkflowState inReview(WorkflowRecord workflow) {
         WorkflowState drafting = start(workflow).state();
-        return result(drafting, WorkflowStepResult.COMPLETED, "Release 2.0 is out").state();
+        return result(drafting, ExecutionStatus.COMPLETED, "Release 2.0 is out").state();
     }
 
     private static WorkflowRecord workflow(String states) {
@@ -125,7 +130,7 @@ class WorkflowMachineTest {
         assertThat(r.effects()).hasSize(3);
 
         WorkflowState s = r.state();
-        assertThat(s.status()).isEqualTo(WorkflowState.RUNNING);
+        assertThat(s.status()).isEqualTo(WorkflowStatus.RUNNING);
         assertThat(s.currentState()).isEqualTo("drafter");
         assertThat(s.step()).isEqualTo(1);
         assertThat(s.startedAt()).isEqualTo(NOW);
@@ -153,7 +158,7 @@ class WorkflowMachineTest {
         assertThat(r.events()).hasSize(2);
         assertThat(r.events().get(0)).isInstanceOf(WorkflowStarted.class);
         assertThat(((WorkflowFailed) r.events().get(1)).reason()).startsWith("invalid workflow manifest");
-        assertThat(r.state().status()).isEqualTo(WorkflowState.FAILED);
+        assertThat(r.state().status()).isEqualTo(WorkflowStatus.FAILED);
         assertThat(r.executionRequests()).isEmpty();
     }
 
@@ -161,7 +166,7 @@ class WorkflowMachineTest {
     void aStartWithoutWorkflowFailsVisibly() {
         Result r = machine.apply(null, new WorkflowMachine.Command(new WorkflowCommand(WorkflowCommand.START, RUN,
                 null, "x", null, NOW)));
-        assertThat(r.state().status()).isEqualTo(WorkflowState.FAILED);
+        assertThat(r.state().status()).isEqualTo(WorkflowStatus.FAILED);
         assertThat(((WorkflowFailed) r.events().getLast()).reason()).isEqualTo("start command without a workflow");
     }
 
@@ -170,7 +175,7 @@ class WorkflowMachineTest {
     @Test
     void aCompletedAgentStepExitsWithSuccessAndEntersTheHumanStateWhichRequestsAnApproval() {
         WorkflowState drafting = start(WorkflowFixtures.review()).state();
-        Result r = result(drafting, 1, id(1), WorkflowStepResult.COMPLETED, "Release 2.0 is out", null, null, 0.92);
+        Result r = result(drafting, 1, id(1), ExecutionStatus.COMPLETED, "Release 2.0 is out", null, null, 0.92);
 
         ApprovalRequest approval = r.approvalRequests().getFirst();
         assertThat(approval).isEqualTo(new ApprovalRequest(id(2), RUN, "review", null,
@@ -205,9 +210,9 @@ class WorkflowMachineTest {
                 {"status":"success","output":"approved","feedback":"Ship it",
                  "decision":{"response":"approved","feedback":"Ship it","reason":null,
                              "decided_by":"alice@example.com","timed_out":false}}"""));
-        assertThat(approved.state().status()).isEqualTo(WorkflowState.RUNNING);
+        assertThat(approved.state().status()).isEqualTo(WorkflowStatus.RUNNING);
 
-        Result done = result(approved.state(), WorkflowStepResult.COMPLETED, "Published");
+        Result done = result(approved.state(), ExecutionStatus.COMPLETED, "Published");
         WorkflowCompleted completed = (WorkflowCompleted) done.events().getLast();
         assertThat(done.events()).hasSize(2);
         assertThat(done.events().getFirst()).isEqualTo(
@@ -216,7 +221,7 @@ class WorkflowMachineTest {
         assertThat(completed.blackboard().get("publisher").get("output").asText()).isEqualTo("Published");
         assertThat(completed.blackboard().get("drafter").get("output").asText()).isEqualTo("Release 2.0 is out");
         assertThat(completed.blackboard().get("workflow").get("input").asText()).isEqualTo("release 2.0");
-        assertThat(done.state().status()).isEqualTo(WorkflowState.COMPLETED);
+        assertThat(done.state().status()).isEqualTo(WorkflowStatus.COMPLETED);
         assertThat(done.state().pending()).isNull();
         assertThat(done.executionRequests()).isEmpty();
     }
@@ -234,14 +239,15 @@ class WorkflowMachineTest {
         assertThat(revise.agentName()).isEqualTo("reviser");
         assertThat(revise.input()).isEqualTo("Fix: Needs more citations. in Release 2.0 is out");
 
-        Result back = result(rejected.state(), WorkflowStepResult.COMPLETED, "Release 2.0 is out [1]");
+        Result back = result(rejected.state(), ExecutionStatus.COMPLETED, "Release 2.0 is out [1]");
         assertThat(back.state().currentState()).isEqualTo("review");
         assertThat(back.state().step()).isEqualTo(4);
         assertThat(back.approvalRequests()).hasSize(1);
         // A new approval: a decision on the old one no longer counts.
         assertThat(back.approvalRequests().getFirst().id()).isNotEqualTo(review.pending().approvalId());
         Result stale = machine.apply(back.state(), new WorkflowMachine.Decision(new ApprovalDecision(
-                review.pending().approvalId(), RUN, "review", "approved", null, null, null, "approved", NOW)));
+                review.pending().approvalId(), RUN, "review", ApprovalStatus.APPROVED, null, null, null, "approved",
+                NOW)));
         assertThat(stale.state()).isSameAs(back.state());
         assertThat(stale.effects()).isEmpty();
     }
@@ -249,12 +255,12 @@ class WorkflowMachineTest {
     @Test
     void anApproveOrRejectWithoutResponseStillMeansApprovedOrRejected() {
         WorkflowState review = inReview(WorkflowFixtures.review());
-        assertThat(decide(review, ApprovalDecision.APPROVED, null, null, null).state().currentState())
+        assertThat(decide(review, ApprovalStatus.APPROVED, null, null, null).state().currentState())
                 .isEqualTo("publisher");
-        assertThat(decide(review, ApprovalDecision.REJECTED, null, "no", null).state().currentState())
+        assertThat(decide(review, ApprovalStatus.REJECTED, null, "no", null).state().currentState())
                 .isEqualTo("reviser");
-        // Neither a response nor a known outcome: nothing to act on.
-        Result unknown = decide(review, "maybe", null, null, null);
+        // Neither a response nor a known outcome (an unknown name reads as none): nothing to act on.
+        Result unknown = decide(review, ApprovalStatus.fromWire("maybe"), null, null, null);
         assertThat(unknown.state()).isSameAs(review);
         assertThat(unknown.effects()).isEmpty();
     }
@@ -264,12 +270,12 @@ class WorkflowMachineTest {
     @Test
     void aTimeoutWithoutDefaultResponseFailsTheRunWithHumanInputTimeout() {
         WorkflowState review = inReview(WorkflowFixtures.review());
-        Result r = decide(review, ApprovalDecision.TIMED_OUT, null, null, null);
+        Result r = decide(review, ApprovalStatus.TIMED_OUT, null, null, null);
 
         assertThat(r.events()).containsExactly(
                 new StateExited(RUN, "review", "failure", null, NOW),
                 new WorkflowFailed(RUN, WorkflowEvent.HUMAN_INPUT_TIMEOUT, "review", NOW));
-        assertThat(r.state().status()).isEqualTo(WorkflowState.FAILED);
+        assertThat(r.state().status()).isEqualTo(WorkflowStatus.FAILED);
         assertThat(r.state().blackboard().get("review").get("decision").get("timed_out").asBoolean()).isTrue();
         assertThat(r.executionRequests()).isEmpty();
     }
@@ -277,7 +283,7 @@ class WorkflowMachineTest {
     @Test
     void aTimeoutWithADefaultResponseMeaningYesTakesTheApprovedPath() {
         WorkflowState review = inReview(WorkflowFixtures.review());
-        Result r = decide(review, ApprovalDecision.TIMED_OUT, null, null, "yes");
+        Result r = decide(review, ApprovalStatus.TIMED_OUT, null, null, "yes");
         assertThat(r.state().currentState()).isEqualTo("publisher");
         assertThat(r.state().blackboard().get("review").get("output").asText()).isEqualTo("yes");
         assertThat(r.state().blackboard().get("review").get("decision").get("timed_out").asBoolean()).isTrue();
@@ -300,7 +306,7 @@ class WorkflowMachineTest {
         Result r = start(wf, "live", null);
         assertThat(r.approvalRequests().getFirst()).isEqualTo(new ApprovalRequest(id(1), RUN, "first", null,
                 "Go live?", NOW, 120, "maybe"));
-        Result timedOut = decide(r.state(), ApprovalDecision.TIMED_OUT, null, null, "maybe");
+        Result timedOut = decide(r.state(), ApprovalStatus.TIMED_OUT, null, null, "maybe");
         // "maybe" is not a yes: status failure, yet input_equals matches it.
         assertThat(timedOut.events().getFirst())
                 .isEqualTo(new StateExited(RUN, "first", "failure", TextNode.valueOf("maybe"), NOW));
@@ -319,12 +325,12 @@ class WorkflowMachineTest {
                 done: {kind: Agent, agent: a, transitions: []}
                 """);
         WorkflowState s = start(wf).state();
-        Result r = result(s, WorkflowStepResult.FAILED, "");
+        Result r = result(s, ExecutionStatus.FAILED, "");
 
         assertThat(r.events()).containsExactly(
                 new StateExited(RUN, "first", "failure", TextNode.valueOf(""), NOW),
                 new WorkflowFailed(RUN, "no transition of state first matched", "first", NOW));
-        assertThat(r.state().status()).isEqualTo(WorkflowState.FAILED);
+        assertThat(r.state().status()).isEqualTo(WorkflowStatus.FAILED);
         assertThat(r.state().pending()).isNull();
         assertThat(r.state().blackboard().get("first").get("status").asText()).isEqualTo("failure");
     }
@@ -342,7 +348,7 @@ class WorkflowMachineTest {
                 recover: {kind: Agent, agent: b, input: "Why: {{first.output}}", transitions: []}
                 """);
         WorkflowState s = start(wf).state();
-        Result r = result(s, 1, id(1), WorkflowStepResult.TIMED_OUT, null, "execution timed out after 300 s", null,
+        Result r = result(s, 1, id(1), ExecutionStatus.TIMED_OUT, null, "execution timed out after 300 s", null,
                 null);
         assertThat(r.executionRequests().getFirst().input()).isEqualTo("Why: execution timed out after 300 s");
     }
@@ -351,7 +357,7 @@ class WorkflowMachineTest {
     void theStepLimitStopsALoopAtMaxSteps() {
         WorkflowState s = inReview(WorkflowFixtures.review(4)); // drafter 1, review 2
         s = reject(s, "again").state(); // reviser 3
-        s = result(s, WorkflowStepResult.COMPLETED, "v2").state(); // review 4
+        s = result(s, ExecutionStatus.COMPLETED, "v2").state(); // review 4
         assertThat(s.step()).isEqualTo(4);
         Result r = reject(s, "again");
 
@@ -360,7 +366,7 @@ class WorkflowMachineTest {
                 new WorkflowFailed(RUN, "step limit 4 reached", "reviser", NOW));
         assertThat(r.executionRequests()).isEmpty();
         assertThat(r.state().step()).isEqualTo(4);
-        assertThat(r.state().status()).isEqualTo(WorkflowState.FAILED);
+        assertThat(r.state().status()).isEqualTo(WorkflowStatus.FAILED);
     }
 
     @Test
@@ -376,10 +382,10 @@ class WorkflowMachineTest {
                 """);
         WorkflowState s = start(wf).state();
         for (int i = 1; i < 1000; i++) {
-            s = result(s, WorkflowStepResult.COMPLETED, "round " + i).state();
+            s = result(s, ExecutionStatus.COMPLETED, "round " + i).state();
         }
         assertThat(s.step()).isEqualTo(1000);
-        Result r = result(s, WorkflowStepResult.COMPLETED, "round 1000");
+        Result r = result(s, ExecutionStatus.COMPLETED, "round 1000");
         assertThat(((WorkflowFailed) r.events().getLast()).reason()).isEqualTo("step limit 1000 reached");
     }
 
@@ -388,29 +394,29 @@ class WorkflowMachineTest {
     @Test
     void lateRepeatedAndForeignResultsAreIgnored() {
         WorkflowState drafting = start(WorkflowFixtures.review()).state();
-        WorkflowState review = result(drafting, WorkflowStepResult.COMPLETED, "draft").state();
+        WorkflowState review = result(drafting, ExecutionStatus.COMPLETED, "draft").state();
 
         // The same result again (a redelivery), now that the run has left step 1.
-        Result repeated = result(review, 1, id(1), WorkflowStepResult.COMPLETED, "draft", null, null, null);
+        Result repeated = result(review, 1, id(1), ExecutionStatus.COMPLETED, "draft", null, null, null);
         assertThat(repeated.state()).isSameAs(review);
         assertThat(repeated.effects()).isEmpty();
         // A step result while a Human state waits.
-        Result duringHuman = result(review, 2, id(1), WorkflowStepResult.COMPLETED, "x", null, null, null);
+        Result duringHuman = result(review, 2, id(1), ExecutionStatus.COMPLETED, "x", null, null, null);
         assertThat(duringHuman.state()).isSameAs(review);
         // The right step but another execution id.
-        Result foreign = result(drafting, 1, id(99), WorkflowStepResult.COMPLETED, "x", null, null, null);
+        Result foreign = result(drafting, 1, id(99), ExecutionStatus.COMPLETED, "x", null, null, null);
         assertThat(foreign.state()).isSameAs(drafting);
         assertThat(foreign.effects()).isEmpty();
         // A step from the future.
-        assertThat(result(drafting, 7, id(1), WorkflowStepResult.COMPLETED, "x", null, null, null).effects())
+        assertThat(result(drafting, 7, id(1), ExecutionStatus.COMPLETED, "x", null, null, null).effects())
                 .isEmpty();
         // A decision while an Agent state waits.
         Result decisionDuringAgent = machine.apply(drafting, new WorkflowMachine.Decision(new ApprovalDecision(
-                id(1), RUN, "drafter", "approved", null, null, null, "approved", NOW)));
+                id(1), RUN, "drafter", ApprovalStatus.APPROVED, null, null, null, "approved", NOW)));
         assertThat(decisionDuringAgent.state()).isSameAs(drafting);
         // Inputs for a run nobody started.
         assertThat(machine.apply(null, new WorkflowMachine.StepResult(new WorkflowStepResult(RUN, 1, id(1),
-                "completed", "", null, null, null, NOW)))).isEqualTo(new Result(null, List.of()));
+                ExecutionStatus.COMPLETED, "", null, null, null, NOW)))).isEqualTo(new Result(null, List.of()));
         assertThat(machine.apply(null, new WorkflowMachine.Command(WorkflowCommand.cancel(RUN, NOW))))
                 .isEqualTo(new Result(null, List.of()));
     }
@@ -418,9 +424,10 @@ class WorkflowMachineTest {
     @Test
     void inputsAfterTheEndAreIgnored() {
         WorkflowState review = inReview(WorkflowFixtures.review());
-        WorkflowState failed = decide(review, ApprovalDecision.TIMED_OUT, null, null, null).state();
+        WorkflowState failed = decide(review, ApprovalStatus.TIMED_OUT, null, null, null).state();
         Result late = machine.apply(failed, new WorkflowMachine.Decision(new ApprovalDecision(
-                review.pending().approvalId(), RUN, "review", "approved", null, null, null, "approved", NOW)));
+                review.pending().approvalId(), RUN, "review", ApprovalStatus.APPROVED, null, null, null, "approved",
+                NOW)));
         assertThat(late.state()).isSameAs(failed);
         assertThat(late.effects()).isEmpty();
         Result cancel = machine.apply(failed, new WorkflowMachine.Command(WorkflowCommand.cancel(RUN, NOW)));
@@ -437,11 +444,11 @@ class WorkflowMachineTest {
 
         assertThat(cancelled.effects()).containsExactly(new WorkflowMachine.Emit(
                 new WorkflowCancelled(RUN, WorkflowMachine.CANCEL_REASON, NOW)));
-        assertThat(cancelled.state().status()).isEqualTo(WorkflowState.CANCELLED);
+        assertThat(cancelled.state().status()).isEqualTo(WorkflowStatus.CANCELLED);
         assertThat(cancelled.state().pending()).isNull();
         assertThat(cancelled.state().currentState()).isEqualTo("drafter");
 
-        Result late = result(cancelled.state(), 1, id(1), WorkflowStepResult.COMPLETED, "draft", null, null, null);
+        Result late = result(cancelled.state(), 1, id(1), ExecutionStatus.COMPLETED, "draft", null, null, null);
         assertThat(late.effects()).isEmpty();
         assertThat(late.state()).isSameAs(cancelled.state());
     }
@@ -490,12 +497,12 @@ class WorkflowMachineTest {
         assertThat(request.input()).isEqualTo("python3 -c print('hi')");
         assertThat(r.state().pending().kind()).isEqualTo(WorkflowState.Pending.CONTAINER);
 
-        Result zero = result(r.state(), 1, id(1), WorkflowStepResult.COMPLETED, "hi\n", null, 0, null);
+        Result zero = result(r.state(), 1, id(1), ExecutionStatus.COMPLETED, "hi\n", null, 0, null);
         assertThat(zero.state().currentState()).isEqualTo("ok");
         assertThat(zero.state().blackboard().get("first")).isEqualTo(Json.tree("""
                 {"status":"success","output":"hi\\n","exit_code":0}"""));
 
-        Result two = result(r.state(), 1, id(1), WorkflowStepResult.FAILED, "", "exit code 2", 2, null);
+        Result two = result(r.state(), 1, id(1), ExecutionStatus.FAILED, "", "exit code 2", 2, null);
         assertThat(two.state().currentState()).isEqualTo("broken");
         assertThat(two.executionRequests().getFirst().input()).isEqualTo("2: exit code 2");
         assertThat(two.events().getFirst())
@@ -517,19 +524,19 @@ class WorkflowMachineTest {
                 done: {kind: Agent, agent: a, transitions: []}
                 """);
         WorkflowState s = start(wf).state();
-        Result low = result(s, 1, id(1), WorkflowStepResult.COMPLETED, "meh", null, null, 0.25);
+        Result low = result(s, 1, id(1), ExecutionStatus.COMPLETED, "meh", null, null, 0.25);
         assertThat(low.executionRequests().getFirst().input()).isEqualTo("Score 0.25 is low");
         assertThat(low.state().blackboard().get("first").get("feedback").asText()).isEqualTo("Score 0.25 is low");
 
-        Result high = result(s, 1, id(1), WorkflowStepResult.COMPLETED, "great", null, null, 0.75);
+        Result high = result(s, 1, id(1), ExecutionStatus.COMPLETED, "great", null, null, 0.75);
         assertThat(high.state().currentState()).isEqualTo("done");
         assertThat(high.state().blackboard().get("first").has("feedback")).isFalse();
 
         // Exactly at the threshold neither holds, and no score at all satisfies neither: the run fails.
-        Result equal = result(s, 1, id(1), WorkflowStepResult.COMPLETED, "ok", null, null, 0.5);
-        assertThat(equal.state().status()).isEqualTo(WorkflowState.FAILED);
-        Result none = result(s, 1, id(1), WorkflowStepResult.COMPLETED, "ok", null, null, null);
-        assertThat(none.state().status()).isEqualTo(WorkflowState.FAILED);
+        Result equal = result(s, 1, id(1), ExecutionStatus.COMPLETED, "ok", null, null, 0.5);
+        assertThat(equal.state().status()).isEqualTo(WorkflowStatus.FAILED);
+        Result none = result(s, 1, id(1), ExecutionStatus.COMPLETED, "ok", null, null, null);
+        assertThat(none.state().status()).isEqualTo(WorkflowStatus.FAILED);
     }
 
     @Test

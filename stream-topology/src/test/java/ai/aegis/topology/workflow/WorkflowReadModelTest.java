@@ -25,7 +25,7 @@ class WorkflowReadModelTest {
         model.onEvent(ID, 5, Json.writeBytes(new WorkflowEvent.WorkflowCancelled(ID, "late", T)));
 
         WorkflowExecutionView view = model.view(ID).orElseThrow();
-        assertThat(view.status()).isEqualTo("failed");
+        assertThat(view.status().wireName()).isEqualTo("failed");
         assertThat(view.error()).isEqualTo("human_input_timeout");
         assertThat(view.pendingApproval()).isNull();
         assertThat(view.stateOutputs()).containsKey("review");

@@ -5,6 +5,7 @@ import ai.aegis.worker.runtime.ContainerRuntime;
 import ai.aegis.worker.runtime.HostProcesses;
 import ai.aegis.worker.runtime.SandboxException;
 import ai.aegis.worker.runtime.SandboxResult;
+import ai.aegis.worker.runtime.SandboxResult.Ending;
 import ai.aegis.worker.runtime.SandboxSpec;
 import ai.aegis.worker.runtime.process.OutputCapture;
 
@@ -168,7 +169,7 @@ public final class BubblewrapRuntime implements ContainerRuntime {
         HostProcesses.joinReaders(process, outReader, errReader);
         Duration duration = Duration.ofNanos(System.nanoTime() - started);
         boolean killed = ending != Ending.EXITED || process.isAlive();
-        if (ending == Ending.INTERRUPTED) {
+        if (ending == Ending.KILLED) {
             Thread.currentThread().interrupt();
         }
         if (!killed && !commandRan(dir)) {
@@ -176,8 +177,8 @@ public final class BubblewrapRuntime implements ContainerRuntime {
             throw new SandboxException("bubblewrap could not create the sandbox (exit " + process.exitValue() + "): "
                     + stderr.text().strip());
         }
-        return new SandboxResult(killed ? -1 : process.exitValue(), stdout.text(), stderr.text(),
-                stdout.truncated() || stderr.truncated(), ending == Ending.TIMED_OUT, duration);
+        return new SandboxResult(killed ? SandboxResult.NO_EXIT_CODE : process.exitValue(), stdout.text(),
+                stderr.text(), stdout.truncated() || stderr.truncated(), ending, duration);
     }
 
     /** The spec's environment plus the defaults a sandbox needs; paths are the sandbox's, not the host's. */
@@ -233,14 +234,13 @@ public final class BubblewrapRuntime implements ContainerRuntime {
         }
     }
 
-    private enum Ending { EXITED, TIMED_OUT, INTERRUPTED }
-
+    /** Exited, timed out, or {@link Ending#KILLED} when the worker interrupted the wait (cancel, shutdown). */
     private static Ending waitFor(Process process, Duration timeout) {
         try {
             return process.waitFor(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS)
                     ? Ending.EXITED : Ending.TIMED_OUT;
         } catch (InterruptedException e) {
-            return Ending.INTERRUPTED; // the flag is restored by the caller once the sandbox is gone
+            return Ending.KILLED; // the flag is restored by the caller once the sandbox is gone
         }
     }
 

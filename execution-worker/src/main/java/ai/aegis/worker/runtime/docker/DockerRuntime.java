@@ -57,7 +57,6 @@ public final class DockerRuntime implements ContainerRuntime, AutoCloseable {
 
     static final String WORKSPACE = "/workspace";
     static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-    static final String OOM_PREFIX = "[AEGIS] killed: out of memory";
 
     /** How long a ping may take before the engine counts as absent. */
     private static final Duration PING_TIMEOUT = Duration.ofSeconds(2);
@@ -409,7 +408,7 @@ public final class DockerRuntime implements ContainerRuntime, AutoCloseable {
             }
         });
         boolean interrupted = false;
-        boolean timedOut = false;
+        SandboxResult.Ending how = SandboxResult.Ending.KILLED;
         Integer exitCode = null;
         String ending = null;
         long started = System.nanoTime();
@@ -440,10 +439,11 @@ public final class DockerRuntime implements ContainerRuntime, AutoCloseable {
                 docker.waitContainerCmd(id).exec(wait);
                 long deadline = started + spec.timeout().toNanos();
                 if (!wait.awaitEnded(Duration.ofNanos(deadline - System.nanoTime()))) {
-                    timedOut = true;
+                    how = SandboxResult.Ending.TIMED_OUT;
                     ending = "[AEGIS] killed: timed out after " + spec.timeout().toSeconds() + "s";
                 } else if (status.get() != null) {
                     exitCode = status.get();
+                    how = SandboxResult.Ending.EXITED;
                 } else {
                     ending = "[AEGIS] lost the container engine while waiting for the sandbox: "
                             + (wait.error() == null ? "no exit status" : wait.error().getMessage());
@@ -475,15 +475,17 @@ public final class DockerRuntime implements ContainerRuntime, AutoCloseable {
         }
         Duration duration = Duration.ofNanos(System.nanoTime() - started);
         if (exitCode != null && exitCode != 0 && oomKilled(id)) {
-            ending = OOM_PREFIX + " (limit " + (spec.memoryBytes() >> 20) + " MiB)";
+            // The engine's word, not the exit code: 137 is also any other SIGKILL. The line stays for the user.
+            how = SandboxResult.Ending.OUT_OF_MEMORY;
+            ending = SandboxResult.outOfMemoryLine(spec.memoryBytes());
         }
         String err = stderr.text();
         if (ending != null) {
             listener.line("stderr", ending);
             err = err.isEmpty() || err.endsWith("\n") ? err + ending + "\n" : err + "\n" + ending + "\n";
         }
-        return new SandboxResult(exitCode == null ? -1 : exitCode, stdout.text(), err,
-                stdout.truncated() || stderr.truncated(), timedOut, duration);
+        return new SandboxResult(exitCode == null ? SandboxResult.NO_EXIT_CODE : exitCode, stdout.text(), err,
+                stdout.truncated() || stderr.truncated(), how, duration);
     }
 
     private boolean oomKilled(String id) {
@@ -538,7 +540,8 @@ public final class DockerRuntime implements ContainerRuntime, AutoCloseable {
 
     private SandboxResult interruptedBeforeStart() {
         String line = "[AEGIS] cancelled before the sandbox started (worker interrupted)";
-        return new SandboxResult(-1, "", line + "\n", false, false, Duration.ZERO);
+        return new SandboxResult(SandboxResult.NO_EXIT_CODE, "", line + "\n", false, SandboxResult.Ending.KILLED,
+                Duration.ZERO);
     }
 
     // ------------------------------------------------------------------------------------------------ helpers

@@ -110,9 +110,9 @@ public final class ProcessRuntime implements ContainerRuntime {
         }
         HostProcesses.joinReaders(process, outReader, errReader);
         Duration duration = Duration.ofNanos(System.nanoTime() - started);
-        int exitCode = timedOut || process.isAlive() ? -1 : process.exitValue();
+        int exitCode = timedOut || process.isAlive() ? SandboxResult.NO_EXIT_CODE : process.exitValue();
         return new SandboxResult(exitCode, stdout.text(), stderr.text(), stdout.truncated() || stderr.truncated(),
-                timedOut, duration);
+                timedOut ? SandboxResult.Ending.TIMED_OUT : SandboxResult.Ending.EXITED, duration);
     }
 
     private List<String> argv(List<String> argv, Path script) throws SandboxException {

@@ -246,6 +246,7 @@ class BubblewrapRuntimeTest {
         assertThat(result.get()).isNotNull();
         assertThat(result.get().exitCode()).isEqualTo(-1);
         assertThat(result.get().timedOut()).isFalse();
+        assertThat(result.get().ending()).isEqualTo(SandboxResult.Ending.KILLED);
         assertThat(flagKept).isTrue();
         await().atMost(Duration.ofSeconds(5)).until(() -> processesWith(marker) == 0);
         assertThat(workspaces).isEmptyDirectory();

@@ -227,6 +227,7 @@ class DockerRuntimeTest {
 
         assertThat(result.exitCode()).isNotZero();
         assertThat(result.timedOut()).isFalse();
+        assertThat(result.ending()).isEqualTo(SandboxResult.Ending.OUT_OF_MEMORY);
         assertThat(result.stderr()).contains("[AEGIS] killed: out of memory (limit 64 MiB)");
         assertThat(lines).contains("stderr|[AEGIS] killed: out of memory (limit 64 MiB)");
     }
@@ -240,6 +241,7 @@ class DockerRuntimeTest {
         SandboxResult result = runtime.run(spec, this::record);
 
         assertThat(result.timedOut()).isTrue();
+        assertThat(result.ending()).isEqualTo(SandboxResult.Ending.TIMED_OUT);
         assertThat(result.exitCode()).isEqualTo(-1);
         assertThat(result.stdout()).isEqualTo("sleeping\n");
         assertThat(result.duration()).isLessThan(Duration.ofSeconds(30));
@@ -271,6 +273,7 @@ class DockerRuntimeTest {
         assertThat(flagKept).isTrue();
         assertThat(result.get().exitCode()).isEqualTo(-1);
         assertThat(result.get().timedOut()).isFalse();
+        assertThat(result.get().ending()).isEqualTo(SandboxResult.Ending.KILLED);
         assertThat(result.get().stdout()).isEqualTo("started\n");
         assertThat(result.get().duration()).isLessThan(Duration.ofSeconds(30));
         assertThat(containersOf(executionId)).isEmpty();

@@ -108,6 +108,7 @@ class ProcessRuntimeTest {
         assertThat(result.exitCode()).isEqualTo(3);
         assertThat(result.stderr()).isEqualTo("oops\n");
         assertThat(result.timedOut()).isFalse();
+        assertThat(result.ending()).isEqualTo(SandboxResult.Ending.EXITED);
         assertThat(result.truncated()).isFalse();
     }
 
