@@ -60,7 +60,7 @@ class WorkerFailoverTest {
                         ids.add(system.startExecution(agentId, "job " + i));
                     }
                     // some execution runs in the doomed process: more are running than the survivor runs itself
-                    await().atMost(Duration.ofSeconds(30)).until(() ->
+                    await().atMost(Duration.ofSeconds(60)).until(() ->
                             running(system, ids) > survivor.worker().activeExecutions());
                     List<ProcessHandle> sandboxes = doomed.descendants().toList();
                     doomed.destroyForcibly(); // SIGKILL: dies mid-execution

@@ -9,7 +9,7 @@ import java.time.Instant;
 
 /**
  * An event in the life of one execution, in the reference's JSON form: a single key, the snake_case event type,
- * wrapping the event's fields, e.g. {@code {"execution_completed":{"execution_id":...}}} (contract §4).
+ * wrapping the event's fields, e.g. {@code {"execution_completed":{"execution_id":...}}}.
  * The same JSON is the record value on the execution events topic and the {@code data:} of an SSE frame.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.WRAPPER_OBJECT)

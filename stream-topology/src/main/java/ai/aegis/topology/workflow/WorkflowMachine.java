@@ -41,7 +41,7 @@ import java.util.function.Supplier;
  * records to write). It knows nothing of Kafka; {@link WorkflowEngineTopology} stores the state and writes the
  * effects, atomically.
  *
- * <h2>Semantics (reference notes §9.3, with the differences said below)</h2>
+ * <h2>Semantics (the original system's workflow FSM, with the differences said below)</h2>
  * <ul>
  *   <li><b>Start</b> builds the blackboard ({@link WorkflowTemplates#initialBlackboard}), emits
  *       {@code workflow_started} and enters {@code spec.initial_state}. A second start of the same id is ignored
