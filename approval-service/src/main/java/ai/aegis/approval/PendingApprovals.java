@@ -125,7 +125,7 @@ public final class PendingApprovals {
         return Optional.ofNullable(pending.get(id.toLowerCase())).filter(r -> open(r, now));
     }
 
-    /** How many decided ids this view remembers (for tests and metrics); call on the tail's thread. */
+    /** How many decided ids this view remembers (the tests check that it stays bounded); call on the tail's thread. */
     int decidedCount() {
         return decided.size();
     }

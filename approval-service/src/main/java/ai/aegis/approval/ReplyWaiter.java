@@ -46,8 +46,8 @@ public final class ReplyWaiter {
         }
     }
 
-    /** Calls still waiting, for tests and diagnostics. */
-    public int waitingCount() {
+    /** Calls still waiting (package-private: the tests check that none is left behind). */
+    int waitingCount() {
         return waiting.size();
     }
 }

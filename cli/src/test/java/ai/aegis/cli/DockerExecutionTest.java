@@ -5,12 +5,19 @@ import ai.aegis.worker.llm.scripted.ScriptStep;
 import ai.aegis.worker.runtime.docker.DockerRuntime;
 import ai.aegis.worker.runtime.docker.DockerRuntimeConfig;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +39,8 @@ class DockerExecutionTest {
     @TempDir
     static Path dataDir;
     static DockerRuntime docker;
+    /** The engine as the test sees it, apart from the runtime under test. */
+    static DockerClient engine;
     static TestSystem system;
 
     @BeforeAll
@@ -44,6 +53,9 @@ class DockerExecutionTest {
             fail("DOCKER_HOST is not set: start an engine with shared/tools/agent-runtime.sh start-docker and export"
                     + " the DOCKER_HOST it prints (CI's .ci/run does), or pass -Daegis.test.docker=skip");
         }
+        engine = DockerClientImpl.getInstance(DefaultDockerClientConfig.createDefaultConfigBuilder()
+                .withDockerHost(host).withDockerTlsVerify(false).build(),
+                new ApacheDockerHttpClient.Builder().dockerHost(URI.create(host)).build());
         docker = new DockerRuntime(new DockerRuntimeConfig(host,
                 List.of("/usr:/usr:ro", "/etc/alternatives:/etc/alternatives:ro"), null, null, null,
                 dataDir.resolve("docker"), IMAGE, null, 0)).start();
@@ -57,12 +69,15 @@ class DockerExecutionTest {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws IOException {
         if (system != null) {
             system.close();
         }
         if (docker != null) {
             docker.close();
+        }
+        if (engine != null) {
+            engine.close();
         }
     }
 
@@ -77,7 +92,9 @@ class DockerExecutionTest {
     }
 
     private static List<String> containers(String executionId) {
-        return docker.containersOf(executionId);
+        return engine.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of("aegis.execution_id", executionId)).exec().stream()
+                .map(Container::getId).toList();
     }
 
     @Test

@@ -122,13 +122,6 @@ public final class DockerRuntime implements ContainerRuntime, AutoCloseable {
         return docker;
     }
 
-    /** Ids of the containers (running or not) this runtime made for an execution: none once it has ended. */
-    public List<String> containersOf(String executionId) {
-        return docker.listContainersCmd().withShowAll(true)
-                .withLabelFilter(Map.of(label("execution_id"), executionId)).exec().stream()
-                .map(Container::getId).toList();
-    }
-
     /**
      * Force-removes every container labelled {@code <prefix>.managed=true}, running or not. Meant for start-up, when
      * none of them can belong to a live run of this worker.
