@@ -3,6 +3,7 @@ package ai.aegis.schemas;
 import ai.aegis.schemas.agent.AgentManifests;
 import ai.aegis.schemas.agent.AgentRecord;
 import ai.aegis.schemas.approval.ApprovalCommand;
+import ai.aegis.schemas.deadletter.DeadLetter;
 import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalReply;
 import ai.aegis.schemas.approval.ApprovalRequest;
@@ -48,7 +49,7 @@ class SchemaResourcesTest {
 
     @Test
     void everySchemaLoadsAsADraft202012DocumentNamedAfterItsFile() {
-        assertThat(SchemaResources.ALL).hasSize(14).doesNotHaveDuplicates();
+        assertThat(SchemaResources.ALL).hasSize(15).doesNotHaveDuplicates();
         for (String file : SchemaResources.ALL) {
             JsonNode schema = Json.tree(SchemaResources.load(file));
             assertThat(schema.get("$schema").asText()).as(file)
@@ -173,10 +174,12 @@ class SchemaResourcesTest {
                     assertThat(Json.tree(Json.write(decision))).isEqualTo(value);
                     approvalOutcomes.add(decision.outcome());
                 }
+                case SchemaResources.DEAD_LETTER ->
+                        assertThat(Json.tree(Json.write(Json.read(m.group(2), DeadLetter.class)))).isEqualTo(value);
                 default -> throw new AssertionError("unknown schema in README: " + schema);
             }
         }
-        assertThat(examples).isEqualTo(37);
+        assertThat(examples).isEqualTo(38);
         assertThat(eventTypes).containsExactlyElementsOf(Arrays.stream(ExecutionEvent.class.getPermittedSubclasses())
                 .map(c -> c.getAnnotation(JsonTypeName.class).value()).toList());
         assertThat(workflowEventTypes).containsExactlyInAnyOrderElementsOf(

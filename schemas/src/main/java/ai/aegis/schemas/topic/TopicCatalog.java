@@ -13,6 +13,7 @@ public final class TopicCatalog {
     private static final long FOREVER = -1L;
     private static final long WEEK = 7L * 24 * 3600 * 1000;
     private static final long HOUR = 3600L * 1000;
+    private static final long MONTH = 30L * 24 * 3600 * 1000;
 
     private final String prefix;
     private final int partitions;
@@ -111,9 +112,18 @@ public final class TopicCatalog {
                 "approval-reply.schema.json");
     }
 
+    /**
+     * Records that a consumer could not read or process, from every consumer of the system, keyed by the failed
+     * record's key; kept 30 days, long enough for someone to look and replay.
+     */
+    public TopicSpec deadLetters() {
+        return new TopicSpec(prefix + ".deadletter.v1", partitions, false, MONTH, "the failed record's key",
+                "dead-letter.schema.json");
+    }
+
     public List<TopicSpec> all() {
         return List.of(agents(), executionRequests(), executionEvents(), executionCommands(), workflows(),
                 workflowCommands(), workflowEvents(), workflowSteps(), approvalRequests(), approvalDecisions(),
-                approvalCommands(), approvalReplies());
+                approvalCommands(), approvalReplies(), deadLetters());
     }
 }

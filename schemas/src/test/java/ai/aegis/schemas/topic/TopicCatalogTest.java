@@ -29,12 +29,14 @@ class TopicCatalogTest {
                 .containsExactly("aegis.agents.v1", "aegis.execution.requests.v1", "aegis.execution.events.v1",
                         "aegis.execution.commands.v1", "aegis.workflows.v1", "aegis.workflow.commands.v1",
                         "aegis.workflow.events.v1", "aegis.workflow.steps.v1", "aegis.approval.requests.v1",
-                        "aegis.approval.decisions.v1", "aegis.approval.commands.v1", "aegis.approval.replies.v1");
+                        "aegis.approval.decisions.v1", "aegis.approval.commands.v1", "aegis.approval.replies.v1",
+                        "aegis.deadletter.v1");
         assertThat(catalog.all()).extracting(TopicSpec::valueSchema).containsExactly(
                 SchemaResources.AGENT_RECORD, SchemaResources.EXECUTION_REQUEST, SchemaResources.EXECUTION_EVENT,
                 SchemaResources.EXECUTION_COMMAND, SchemaResources.WORKFLOW_RECORD, SchemaResources.WORKFLOW_COMMAND,
                 SchemaResources.WORKFLOW_EVENT, SchemaResources.WORKFLOW_STEP_RESULT, SchemaResources.APPROVAL_REQUEST,
-                SchemaResources.APPROVAL_DECISION, SchemaResources.APPROVAL_COMMAND, SchemaResources.APPROVAL_REPLY);
+                SchemaResources.APPROVAL_DECISION, SchemaResources.APPROVAL_COMMAND, SchemaResources.APPROVAL_REPLY,
+                SchemaResources.DEAD_LETTER);
     }
 
     @Test
@@ -87,7 +89,15 @@ class TopicCatalogTest {
         assertThat(catalog.approvalReplies().configs()).containsEntry("retention.ms", "3600000");
         // The existing topics did not change.
         assertThat(catalog.executionCommands().retentionMs()).isEqualTo(7L * 24 * 3600 * 1000);
-        assertThat(catalog.all()).hasSize(12).doesNotHaveDuplicates();
+        assertThat(catalog.all()).hasSize(13).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void deadLettersAreKeptAMonthAndPartitionedLikeTheTopicsTheyComeFrom() {
+        TopicCatalog catalog = new TopicCatalog("x", 4);
+        assertThat(catalog.deadLetters()).isEqualTo(new TopicSpec("x.deadletter.v1", 4, false, 30L * 24 * 3600 * 1000,
+                "the failed record's key", SchemaResources.DEAD_LETTER));
+        assertThat(catalog.all()).contains(catalog.deadLetters());
     }
 
     @Test

@@ -44,10 +44,18 @@ public final class DurablePublisher implements RecordPublisher, AutoCloseable {
         return "/aegis/" + component + "/" + host;
     }
 
+    /** The CloudEvents {@code source} this publisher writes. */
+    public String source() {
+        return source;
+    }
+
     /** Sends without waiting; the future completes when the cluster acknowledged the write. */
     public CompletableFuture<RecordMetadata> send(String topic, String key, byte[] value, String ceType) {
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null, key, value,
-                CloudEventHeaders.of(ceType, source, key, Instant.now()));
+        return send(record(topic, key, value, ceType));
+    }
+
+    /** Sends a record whose headers the caller built (with {@link CloudEventHeaders#of} and more). */
+    public CompletableFuture<RecordMetadata> send(ProducerRecord<String, byte[]> record) {
         CompletableFuture<RecordMetadata> result = new CompletableFuture<>();
         try {
             producer.send(record, (metadata, error) -> {
@@ -71,7 +79,12 @@ public final class DurablePublisher implements RecordPublisher, AutoCloseable {
      */
     @Override
     public RecordMetadata publish(String topic, String key, byte[] value, String ceType) throws UnavailableException {
-        CompletableFuture<RecordMetadata> future = send(topic, key, value, ceType);
+        return publish(record(topic, key, value, ceType));
+    }
+
+    /** Sends a record whose headers the caller built and waits until it is durable. */
+    public RecordMetadata publish(ProducerRecord<String, byte[]> record) throws UnavailableException {
+        CompletableFuture<RecordMetadata> future = send(record);
         try {
             return future.get(ackTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -90,13 +103,20 @@ public final class DurablePublisher implements RecordPublisher, AutoCloseable {
      */
     public RecordMetadata publishPatiently(String topic, String key, byte[] value, String ceType)
             throws UnavailableException, InterruptedException {
+        return publishPatiently(record(topic, key, value, ceType));
+    }
+
+    /** {@link #publishPatiently(String, String, byte[], String)} for a record whose headers the caller built. */
+    public RecordMetadata publishPatiently(ProducerRecord<String, byte[]> record)
+            throws UnavailableException, InterruptedException {
         long backoffMs = 500;
         for (int attempt = 1; ; attempt++) {
             try {
-                return publish(topic, key, value, ceType);
+                return publish(record);
             } catch (UnavailableException e) {
                 System.getLogger(DurablePublisher.class.getName()).log(System.Logger.Level.WARNING,
-                        "writing " + ceType + " for " + key + " failed (attempt " + attempt + "), retrying: "
+                        "writing " + CloudEventHeaders.get(record.headers(), CloudEventHeaders.TYPE).orElse("a record")
+                                + " for " + record.key() + " failed (attempt " + attempt + "), retrying: "
                                 + e.getMessage());
                 if (Thread.currentThread().isInterrupted()) {
                     throw e;
@@ -105,6 +125,10 @@ public final class DurablePublisher implements RecordPublisher, AutoCloseable {
                 backoffMs = Math.min(backoffMs * 2, 30_000);
             }
         }
+    }
+
+    private ProducerRecord<String, byte[]> record(String topic, String key, byte[] value, String ceType) {
+        return new ProducerRecord<>(topic, null, key, value, CloudEventHeaders.of(ceType, source, key, Instant.now()));
     }
 
     @Override
