@@ -6,6 +6,7 @@ import ai.aegis.approval.ApprovalService;
 import ai.aegis.broker.EmbeddedKafkaBroker;
 import ai.aegis.ingress.IngressConfig;
 import ai.aegis.ingress.IngressServer;
+import ai.aegis.topology.config.InstanceId;
 import ai.aegis.topology.kafka.KafkaConfigReader;
 import ai.aegis.topology.kafka.KafkaSettings;
 import ai.aegis.topology.lifecycle.Closer;
@@ -194,13 +195,16 @@ public final class AegisSystem implements AutoCloseable {
 
         void startKafka() {
             Config node = aegis.get("kafka");
+            KafkaSettings settings;
             if (options.embeddedBroker() && !node.get("bootstrap-servers").exists()) {
                 broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"));
                 started.add(broker);
-                kafka = KafkaConfigReader.read(node, "aegis", broker.bootstrapServers());
+                settings = KafkaConfigReader.read(node, "aegis", broker.bootstrapServers());
             } else {
-                kafka = KafkaConfigReader.read(node, "aegis");
+                settings = KafkaConfigReader.read(node, "aegis");
             }
+            // one identity per process and data directory: the Streams apps rejoin as static members after a crash
+            kafka = settings.withGroupInstanceId(InstanceId.resolve(aegis, dataDir));
         }
 
         void start(Service service) {

@@ -265,6 +265,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("auto.create.topics.enable", "false");
         p.put("num.partitions", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
+        // After a kill -9 the restarted controller refuses the broker's new registration until the session of the
+        // dead incarnation expires (9 s by default): controller and broker live and die together here, so a short
+        // session costs nothing and the restart does not wait for a broker that cannot be there.
+        p.put("broker.session.timeout.ms", "2000");
+        p.put("broker.heartbeat.interval.ms", "500");
         p.put("log.retention.hours", "168");
         p.put("log.retention.check.interval.ms", "300000");
 

@@ -45,7 +45,19 @@ public final class Bench {
     public static int run(String[] args, PrintStream out) {
         if (args.length > 0 && List.of("-h", "--help", "help").contains(args[0])) {
             out.print(BenchOptions.usage());
+            out.println();
+            out.print(RestartBench.usage());
             return 0;
+        }
+        if (args.length > 0 && args[0].equals("restart")) {
+            try {
+                return RestartBench.run(java.util.Arrays.copyOfRange(args, 1, args.length), out);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return 1;
+            }
         }
         BenchOptions options = BenchOptions.parse(args);
         PER_EXECUTION_WARNINGS.forEach(l -> l.setLevel(Level.SEVERE));
@@ -156,7 +168,7 @@ public final class Bench {
         }
     }
 
-    private static void deleteQuietly(Path dir) {
+    static void deleteQuietly(Path dir) {
         try (Stream<Path> paths = Files.walk(dir)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> {
                 try {

@@ -41,6 +41,6 @@ public final class KafkaConfigReader {
         kafka.get("properties").detach().asMap().orElse(Map.of()).forEach(extra::put);
         return new KafkaSettings(bootstrapServers, topics, clientId,
                 Duration.ofMillis(kafka.get("ack-timeout-ms").asLong().orElse(KafkaSettings.DEFAULT_ACK_TIMEOUT.toMillis())),
-                kafka.get("replication-factor").asInt().orElse(0).shortValue(), extra);
+                kafka.get("replication-factor").asInt().orElse(0).shortValue(), extra, null);
     }
 }
