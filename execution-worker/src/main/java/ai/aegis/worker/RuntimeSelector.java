@@ -64,12 +64,7 @@ public final class RuntimeSelector {
         if (!DockerRuntime.available(docker)) {
             return Optional.empty();
         }
-        DockerRuntime runtime = new DockerRuntime(docker);
-        int reaped = runtime.reapLeaked();
-        if (reaped > 0) {
-            LOG.log(System.Logger.Level.WARNING, "removed " + reaped + " sandbox container(s) left by an earlier worker");
-        }
-        return Optional.of(runtime);
+        return Optional.of(new DockerRuntime(docker).start()); // start() reaps what dead workers left
     }
 
     static ContainerRuntime process(WorkerConfig config) {

@@ -338,28 +338,34 @@ public final class ExecutionRunner {
         env.put("AEGIS_ORCHESTRATOR_URL", "http://aegis-gateway");
         env.put("AEGIS_DISPATCH_SOCKET", SandboxSpec.SANDBOX_SOCKET);
         env.put("AEGIS_EXECUTION_TOKEN", token);
+        // The prompt and the history are files, never arguments: those are public in /proc and 128 KiB at most.
+        Map<String, String> inputs = new HashMap<>();
+        inputs.put(BootstrapScript.PROMPT_FILE, prompt);
         if (!history.isEmpty()) {
-            env.put("AEGIS_ITERATION_HISTORY", history.toJson());
+            inputs.put(BootstrapScript.HISTORY_FILE, history.toJson());
         }
         Path socketDir = null;
         sessions.register(session);
         try {
             socketDir = Files.createTempDirectory(Files.createDirectories(config.workDir()), "aegis-gw-");
-            // the sandbox's user is not the worker's: it must reach the socket (and nothing else) in here
-            Files.setPosixFilePermissions(socketDir, PosixFilePermissions.fromString("rwx--x--x"));
-            try (GatewaySocket socket = GatewaySocket.open(socketDir.resolve("dispatch.sock"), config.gateway())) {
+            // private: sandboxes reach the socket through their mounts, which do not pass through this directory
+            Files.setPosixFilePermissions(socketDir, PosixFilePermissions.fromString("rwx------"));
+            try (GatewaySocket socket = GatewaySocket.open(socketDir.resolve("dispatch.sock"), config.gateway(),
+                    runtime.gatewayClient().orElse(null))) {
                 SandboxSpec spec = SandboxSpec.newBuilder()
                         .setExecutionId(executionId)
                         .setIteration(n)
                         .setImage(manifest.runtime().image())
                         .setLanguage(manifest.runtime().language(), manifest.runtime().version())
                         .setPullPolicy(manifest.runtime().imagePullPolicy())
-                        .setArgv(List.of(config.pythonCommand(), BootstrapScript.SANDBOX_PATH, prompt))
+                        .setArgv(List.of(config.pythonCommand(), BootstrapScript.SANDBOX_PATH))
                         .setEnv(env)
+                        .setFiles(inputs)
                         .setTimeout(timeout)
                         .setMaxOutputBytes(config.maxOutputBytes())
                         .setCpuMillicores(manifest.security().cpuMillicores())
                         .setMemoryBytes(manifest.security().memoryBytes())
+                        .setDiskBytes(manifest.security().diskBytes())
                         .setNetworkAllowed(manifest.security().networkAllowed())
                         .setDispatchSocket(socket.file())
                         .build();
