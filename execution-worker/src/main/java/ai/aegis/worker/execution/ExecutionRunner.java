@@ -338,11 +338,8 @@ public final class ExecutionRunner {
         env.put("AEGIS_ORCHESTRATOR_URL", "http://aegis-gateway");
         env.put("AEGIS_DISPATCH_SOCKET", SandboxSpec.SANDBOX_SOCKET);
         env.put("AEGIS_EXECUTION_TOKEN", token);
-        // The prompt and the history are files, never arguments: those are public in /proc and 128 KiB at most.
-        Map<String, String> inputs = new HashMap<>();
-        inputs.put(BootstrapScript.PROMPT_FILE, prompt);
         if (!history.isEmpty()) {
-            inputs.put(BootstrapScript.HISTORY_FILE, history.toJson());
+            env.put("AEGIS_ITERATION_HISTORY", history.toJson());
         }
         Path socketDir = null;
         sessions.register(session);
@@ -360,7 +357,8 @@ public final class ExecutionRunner {
                         .setPullPolicy(manifest.runtime().imagePullPolicy())
                         .setArgv(List.of(config.pythonCommand(), BootstrapScript.SANDBOX_PATH))
                         .setEnv(env)
-                        .setFiles(inputs)
+                        // a file, not an argument: arguments are public in /proc and the kernel caps each at 128 KiB
+                        .setFiles(Map.of(BootstrapScript.PROMPT_FILE, prompt))
                         .setTimeout(timeout)
                         .setMaxOutputBytes(config.maxOutputBytes())
                         .setCpuMillicores(manifest.security().cpuMillicores())

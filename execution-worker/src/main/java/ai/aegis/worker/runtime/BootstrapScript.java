@@ -7,10 +7,11 @@ import java.nio.file.Path;
  * The {@code bootstrap.py} that every sandbox runs: shipped as a class-path resource so that each runtime can place it
  * wherever its sandbox expects it (copied into a container, bind-mounted, or written next to a process workspace).
  *
- * <p>Its inputs other than the environment are files in the sandbox's input directory ({@link SandboxSpec#files()},
- * named by {@code AEGIS_INPUT_DIR}): the prompt ({@value #PROMPT_FILE}) and the history of earlier iterations
- * ({@value #HISTORY_FILE}). Files, because a command-line argument is readable by every user of the host in
- * {@code /proc/PID/cmdline}, and the kernel refuses any single argument or environment string over 128 KiB.
+ * <p>Its prompt is a file in the sandbox's input directory ({@value #PROMPT_FILE} among {@link SandboxSpec#files()},
+ * the directory named by {@code AEGIS_INPUT_DIR}), not an argument: every user of the host can read a process's
+ * arguments in {@code /proc/PID/cmdline}, and the kernel refuses any single argument or environment string over
+ * 128 KiB, while an execution's input may be larger. The rest comes in the environment (the history of earlier
+ * iterations is capped well below that limit).
  */
 public final class BootstrapScript {
 
@@ -22,9 +23,6 @@ public final class BootstrapScript {
 
     /** The input file holding the task's prompt. */
     public static final String PROMPT_FILE = "prompt";
-
-    /** The input file holding the JSON array of earlier iterations' outcomes (the refinement loop's feedback). */
-    public static final String HISTORY_FILE = "history.json";
 
     private static final ScriptResource SCRIPT = new ScriptResource(FILE_NAME);
 

@@ -5,10 +5,10 @@ The orchestrator owns the LLM conversation. This script only sends the first ``g
 executes every ``dispatch`` it is handed and posts the ``dispatch_result`` back, until the gateway
 answers ``final``. Standard library only, so it runs in any image that has a Python 3 interpreter.
 
-Inputs: the environment (``AEGIS_*``, with the execution token), and files in ``$AEGIS_INPUT_DIR``: the
-prompt (``prompt``) and the earlier iterations (``history.json``). Never command-line arguments, which every
-user of the host can read and which the kernel caps at 128 KiB each. (A prompt given as the first argument, or
-on stdin when there is no prompt file, and ``AEGIS_ITERATION_HISTORY`` are still read, for tools and tests.)
+Inputs: the environment (``AEGIS_*``, with the execution token and ``AEGIS_ITERATION_HISTORY``), and the
+prompt in the file ``$AEGIS_INPUT_DIR/prompt``: never a command-line argument, which every user of the host can
+read and which the kernel caps at 128 KiB. (A prompt given as the first argument, or on stdin when there is no
+prompt file, is still read, for tools and tests.)
 
 Exit codes: 0 final answer printed on stdout; 1 configuration, transport or protocol error;
 2 the gateway refused the execution token (HTTP 401).
@@ -28,7 +28,6 @@ import urllib.parse
 
 GATEWAY_PATH = "/v1/dispatch-gateway"
 PROMPT_FILE = "prompt"
-HISTORY_FILE = "history.json"
 SANDBOX_WORKSPACE = "/workspace"
 DEFAULT_EXEC_TIMEOUT_SECS = 60
 DEFAULT_MAX_OUTPUT_BYTES = 524288
@@ -79,9 +78,7 @@ class Config:
         self.token = env.get("AEGIS_EXECUTION_TOKEN") or ""
         self.workspace = env.get("AEGIS_WORKSPACE") or SANDBOX_WORKSPACE
         self.input_dir = (env.get("AEGIS_INPUT_DIR") or "").strip()
-        self.history_raw = read_input(self.input_dir, HISTORY_FILE)
-        if self.history_raw is None:
-            self.history_raw = env.get("AEGIS_ITERATION_HISTORY") or ""
+        self.history_raw = env.get("AEGIS_ITERATION_HISTORY") or ""
 
 
 def read_input(input_dir, name):

@@ -219,14 +219,15 @@ class BootstrapScriptTest {
     }
 
     @Test
-    void thePromptAndTheHistoryComeFromTheInputFiles() throws Exception {
+    void thePromptComesFromItsInputFile() throws Exception {
         String history = Json.write(List.of(Map.of("iteration", 1, "output", "41", "exit_code", 0,
                 "validation_reason", "not prime")));
         try (GatewayStub gateway = GatewayStub.replying(Reply.json(Map.of("type", "final", "content", "43")))) {
-            SandboxSpec spec = spec(baseEnv(gateway), "unused").toBuilder()
+            Map<String, String> env = baseEnv(gateway);
+            env.put("AEGIS_ITERATION_HISTORY", history);
+            SandboxSpec spec = spec(env, "unused").toBuilder()
                     .setArgv(List.of("python3", BootstrapScript.SANDBOX_PATH))
-                    .setFiles(Map.of(BootstrapScript.PROMPT_FILE, "Give me a prime\nover two lines",
-                            BootstrapScript.HISTORY_FILE, history))
+                    .setFiles(Map.of(BootstrapScript.PROMPT_FILE, "Give me a prime\nover two lines"))
                     .build();
 
             SandboxResult result = runtime().run(spec, this::record);

@@ -1,6 +1,7 @@
 package ai.aegis.worker.runtime;
 
 import ai.aegis.worker.runtime.GatewayStub.Reply;
+import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -17,6 +18,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 /**
  * Checks that every runtime must pass, run against the real runtime by each runtime's own test. Public for the
@@ -104,6 +106,22 @@ public final class SandboxChecks {
             throw new IllegalStateException("cannot list /proc", e);
         }
         return lines;
+    }
+
+    /**
+     * The test engine's address ({@code DOCKER_HOST}); without one the calling test fails with what to do, unless
+     * {@code -Daegis.test.docker=skip} says this machine has no engine.
+     */
+    public static String requireDockerHost() {
+        String host = System.getenv("DOCKER_HOST");
+        if (host == null || host.isBlank()) {
+            if ("skip".equals(System.getProperty("aegis.test.docker"))) {
+                Assumptions.abort("DOCKER_HOST is not set and -Daegis.test.docker=skip was given");
+            }
+            fail("DOCKER_HOST is not set: start an engine with shared/tools/agent-runtime.sh start-docker and export"
+                    + " the DOCKER_HOST it prints (CI's .ci/run does), or pass -Daegis.test.docker=skip");
+        }
+        return host;
     }
 
     public static InetSocketAddress address(GatewayStub gateway) {

@@ -15,7 +15,6 @@ import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.HostConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +38,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -63,14 +61,7 @@ class DockerRuntimeTest {
 
     @BeforeAll
     static void engine() {
-        String host = System.getenv("DOCKER_HOST");
-        if (host == null || host.isBlank()) {
-            if ("skip".equals(System.getProperty("aegis.test.docker"))) {
-                Assumptions.abort("DOCKER_HOST is not set and -Daegis.test.docker=skip was given");
-            }
-            fail("DOCKER_HOST is not set: start an engine with shared/tools/agent-runtime.sh start-docker and export"
-                    + " the DOCKER_HOST it prints (CI's .ci/run does), or pass -Daegis.test.docker=skip");
-        }
+        String host = SandboxChecks.requireDockerHost();
         DockerRuntimeConfig config = new DockerRuntimeConfig(host,
                 List.of("/usr:/usr:ro", "/etc/alternatives:/etc/alternatives:ro"), null, null, null, workspaces,
                 IMAGE, null);
