@@ -58,7 +58,7 @@ class DockerExecutionTest {
                 new ApacheDockerHttpClient.Builder().dockerHost(URI.create(host)).build());
         docker = new DockerRuntime(new DockerRuntimeConfig(host,
                 List.of("/usr:/usr:ro", "/etc/alternatives:/etc/alternatives:ro"), null, null, null,
-                dataDir.resolve("docker"), IMAGE, null, 0)).start();
+                dataDir.resolve("docker"), IMAGE, null)).start();
         system = new TestSystem(dataDir, Map.of(
                 "whoami", List.of(
                         ScriptStep.toolCall("cmd.run", TestSystem.args("{\"command\":\"id -u; grep CapEff /proc/self/status\"}")),

@@ -36,7 +36,7 @@ public final class RuntimeSelector {
                     throw new IllegalStateException("the bubblewrap runtime is configured but cannot run here: "
                             + why.get() + " (Debian/Ubuntu: apt-get install bubblewrap)");
                 }
-                yield new BubblewrapRuntime(bwrap);
+                yield bubblewrap(bwrap);
             }
             case "process" -> process(config);
             case "auto" -> auto(config);
@@ -52,11 +52,19 @@ public final class RuntimeSelector {
         }
         Optional<String> why = BubblewrapRuntime.unavailableReason(config.bubblewrap());
         if (why.isEmpty()) {
-            return new BubblewrapRuntime(config.bubblewrap());
+            return bubblewrap(config.bubblewrap());
         }
         LOG.log(System.Logger.Level.WARNING, "no isolating runtime: no Docker engine at "
                 + config.docker().dockerHost() + ", and bubblewrap cannot run (" + why.get() + ")");
         return process(config);
+    }
+
+    /** Says at start, not at the first execution, when sandboxes cannot have a network of their own here. */
+    private static ContainerRuntime bubblewrap(BubblewrapRuntimeConfig config) {
+        BubblewrapRuntime.networkUnavailableReason(config).ifPresent(why -> LOG.log(System.Logger.Level.WARNING,
+                "bubblewrap sandboxes cannot have a network of their own here (" + why + "): executions of agents"
+                        + " that allow network will be refused"));
+        return new BubblewrapRuntime(config);
     }
 
     private static Optional<ContainerRuntime> docker(WorkerConfig config) {
@@ -64,12 +72,7 @@ public final class RuntimeSelector {
         if (!DockerRuntime.available(docker)) {
             return Optional.empty();
         }
-        DockerRuntime runtime = new DockerRuntime(docker);
-        int reaped = runtime.reapLeaked();
-        if (reaped > 0) {
-            LOG.log(System.Logger.Level.WARNING, "removed " + reaped + " sandbox container(s) left by an earlier worker");
-        }
-        return Optional.of(runtime);
+        return Optional.of(new DockerRuntime(docker).start()); // start() reaps what dead workers left
     }
 
     static ContainerRuntime process(WorkerConfig config) {

@@ -95,7 +95,8 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
         Path workDir = b.workDir;
         b.docker(docker(w.get("docker"), workDir));
         b.bubblewrap(new BubblewrapRuntimeConfig(w.get("bubblewrap.path").asString().map(Path::of).orElse(null),
-                workDir, w.get("python").asString().map(Path::of).orElse(null)));
+                workDir, w.get("python").asString().map(Path::of).orElse(null),
+                w.get("bubblewrap.slirp4netns").asString().map(Path::of).orElse(null)));
         return b.build();
     }
 
@@ -120,7 +121,7 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
         return new DockerRuntimeConfig(d.get("host").asString().orElse(null), binds, registry,
                 d.get("user").asString().orElse(null), null,
                 workDir.resolve("aegis-docker"),
-                d.get("default-image").asString().orElse(null), d.get("python").asString().orElse(null), 0);
+                d.get("default-image").asString().orElse(null), d.get("python").asString().orElse(null));
     }
 
     /** Builds a {@link WorkerConfig}; starts from the defaults, or from an existing config. */
@@ -246,8 +247,8 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
                     allowUnsafeProcessRuntime, pythonCommand, maxOutputBytes, workDir, failoverTimeout,
                     topicInstallTimeout, agentLookupWait, shutdownGrace,
                     docker != null ? docker : new DockerRuntimeConfig(null, null, null, null, null,
-                            workDir.resolve("aegis-docker"), null, null, 0),
-                    bubblewrap != null ? bubblewrap : new BubblewrapRuntimeConfig(null, workDir, null));
+                            workDir.resolve("aegis-docker"), null, null),
+                    bubblewrap != null ? bubblewrap : BubblewrapRuntimeConfig.under(workDir));
         }
     }
 }

@@ -72,7 +72,7 @@ public final class Bench {
         Machine machine;
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"))) {
             DockerRuntimeConfig docker = new DockerRuntimeConfig(null, options.readOnlyBinds(), null, null,
-                    LABEL_PREFIX, dir.resolve("docker"), options.image(), null, 0);
+                    LABEL_PREFIX, dir.resolve("docker"), options.image(), null);
             boolean dockerUp = options.runtimes().contains("docker") && DockerRuntime.available(docker);
             machine = Machine.describe(dockerUp ? docker.dockerHost() : null);
             for (String name : options.runtimes()) {
@@ -103,7 +103,7 @@ public final class Bench {
 
     private static RuntimeResult measure(String name, BenchOptions options, String servers, Path dir,
                                          DockerRuntimeConfig docker, boolean dockerUp, PrintStream out) {
-        BubblewrapRuntimeConfig bubblewrap = new BubblewrapRuntimeConfig(null, dir.resolve("sandboxes"), null);
+        BubblewrapRuntimeConfig bubblewrap = BubblewrapRuntimeConfig.under(dir.resolve("sandboxes"));
         String setup;
         ContainerRuntime runtime;
         String image = null;

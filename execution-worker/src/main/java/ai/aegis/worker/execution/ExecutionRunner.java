@@ -345,21 +345,25 @@ public final class ExecutionRunner {
         sessions.register(session);
         try {
             socketDir = Files.createTempDirectory(Files.createDirectories(config.workDir()), "aegis-gw-");
-            // the sandbox's user is not the worker's: it must reach the socket (and nothing else) in here
-            Files.setPosixFilePermissions(socketDir, PosixFilePermissions.fromString("rwx--x--x"));
-            try (GatewaySocket socket = GatewaySocket.open(socketDir.resolve("dispatch.sock"), config.gateway())) {
+            // private: sandboxes reach the socket through their mounts, which do not pass through this directory
+            Files.setPosixFilePermissions(socketDir, PosixFilePermissions.fromString("rwx------"));
+            try (GatewaySocket socket = GatewaySocket.open(socketDir.resolve("dispatch.sock"), config.gateway(),
+                    runtime.gatewayClient().orElse(null))) {
                 SandboxSpec spec = SandboxSpec.newBuilder()
                         .setExecutionId(executionId)
                         .setIteration(n)
                         .setImage(manifest.runtime().image())
                         .setLanguage(manifest.runtime().language(), manifest.runtime().version())
                         .setPullPolicy(manifest.runtime().imagePullPolicy())
-                        .setArgv(List.of(config.pythonCommand(), BootstrapScript.SANDBOX_PATH, prompt))
+                        .setArgv(List.of(config.pythonCommand(), BootstrapScript.SANDBOX_PATH))
                         .setEnv(env)
+                        // a file, not an argument: arguments are public in /proc and the kernel caps each at 128 KiB
+                        .setFiles(Map.of(BootstrapScript.PROMPT_FILE, prompt))
                         .setTimeout(timeout)
                         .setMaxOutputBytes(config.maxOutputBytes())
                         .setCpuMillicores(manifest.security().cpuMillicores())
                         .setMemoryBytes(manifest.security().memoryBytes())
+                        .setDiskBytes(manifest.security().diskBytes())
                         .setNetworkAllowed(manifest.security().networkAllowed())
                         .setDispatchSocket(socket.file())
                         .build();

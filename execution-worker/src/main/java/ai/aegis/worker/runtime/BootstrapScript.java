@@ -1,16 +1,17 @@
 package ai.aegis.worker.runtime;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * The {@code bootstrap.py} that every sandbox runs: shipped as a class-path resource so that each runtime can place it
  * wherever its sandbox expects it (copied into a container, bind-mounted, or written next to a process workspace).
+ *
+ * <p>Its prompt is a file in the sandbox's input directory ({@value #PROMPT_FILE} among {@link SandboxSpec#files()},
+ * the directory named by {@code AEGIS_INPUT_DIR}), not an argument: every user of the host can read a process's
+ * arguments in {@code /proc/PID/cmdline}, and the kernel refuses any single argument or environment string over
+ * 128 KiB, while an execution's input may be larger. The rest comes in the environment (the history of earlier
+ * iterations is capped well below that limit).
  */
 public final class BootstrapScript {
 
@@ -20,14 +21,17 @@ public final class BootstrapScript {
     /** The file name runtimes give the extracted script. */
     public static final String FILE_NAME = "bootstrap.py";
 
-    private static final String RESOURCE = "bootstrap.py";
+    /** The input file holding the task's prompt. */
+    public static final String PROMPT_FILE = "prompt";
+
+    private static final ScriptResource SCRIPT = new ScriptResource(FILE_NAME);
 
     private BootstrapScript() {
     }
 
     /** The script's bytes (a fresh copy on every call). */
     public static byte[] bytes() {
-        return Holder.BYTES.clone();
+        return SCRIPT.bytes();
     }
 
     /**
@@ -37,41 +41,6 @@ public final class BootstrapScript {
      * @return the written file
      */
     public static Path extractTo(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Path target = dir.resolve(FILE_NAME);
-        Path tmp = Files.createTempFile(dir, ".bootstrap", ".tmp");
-        try {
-            Files.write(tmp, Holder.BYTES);
-            setReadOnlyPermissions(tmp);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        return target;
-    }
-
-    private static void setReadOnlyPermissions(Path file) throws IOException {
-        try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--r--r--"));
-        } catch (UnsupportedOperationException e) {
-            // Non-POSIX file systems: the default permissions are the best we can do.
-        }
-    }
-
-    /** Lazy holder: the resource is read once, on first use, and a missing resource is a packaging bug. */
-    private static final class Holder {
-        private static final byte[] BYTES = load();
-
-        private static byte[] load() {
-            try (InputStream in = BootstrapScript.class.getResourceAsStream(RESOURCE)) {
-                if (in == null) {
-                    throw new IllegalStateException("resource " + RESOURCE + " is missing next to "
-                            + BootstrapScript.class.getName());
-                }
-                return in.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + RESOURCE, e);
-            }
-        }
+        return SCRIPT.extractTo(dir);
     }
 }

@@ -1,8 +1,11 @@
 package ai.aegis.worker.runtime;
 
+import java.nio.file.attribute.UserPrincipal;
+import java.util.Optional;
+
 /**
  * Runs one iteration of an agent ({@code bootstrap.py} and the commands it is dispatched) in a sandbox, from a fresh
- * sandbox to its removal. Implementations: process (no isolation), and later Docker and bubblewrap.
+ * sandbox to its removal. Implementations: Docker, bubblewrap, and process (no isolation).
  */
 public interface ContainerRuntime {
 
@@ -11,6 +14,15 @@ public interface ContainerRuntime {
 
     /** False for runtimes that give the agent no isolation from the host; the worker warns on every execution. */
     boolean isolates();
+
+    /**
+     * The host user that the sandbox's processes connect to the dispatch socket as, which the socket then admits
+     * alone ({@link GatewaySocket}). Empty: the worker's own user, as under bubblewrap (the sandbox's uid maps to the
+     * worker's) and for plain processes.
+     */
+    default Optional<UserPrincipal> gatewayClient() {
+        return Optional.empty();
+    }
 
     /**
      * Runs the sandbox to completion. Blocks the calling (virtual) thread. Never throws for a failure of the agent

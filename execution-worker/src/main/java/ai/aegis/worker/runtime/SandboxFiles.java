@@ -1,12 +1,16 @@
 package ai.aegis.worker.runtime;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
 
 /** File-system chores every runtime shares for the host side of a sandbox. */
 public final class SandboxFiles {
@@ -14,6 +18,24 @@ public final class SandboxFiles {
     private static final System.Logger LOG = System.getLogger(SandboxFiles.class.getName());
 
     private SandboxFiles() {
+    }
+
+    /**
+     * Writes a spec's input files into a new directory {@code dir}: the directory {@code rwxr-xr-x} and the files
+     * {@code r--r--r--}, because the sandbox's user may not be the worker's (the directory holding {@code dir} keeps
+     * other host users out). Nothing is followed or replaced: the directory must not exist yet.
+     *
+     * @return {@code dir}
+     */
+    public static Path writeInputs(Path dir, Map<String, String> files) throws IOException {
+        Files.createDirectory(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        for (Map.Entry<String, String> file : files.entrySet()) {
+            Path target = dir.resolve(file.getKey());
+            Files.writeString(target, file.getValue(), StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
+            ScriptResource.setReadOnly(target);
+        }
+        return dir;
     }
 
     /**

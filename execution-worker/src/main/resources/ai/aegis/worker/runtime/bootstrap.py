@@ -5,6 +5,11 @@ The orchestrator owns the LLM conversation. This script only sends the first ``g
 executes every ``dispatch`` it is handed and posts the ``dispatch_result`` back, until the gateway
 answers ``final``. Standard library only, so it runs in any image that has a Python 3 interpreter.
 
+Inputs: the environment (``AEGIS_*``, with the execution token and ``AEGIS_ITERATION_HISTORY``), and the
+prompt in the file ``$AEGIS_INPUT_DIR/prompt``: never a command-line argument, which every user of the host can
+read and which the kernel caps at 128 KiB. (A prompt given as the first argument, or on stdin when there is no
+prompt file, is still read, for tools and tests.)
+
 Exit codes: 0 final answer printed on stdout; 1 configuration, transport or protocol error;
 2 the gateway refused the execution token (HTTP 401).
 """
@@ -22,6 +27,7 @@ import time
 import urllib.parse
 
 GATEWAY_PATH = "/v1/dispatch-gateway"
+PROMPT_FILE = "prompt"
 SANDBOX_WORKSPACE = "/workspace"
 DEFAULT_EXEC_TIMEOUT_SECS = 60
 DEFAULT_MAX_OUTPUT_BYTES = 524288
@@ -71,7 +77,22 @@ class Config:
                                  "no way to reach the dispatch gateway")
         self.token = env.get("AEGIS_EXECUTION_TOKEN") or ""
         self.workspace = env.get("AEGIS_WORKSPACE") or SANDBOX_WORKSPACE
+        self.input_dir = (env.get("AEGIS_INPUT_DIR") or "").strip()
         self.history_raw = env.get("AEGIS_ITERATION_HISTORY") or ""
+
+
+def read_input(input_dir, name):
+    """The text of an input file, or None when there is none."""
+    if not input_dir:
+        return None
+    path = os.path.join(input_dir, name)
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise BootstrapError("cannot read the input file %s: %s" % (path, e))
 
 
 def _int_or(text, default, minimum=None):
@@ -359,15 +380,18 @@ def run_dispatch(dispatch, workspace):
 
 # ------------------------------------------------------------------------------------------------ main
 
-def read_prompt(argv):
+def read_prompt(argv, config):
     if len(argv) > 1:
         return argv[1]
+    prompt = read_input(config.input_dir, PROMPT_FILE)
+    if prompt is not None:
+        return prompt
     return sys.stdin.read()
 
 
 def main(argv):
     config = Config(os.environ)
-    prompt = build_prompt(read_prompt(argv), parse_history(config.history_raw))
+    prompt = build_prompt(read_prompt(argv, config), parse_history(config.history_raw))
     client = GatewayClient(config)
     reply = client.post({
         "type": "generate",

@@ -270,6 +270,7 @@ class ExecutionRunnerTest {
         assertThat(spec.executionId()).isEqualTo(executionId);
         assertThat(spec.cpuMillicores()).isEqualTo(250);
         assertThat(spec.memoryBytes()).isEqualTo(128L << 20);
+        assertThat(spec.diskBytes()).isEqualTo(96L << 20);
         assertThat(spec.networkAllowed()).isTrue();
         assertThat(spec.timeout()).isEqualTo(Duration.ofSeconds(20));
         assertThat(spec.image()).isNull();
@@ -278,7 +279,9 @@ class ExecutionRunnerTest {
         assertThat(spec.pullPolicy()).isEqualTo("Never");
         assertThat(spec.pidsLimit()).isEqualTo(SandboxSpec.DEFAULT_PIDS_LIMIT);
         assertThat(spec.maxOutputBytes()).isEqualTo(MAX_OUTPUT);
-        assertThat(spec.argv()).containsExactly("python3", BootstrapScript.SANDBOX_PATH, PROMPT);
+        // the prompt is an input file: an argument would be public in /proc and at most 128 KiB
+        assertThat(spec.argv()).containsExactly("python3", BootstrapScript.SANDBOX_PATH);
+        assertThat(spec.files()).containsExactly(Map.entry(BootstrapScript.PROMPT_FILE, PROMPT));
         // The dispatch socket exists while the sandbox runs, and is gone with it.
         assertThat(run.socketPresent()).isTrue();
         assertThat(spec.dispatchSocket()).doesNotExist();
@@ -332,7 +335,7 @@ class ExecutionRunnerTest {
                       - {type: regex, pattern: "is prime$"}
                   security:
                     network: {mode: allow}
-                    resources: {cpu: 250, memory: 128Mi, timeout: 60s}
+                    resources: {cpu: 250, memory: 128Mi, disk: 96Mi, timeout: 60s}
                   env: {GREETING: hello, DATABASE_URL: "postgres://secret", PATH: /evil, LD_PRELOAD: /tmp/evil.so}
                 """.formatted(iterationTimeout);
         Instant deployed = Instant.parse("2026-03-01T09:00:00Z");
@@ -374,7 +377,7 @@ class ExecutionRunnerTest {
             message.put("type", "generate");
             message.put("execution_id", spec.env().get("AEGIS_EXECUTION_ID"));
             message.put("iteration_number", Integer.parseInt(spec.env().get("AEGIS_ITERATION")));
-            message.put("prompt", spec.argv().get(2));
+            message.put("prompt", spec.files().get(BootstrapScript.PROMPT_FILE));
             try {
                 ObjectNode reply = gateway.handle(token, message);
                 while ("dispatch".equals(reply.path("type").asText())) {

@@ -218,6 +218,27 @@ class BootstrapScriptTest {
         }
     }
 
+    @Test
+    void thePromptComesFromItsInputFile() throws Exception {
+        String history = Json.write(List.of(Map.of("iteration", 1, "output", "41", "exit_code", 0,
+                "validation_reason", "not prime")));
+        try (GatewayStub gateway = GatewayStub.replying(Reply.json(Map.of("type", "final", "content", "43")))) {
+            Map<String, String> env = baseEnv(gateway);
+            env.put("AEGIS_ITERATION_HISTORY", history);
+            SandboxSpec spec = spec(env, "unused").toBuilder()
+                    .setArgv(List.of("python3", BootstrapScript.SANDBOX_PATH))
+                    .setFiles(Map.of(BootstrapScript.PROMPT_FILE, "Give me a prime\nover two lines"))
+                    .build();
+
+            SandboxResult result = runtime().run(spec, this::record);
+
+            assertThat(result.exitCode()).as(result.stderr()).isZero();
+            String prompt = gateway.requests().getFirst().body().path("prompt").asText();
+            assertThat(prompt).startsWith("### Previous Attempts").contains("41", "Validation failed: not prime")
+                    .endsWith("### Current Attempt\n\nGive me a prime\nover two lines");
+        }
+    }
+
     private SandboxResult runBootstrap(GatewayStub gateway, Map<String, String> extraEnv, String prompt)
             throws SandboxException {
         Map<String, String> env = baseEnv(gateway);

@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * A dispatch gateway over real HTTP on 127.0.0.1 for tests: answers the n-th POST with the n-th scripted reply and
@@ -33,9 +34,12 @@ public final class GatewayStub implements AutoCloseable {
 
     private final HttpServer server;
     private final Deque<Reply> replies;
+    private final Consumer<Request> beforeReply;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private final List<Throwable> failures = new CopyOnWriteArrayList<>();
 
-    private GatewayStub(List<Reply> replies) throws IOException {
+    private GatewayStub(Consumer<Request> beforeReply, List<Reply> replies) throws IOException {
+        this.beforeReply = beforeReply;
         this.replies = new ArrayDeque<>(replies);
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/v1/dispatch-gateway", this::handle);
@@ -43,7 +47,15 @@ public final class GatewayStub implements AutoCloseable {
     }
 
     public static GatewayStub replying(Reply... replies) throws IOException {
-        return new GatewayStub(List.of(replies));
+        return new GatewayStub(request -> { }, List.of(replies));
+    }
+
+    /**
+     * Runs {@code beforeReply} on every request before answering it: while it runs, the sandbox that asked is alive
+     * and waiting, which lets a test look at its processes without racing their end.
+     */
+    public static GatewayStub replyingAfter(Consumer<Request> beforeReply, Reply... replies) throws IOException {
+        return new GatewayStub(beforeReply, List.of(replies));
     }
 
     public String baseUrl() {
@@ -54,12 +66,23 @@ public final class GatewayStub implements AutoCloseable {
         return List.copyOf(requests);
     }
 
+    /** What {@code beforeReply} threw (assertions included), for the test to rethrow on its own thread. */
+    public List<Throwable> failures() {
+        return List.copyOf(failures);
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             byte[] body = exchange.getRequestBody().readAllBytes();
-            requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                    exchange.getRequestHeaders().getFirst("Authorization"), Json.MAPPER.readTree(body)));
+            Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+                    exchange.getRequestHeaders().getFirst("Authorization"), Json.MAPPER.readTree(body));
+            requests.add(request);
             Reply reply;
+            try {
+                beforeReply.accept(request);
+            } catch (RuntimeException | AssertionError e) {
+                failures.add(e);
+            }
             synchronized (replies) {
                 reply = replies.isEmpty() ? new Reply(500, "{\"error\":\"stub has no more replies\"}") : replies.poll();
             }

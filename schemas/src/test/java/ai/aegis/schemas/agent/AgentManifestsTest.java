@@ -99,7 +99,8 @@ class AgentManifestsTest {
         ObjectNode spec = (ObjectNode) tree.get("spec");
         ((ObjectNode) spec.get("runtime")).put("model", "smart");
         spec.putObject("execution").put("max_iterations", 20).put("iteration_timeout", "90s").put("mode", "one-shot");
-        spec.putObject("security").putObject("resources").put("memory", "1Gi").put("cpu", 500).put("timeout", "1h");
+        spec.putObject("security").putObject("resources").put("memory", "1Gi").put("cpu", 500).put("timeout", "1h")
+                .put("disk", "256Mi");
 
         AgentManifest m = AgentManifests.parse(tree.toString()).manifest();
 
@@ -109,6 +110,7 @@ class AgentManifestsTest {
         assertThat(m.execution().mode()).isEqualTo("one-shot");
         assertThat(m.security().memoryBytes()).isEqualTo(1L << 30);
         assertThat(m.security().cpuMillicores()).isEqualTo(500);
+        assertThat(m.security().diskBytes()).isEqualTo(256L << 20);
         assertThat(m.security().timeout()).isEqualTo(Duration.ofHours(1));
         assertThat(SchemaValidation.validate(SchemaResources.AGENT_MANIFEST, tree)).isEmpty();
     }

@@ -1,15 +1,12 @@
 package ai.aegis.worker.runtime.bubblewrap;
 
-import ai.aegis.worker.runtime.BootstrapScript;
 import ai.aegis.worker.runtime.ContainerRuntime;
 import ai.aegis.worker.runtime.HostProcesses;
+import ai.aegis.worker.runtime.HostSupervisor;
 import ai.aegis.worker.runtime.SandboxException;
 import ai.aegis.worker.runtime.SandboxResult;
-import ai.aegis.worker.runtime.SandboxResult.Ending;
 import ai.aegis.worker.runtime.SandboxSpec;
-import ai.aegis.worker.runtime.process.OutputCapture;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,28 +20,35 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs each sandbox with bubblewrap: new user, pid, ipc, uts, cgroup, mount and (unless the manifest allows network)
- * network namespaces; uid/gid 1000 inside with every capability dropped; the host's {@code /usr} read-only, a small
- * read-only slice of {@code /etc}, and a private writable {@code /workspace} that is deleted afterwards. The dispatch
- * socket, when the spec has one, is the sandbox's only way out.
+ * Runs each sandbox with bubblewrap: new user (nested twice, so that the agent cannot make one of its own), pid, ipc,
+ * uts, cgroup, mount and network namespaces; uid/gid 1000 inside with every capability dropped; the host's
+ * {@code /usr} read-only, a small read-only slice of {@code /etc}, the spec's input files read-only, and two
+ * size-limited tmpfs mounts, {@code /workspace} and {@code /tmp}, that vanish with the sandbox. The dispatch socket,
+ * when the spec has one, is the sandbox's way to the worker.
+ *
+ * <p>Network: a sandbox whose spec allows it gets a network namespace of its own, connected to the outside by
+ * slirp4netns (outbound connections only; the host's loopback refused, so none of the worker's, the broker's or
+ * anyone's local services). Without slirp4netns such a spec is refused with the reason: never the host's network.
+ *
+ * <p>Every sandbox runs under the {@link HostSupervisor}, which starts bwrap with its options (environment included)
+ * read from a pipe, so no secret and no input is on a command line, and which ends the sandbox when the worker goes
+ * away, even by SIGKILL ({@code --die-with-parent} ties bwrap to the supervisor, the supervisor to the worker).
  *
  * <p>Limits: the command runs under {@code prlimit}: RLIMIT_AS = {@code memoryBytes} (address space, not resident
  * memory: crude but enforced by every kernel) and RLIMIT_NPROC = {@code pidsLimit}. The kernel ignores RLIMIT_NPROC
- * for processes whose uid maps to host root, i.e. when the worker itself runs as root. CPU is not limited.
+ * for processes whose uid maps to host root, i.e. when the worker itself runs as root. CPU is not limited. The two
+ * tmpfs mounts hold at most {@code diskBytes} each, in the host's memory.
  */
 public final class BubblewrapRuntime implements ContainerRuntime {
 
     static final Path PRLIMIT = Path.of("/usr/bin/prlimit");
     private static final Path ENV = Path.of("/usr/bin/env");
-    /** How long to wait for a killed sandbox and for reader threads before giving up on them: never hang. */
+    private static final Path TUN = Path.of("/dev/net/tun");
+    /** How long the trial sandbox may take: never hang a worker's start. */
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
-    /**
-     * Starts bwrap with its JSON status on fd 3 (a file in the run directory): Java cannot hand a child an extra
-     * descriptor, a shell can. {@code exec} keeps the pid, so killing "the process" kills bwrap itself.
-     */
-    private static final String STATUS_FD_WRAPPER = "exec 3>\"$0\" && exec \"$@\"";
-
-    private static final System.Logger LOG = System.getLogger(BubblewrapRuntime.class.getName());
+    /** How long slirp4netns may take to bring a sandbox's network up. */
+    private static final Duration NETWORK_TIMEOUT = Duration.ofSeconds(10);
+    private static final long PROBE_DISK_BYTES = 1L << 20;
 
     private final BubblewrapRuntimeConfig config;
 
@@ -68,7 +72,8 @@ public final class BubblewrapRuntime implements ContainerRuntime {
     }
 
     /**
-     * Runs {@code /usr/bin/true} in a sandbox with the same namespaces, identity and mounts as a real run.
+     * Runs {@code /usr/bin/true} under the supervisor in a sandbox with the same namespaces, identity and mounts as a
+     * real run.
      *
      * @return why bubblewrap cannot be used here, or empty when it can
      */
@@ -79,40 +84,50 @@ public final class BubblewrapRuntime implements ContainerRuntime {
         if (!Files.isExecutable(PRLIMIT)) {
             return Optional.of(PRLIMIT + " is missing (util-linux): sandbox limits cannot be applied");
         }
-        List<String> command = new ArrayList<>();
-        command.add(config.bwrap().toString());
-        command.addAll(BwrapArguments.base(false));
-        command.addAll(List.of("--", "/usr/bin/true"));
-        Path log = null;
+        if (!Files.isExecutable(config.python())) {
+            return Optional.of(config.python() + " is missing: it runs bootstrap.py and the sandbox supervisor");
+        }
+        RunDirectory dir;
         try {
-            log = Files.createTempFile("aegis-bwrap-probe", ".log");
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            builder.environment().clear();
-            Process probe = builder.start();
-            if (!probe.waitFor(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                HostProcesses.killTree(probe);
+            dir = RunDirectory.forProbe(config.workspaceBase());
+        } catch (SandboxException e) {
+            return Optional.of(e.getMessage());
+        }
+        HostSupervisor.BubblewrapRequest request = new HostSupervisor.BubblewrapRequest(config.bwrap().toString(),
+                BwrapArguments.base(PROBE_DISK_BYTES), List.of("/usr/bin/true"), dir.status().toString(), null);
+        Path log = dir.root().resolve("probe.log");
+        try (HostSupervisor probe = HostSupervisor.start(config.python(), dir.supervisor(), dir.root(), request,
+                log)) {
+            Process process = probe.process();
+            if (!process.waitFor(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                HostProcesses.killTree(process);
                 return Optional.of("a trial sandbox did not finish within " + PROBE_TIMEOUT);
             }
-            if (probe.exitValue() != 0) {
-                return Optional.of("a trial sandbox failed (exit " + probe.exitValue() + "): "
-                        + Files.readString(log).strip() + " (are unprivileged user namespaces disabled?)");
+            if (process.exitValue() != 0 || !HostSupervisor.commandRan(dir.status())) {
+                return Optional.of("a trial sandbox failed (exit " + process.exitValue() + "): "
+                        + Files.readString(log).strip() + " (are unprivileged user namespaces disabled, or is"
+                        + " bwrap older than 0.8?)");
             }
             return Optional.empty();
         } catch (IOException e) {
-            return Optional.of("cannot start " + config.bwrap() + ": " + e.getMessage());
+            return Optional.of("cannot start a trial sandbox: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.of("interrupted while probing bubblewrap");
         } finally {
-            if (log != null) {
-                try {
-                    Files.deleteIfExists(log);
-                } catch (IOException ignored) {
-                    // a leftover probe log in the temporary directory is harmless
-                }
-            }
+            dir.delete();
         }
+    }
+
+    /** Why a sandbox here cannot have a network of its own (then a spec that allows network is refused). */
+    public static Optional<String> networkUnavailableReason(BubblewrapRuntimeConfig config) {
+        if (!Files.isExecutable(config.slirp4netns())) {
+            return Optional.of(config.slirp4netns() + " is missing (Debian package: slirp4netns)");
+        }
+        if (!Files.exists(TUN)) {
+            return Optional.of(TUN + " does not exist (kernel module tun)");
+        }
+        return Optional.empty();
     }
 
     @Override
@@ -126,59 +141,38 @@ public final class BubblewrapRuntime implements ContainerRuntime {
         if (spec.dispatchSocket() != null && !Files.exists(spec.dispatchSocket())) {
             throw new SandboxException("dispatch socket " + spec.dispatchSocket() + " does not exist");
         }
+        HostSupervisor.Network network = spec.networkAllowed() ? network() : null;
         Map<String, String> env = environment(spec);
+        List<String> command = limited(spec);
         RunDirectory dir = RunDirectory.create(config.workspaceBase(), spec);
         try {
-            return runIn(dir, spec, env, listener);
+            return runIn(dir, spec, new HostSupervisor.BubblewrapRequest(config.bwrap().toString(),
+                    BwrapArguments.forRun(dir, spec, env), command, dir.status().toString(), network), listener);
         } finally {
             dir.delete();
         }
     }
 
-    private SandboxResult runIn(RunDirectory dir, SandboxSpec spec, Map<String, String> env, OutputListener listener)
-            throws SandboxException {
-        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", STATUS_FD_WRAPPER,
-                dir.status().toString(), config.bwrap().toString()));
-        command.addAll(BwrapArguments.forRun(dir, spec.networkAllowed(), spec.dispatchSocket(),
-                SandboxSpec.SANDBOX_SOCKET, BootstrapScript.SANDBOX_PATH, env, limited(spec)));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.root().toFile());
-        builder.environment().clear(); // bwrap needs none of the worker's environment, secrets included
+    private HostSupervisor.Network network() throws SandboxException {
+        Optional<String> why = networkUnavailableReason(config);
+        if (why.isPresent()) {
+            throw new SandboxException("the agent may use the network (spec.security.network.mode: allow), but this"
+                    + " worker cannot give a bubblewrap sandbox a network of its own: " + why.get()
+                    + "; refused rather than run on the host's network");
+        }
+        return new HostSupervisor.Network(config.slirp4netns().toString(), NETWORK_TIMEOUT.toMillis());
+    }
 
-        long started = System.nanoTime();
-        Process process;
-        try {
-            process = builder.start();
-        } catch (IOException e) {
-            throw new SandboxException("cannot start " + config.bwrap(), e);
+    private SandboxResult runIn(RunDirectory dir, SandboxSpec spec, HostSupervisor.BubblewrapRequest request,
+                                OutputListener listener) throws SandboxException {
+        HostSupervisor.Finished finished = HostSupervisor.run(config.python(), dir.supervisor(), dir.root(), request,
+                spec, listener);
+        if (!finished.commandRan()) {
+            // bwrap reports the sandboxed command's exit in its status; without it, the set-up failed.
+            throw new SandboxException("bubblewrap could not create the sandbox (exit "
+                    + finished.result().exitCode() + "): " + finished.result().stderr().strip());
         }
-        try {
-            // No stdin: bootstrap.py then reads an empty prompt instead of waiting for input.
-            process.getOutputStream().close();
-        } catch (IOException ignored) {
-            // already gone
-        }
-        OutputCapture stdout = new OutputCapture("stdout", process.getInputStream(), listener, spec.maxOutputBytes());
-        OutputCapture stderr = new OutputCapture("stderr", process.getErrorStream(), listener, spec.maxOutputBytes());
-        Thread outReader = Thread.ofVirtual().name("bwrap-stdout-" + process.pid()).start(stdout);
-        Thread errReader = Thread.ofVirtual().name("bwrap-stderr-" + process.pid()).start(stderr);
-
-        Ending ending = waitFor(process, spec.timeout());
-        if (ending != Ending.EXITED) {
-            HostProcesses.killTree(process);
-        }
-        HostProcesses.joinReaders(process, outReader, errReader);
-        Duration duration = Duration.ofNanos(System.nanoTime() - started);
-        boolean killed = ending != Ending.EXITED || process.isAlive();
-        if (ending == Ending.KILLED) {
-            Thread.currentThread().interrupt();
-        }
-        if (!killed && !commandRan(dir)) {
-            // bwrap reports the sandboxed command's exit in its status; without it, bwrap itself failed to set up.
-            throw new SandboxException("bubblewrap could not create the sandbox (exit " + process.exitValue() + "): "
-                    + stderr.text().strip());
-        }
-        return new SandboxResult(killed ? SandboxResult.NO_EXIT_CODE : process.exitValue(), stdout.text(),
-                stderr.text(), stdout.truncated() || stderr.truncated(), ending, duration);
+        return finished.result();
     }
 
     /** The spec's environment plus the defaults a sandbox needs; paths are the sandbox's, not the host's. */
@@ -200,6 +194,9 @@ public final class BubblewrapRuntime implements ContainerRuntime {
         env.put("AEGIS_WORKSPACE", BwrapArguments.SANDBOX_WORKSPACE);
         if (spec.dispatchSocket() != null) {
             env.put("AEGIS_DISPATCH_SOCKET", SandboxSpec.SANDBOX_SOCKET);
+        }
+        if (!spec.files().isEmpty()) {
+            env.put(SandboxSpec.INPUT_DIR_VARIABLE, SandboxSpec.SANDBOX_INPUTS);
         }
         return env;
     }
@@ -225,23 +222,4 @@ public final class BubblewrapRuntime implements ContainerRuntime {
         }
         return command;
     }
-
-    private static boolean commandRan(RunDirectory dir) {
-        try {
-            return Files.readString(dir.status()).contains("\"exit-code\"");
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /** Exited, timed out, or {@link Ending#KILLED} when the worker interrupted the wait (cancel, shutdown). */
-    private static Ending waitFor(Process process, Duration timeout) {
-        try {
-            return process.waitFor(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS)
-                    ? Ending.EXITED : Ending.TIMED_OUT;
-        } catch (InterruptedException e) {
-            return Ending.KILLED; // the flag is restored by the caller once the sandbox is gone
-        }
-    }
-
 }

@@ -1,6 +1,7 @@
 package ai.aegis.worker.runtime.bubblewrap;
 
 import ai.aegis.worker.runtime.BootstrapScript;
+import ai.aegis.worker.runtime.HostSupervisor;
 import ai.aegis.worker.runtime.SandboxException;
 import ai.aegis.worker.runtime.SandboxFiles;
 import ai.aegis.worker.runtime.SandboxSpec;
@@ -12,17 +13,18 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * The host side of one sandbox: a private directory holding the workspace (bound read-write at {@code /workspace}),
- * bootstrap.py, a synthetic passwd/group and bwrap's status file. Only {@code workspace} is writable from inside;
- * the rest sits next to it so the agent can neither see nor alter it. Deleted as a whole after the run.
+ * The host side of one sandbox: a private directory ({@code rwx------}) holding bootstrap.py, the input files, a
+ * synthetic passwd/group (and resolv.conf when the sandbox has a network of its own), the supervisor and the status
+ * file. Nothing in it is writable from inside: the sandbox's writable places are size-limited tmpfs mounts that
+ * vanish with it. Deleted as a whole after the run.
  */
 final class RunDirectory {
 
     /** The user the agent runs as inside the sandbox; deliberately not the host's user database. */
     static final int SANDBOX_UID = 1000;
     static final int SANDBOX_GID = 1000;
-
-    private static final System.Logger LOG = System.getLogger(RunDirectory.class.getName());
+    /** slirp4netns's built-in DNS forwarder, the only name server a sandbox with network can reach. */
+    static final String SLIRP_DNS = "10.0.2.3";
 
     private static final String PASSWD = "root:x:0:0:root:/root:/usr/sbin/nologin\n"
             + "agent:x:" + SANDBOX_UID + ":" + SANDBOX_GID + ":aegis agent:/workspace:/bin/sh\n"
@@ -36,7 +38,15 @@ final class RunDirectory {
     }
 
     static RunDirectory create(Path base, SandboxSpec spec) throws SandboxException {
-        String prefix = "aegis-bwrap-" + safe(spec.executionId()) + "-" + spec.iteration() + "-";
+        return create(base, "aegis-bwrap-" + safe(spec.executionId()) + "-" + spec.iteration() + "-", spec);
+    }
+
+    /** A directory for the availability probe, which has no spec of its own. */
+    static RunDirectory forProbe(Path base) throws SandboxException {
+        return create(base, "aegis-bwrap-probe-", null);
+    }
+
+    private static RunDirectory create(Path base, String prefix, SandboxSpec spec) throws SandboxException {
         Path root;
         try {
             Files.createDirectories(base);
@@ -47,10 +57,18 @@ final class RunDirectory {
         }
         RunDirectory dir = new RunDirectory(root);
         try {
-            Files.createDirectory(dir.workspace());
-            BootstrapScript.extractTo(root);
-            writeReadOnly(dir.passwd(), PASSWD);
-            writeReadOnly(dir.group(), GROUP);
+            HostSupervisor.extractTo(root);
+            if (spec != null) {
+                BootstrapScript.extractTo(root);
+                writeReadOnly(dir.passwd(), PASSWD);
+                writeReadOnly(dir.group(), GROUP);
+                if (!spec.files().isEmpty()) {
+                    SandboxFiles.writeInputs(dir.inputs(), spec.files());
+                }
+                if (spec.networkAllowed()) {
+                    writeReadOnly(dir.resolvConf(), "nameserver " + SLIRP_DNS + "\n");
+                }
+            }
             return dir;
         } catch (IOException e) {
             dir.delete();
@@ -76,12 +94,17 @@ final class RunDirectory {
         return root;
     }
 
-    Path workspace() {
-        return root.resolve("workspace");
-    }
-
     Path bootstrap() {
         return root.resolve(BootstrapScript.FILE_NAME);
+    }
+
+    Path supervisor() {
+        return root.resolve(HostSupervisor.FILE_NAME);
+    }
+
+    /** The spec's input files, bound read-only at {@link SandboxSpec#SANDBOX_INPUTS}. */
+    Path inputs() {
+        return root.resolve("input");
     }
 
     Path passwd() {
@@ -92,14 +115,17 @@ final class RunDirectory {
         return root.resolve("group");
     }
 
-    /** Where bwrap writes its JSON status (child pid, then exit code once the sandboxed command has ended). */
+    Path resolvConf() {
+        return root.resolve("resolv.conf");
+    }
+
+    /** Where the supervisor records bwrap's JSON status (child pid, then exit code once the command has ended). */
     Path status() {
         return root.resolve("status.json");
     }
 
-    /** Removes everything, including what the agent made unreadable or unwritable (it ran as our host uid). */
+    /** Removes everything. */
     void delete() {
         SandboxFiles.deleteRecursively(root);
     }
-
 }

@@ -26,6 +26,8 @@ import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 
 import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.attribute.UserPrincipal;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,18 +37,28 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs each sandbox as a fresh Docker container (docker-java over the engine's API; also Podman's Docker API).
  *
  * <p>What every container gets: no network (mode {@code none}) unless the spec allows it, memory (without swap), CPU
- * and pids limits, all capabilities dropped, {@code no-new-privileges}, a read-only root file system with a small
- * tmpfs at {@code /tmp}, a non-root user, a private host workspace bind-mounted at {@code /workspace},
- * {@code bootstrap.py} bind-mounted read-only at {@link BootstrapScript#SANDBOX_PATH}, and the dispatch socket (when
- * the spec has one) at {@link SandboxSpec#SANDBOX_SOCKET}. The command is the spec's argv itself (no keep-alive
- * process and no exec), attached before start so no output is lost. The container and the workspace are removed at
- * the end whatever happened; {@link #reapLeaked()} removes those a crashed worker left behind.
+ * and pids limits, all capabilities dropped, {@code no-new-privileges}, a read-only root file system, a non-root
+ * user, two tmpfs mounts of the spec's disk size, {@code /workspace} (the user's own) and {@code /tmp},
+ * {@code bootstrap.py} and the spec's input files bind-mounted read-only at {@link BootstrapScript#SANDBOX_PATH} and
+ * {@link SandboxSpec#SANDBOX_INPUTS}, and the dispatch socket (when the spec has one) at
+ * {@link SandboxSpec#SANDBOX_SOCKET}. The command is the spec's argv itself (no keep-alive process and no exec),
+ * attached before start so no output is lost. The container is removed at the end whatever happened.
+ *
+ * <p>Disk: tmpfs mounts, because the container's writable layer cannot be limited on most engines
+ * ({@code --storage-opt size} needs overlay2 on xfs with project quotas) and a host bind mount cannot be limited at
+ * all. Their pages count against the container's memory limit, so the smaller of the two limits binds first.
+ *
+ * <p>Orphans: each container names its owner, this worker process ({@code <prefix>.owner}, see
+ * {@link SandboxOwner}). A worker that dies leaves its containers running; {@link #reapLeaked()}, at every worker's
+ * start, removes those whose owner is provably gone, and nothing else: not the containers of workers that still run,
+ * nor of workers it cannot see (another pid namespace, another machine).
  *
  * <p>With {@code networkAllowed}, the engine's default {@code bridge} network is used. An engine without one (such as
  * a daemon started with {@code --bridge=none}) leaves only {@code host}, which would hand the agent the worker's own
@@ -75,11 +87,19 @@ public final class DockerRuntime implements ContainerRuntime, AutoCloseable {
     private final DockerRuntimeConfig config;
     private final List<Bind> extraBinds;
     private final DockerClient docker;
+    private final UserPrincipal client;
 
     /** Connects lazily: no engine call happens before {@link #start()} or the first run. */
     public DockerRuntime(DockerRuntimeConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.extraBinds = readOnlyBinds(config.readOnlyBinds());
+        try {
+            this.client = FileSystems.getDefault().getUserPrincipalLookupService()
+                    .lookupPrincipalByName(Long.toString(config.uid()));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot resolve uid " + config.uid() + " on this host: " + e.getMessage(),
+                    e);
+        }
         this.docker = client(config.dockerHost(), CONNECT_TIMEOUT, null);
     }
 
@@ -94,12 +114,9 @@ public final class DockerRuntime implements ContainerRuntime, AutoCloseable {
         }
     }
 
-    /** Start-up: removes the containers earlier runs leaked, then the runtime is ready. */
+    /** Start-up: removes the containers that dead workers left behind, then the runtime is ready. */
     public DockerRuntime start() {
-        int reaped = reapLeaked();
-        if (reaped > 0) {
-            LOG.log(System.Logger.Level.WARNING, "removed {0} sandbox container(s) left by an earlier worker", reaped);
-        }
+        reapLeaked();
         return this;
     }
 
@@ -123,21 +140,50 @@ public final class DockerRuntime implements ContainerRuntime, AutoCloseable {
     }
 
     /**
-     * Force-removes every container labelled {@code <prefix>.managed=true}, running or not. Meant for start-up, when
-     * none of them can belong to a live run of this worker.
+     * Force-removes the containers labelled {@code <prefix>.managed=true} whose owner is provably gone: a worker
+     * process of this machine's current boot and this pid namespace that no longer runs ({@link SandboxOwner}).
+     * Containers of live workers, of workers it cannot see, and without an owner label (older versions) are left.
      *
      * @return how many were removed
      */
     public int reapLeaked() {
-        List<Container> leaked = docker.listContainersCmd().withShowAll(true)
+        List<Container> managed = docker.listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of(label("managed"), "true")).exec();
         int removed = 0;
-        for (Container container : leaked) {
-            if (remove(container.getId())) {
+        int left = 0;
+        for (Container container : managed) {
+            Map<String, String> labels = container.getLabels() == null ? Map.of() : container.getLabels();
+            boolean orphan = SandboxOwner.parse(labels.get(label("owner")))
+                    .map(owner -> owner.provablyGone(owner(), SandboxOwner.Processes.HOST)).orElse(false);
+            if (!orphan) {
+                left++;
+            } else if (remove(container.getId())) {
                 removed++;
             }
         }
+        if (removed > 0) {
+            LOG.log(System.Logger.Level.WARNING, "removed {0} sandbox container(s) whose worker is gone", removed);
+        }
+        if (left > 0) {
+            LOG.log(System.Logger.Level.DEBUG, "left {0} sandbox container(s) of live or unknown workers", left);
+        }
         return removed;
+    }
+
+    /** This worker, as its containers name it. */
+    private static SandboxOwner owner() {
+        return Owner.SELF;
+    }
+
+    /** Computed once, on first use: the answer never changes while the JVM lives. */
+    private static final class Owner {
+        private static final SandboxOwner SELF = SandboxOwner.current();
+    }
+
+    /** The host user of the container's processes: the configured numeric uid. */
+    @Override
+    public Optional<UserPrincipal> gatewayClient() {
+        return Optional.of(client);
     }
 
     @Override
@@ -154,7 +200,7 @@ public final class DockerRuntime implements ContainerRuntime, AutoCloseable {
         }
         String name = "aegis-" + safe(spec.executionId()) + "-" + spec.iteration() + "-"
                 + HexFormat.of().formatHex(randomBytes());
-        try (RunDirectory dir = RunDirectory.create(config.workspaceBase(), name)) {
+        try (RunDirectory dir = RunDirectory.create(config.workspaceBase(), name, spec.files())) {
             String id = create(name, image, command, env, spec, dir);
             try {
                 return runContainer(id, spec, listener);
@@ -306,6 +352,9 @@ public final class DockerRuntime implements ContainerRuntime, AutoCloseable {
         if (spec.dispatchSocket() != null) {
             env.put("AEGIS_DISPATCH_SOCKET", SandboxSpec.SANDBOX_SOCKET);
         }
+        if (!spec.files().isEmpty()) {
+            env.put(SandboxSpec.INPUT_DIR_VARIABLE, SandboxSpec.SANDBOX_INPUTS);
+        }
         List<String> list = new ArrayList<>(env.size());
         env.forEach((k, v) -> list.add(k + "=" + v));
         return list;
@@ -314,8 +363,10 @@ public final class DockerRuntime implements ContainerRuntime, AutoCloseable {
     private String create(String name, String image, List<String> command, List<String> env, SandboxSpec spec,
                           RunDirectory dir) throws SandboxException {
         List<Bind> binds = new ArrayList<>(extraBinds);
-        binds.add(new Bind(dir.workspace().toString(), new Volume(WORKSPACE), AccessMode.rw));
         binds.add(new Bind(dir.bootstrap().toString(), new Volume(BootstrapScript.SANDBOX_PATH), AccessMode.ro));
+        if (dir.inputs() != null) {
+            binds.add(new Bind(dir.inputs().toString(), new Volume(SandboxSpec.SANDBOX_INPUTS), AccessMode.ro));
+        }
         if (spec.dispatchSocket() != null) {
             // Connecting to a socket needs no write access to the mount: read-only keeps the agent from replacing it.
             binds.add(new Bind(spec.dispatchSocket().toAbsolutePath().toString(),
@@ -327,7 +378,11 @@ public final class DockerRuntime implements ContainerRuntime, AutoCloseable {
                 .withCapDrop(Capability.ALL)
                 .withSecurityOpts(List.of("no-new-privileges"))
                 .withReadonlyRootfs(true)
-                .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,size=" + config.tmpBytes()))
+                .withTmpFs(Map.of(
+                        // exec: agents build and run things in their workspace; the engine's default is noexec
+                        WORKSPACE, "rw,exec,nosuid,nodev,size=" + spec.diskBytes() + ",uid=" + config.uid()
+                                + ",gid=" + config.gid(),
+                        "/tmp", "rw,nosuid,nodev,size=" + spec.diskBytes() + ",mode=1777"))
                 .withPidsLimit(spec.pidsLimit() > 0 ? spec.pidsLimit() : SandboxSpec.DEFAULT_PIDS_LIMIT);
         if (spec.memoryBytes() > 0) {
             host.withMemory(spec.memoryBytes()).withMemorySwap(spec.memoryBytes()); // equal: no swap on top
@@ -340,6 +395,7 @@ public final class DockerRuntime implements ContainerRuntime, AutoCloseable {
         labels.put(label("execution_id"), String.valueOf(spec.executionId()));
         labels.put(label("iteration"), String.valueOf(spec.iteration()));
         labels.put(label("runtime"), "docker");
+        labels.put(label("owner"), owner().label());
         try {
             return docker.createContainerCmd(image)
                     .withName(name)

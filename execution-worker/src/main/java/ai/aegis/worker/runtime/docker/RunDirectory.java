@@ -8,38 +8,36 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
 
 /**
- * The host side of one run: a private directory (0700, so no other host user can look into or swap the workspace)
- * holding the workspace that is bind-mounted at {@code /workspace} and the extracted {@code bootstrap.py}.
- * The workspace itself is 0777 because the sandbox's user (uid 1000) is not the worker's; the private parent keeps
- * that from mattering on the host. Bind mounts do not traverse the parent, so the container still reaches it.
+ * The host side of one run: a private directory (0700, so no other host user can look into it) holding the extracted
+ * {@code bootstrap.py} and the spec's input files, both bind-mounted read-only into the container. Bind mounts do not
+ * traverse the parent, so the container's user (not the worker's) still reads them. The workspace is not here: it is
+ * a size-limited tmpfs inside the container.
  */
 final class RunDirectory implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(RunDirectory.class.getName());
-
     private final Path root;
-    private final Path workspace;
     private final Path bootstrap;
+    private final Path inputs;
 
-    private RunDirectory(Path root, Path workspace, Path bootstrap) {
+    private RunDirectory(Path root, Path bootstrap, Path inputs) {
         this.root = root;
-        this.workspace = workspace;
         this.bootstrap = bootstrap;
+        this.inputs = inputs;
     }
 
-    static RunDirectory create(Path base, String name) throws SandboxException {
+    static RunDirectory create(Path base, String name, Map<String, String> files) throws SandboxException {
         Path root = null;
         try {
             Files.createDirectories(base);
             root = Files.createTempDirectory(base, name + "-");
             // Set explicitly: permissions given at creation are filtered by the umask.
             Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
-            Path workspace = Files.createDirectory(root.resolve("workspace"));
-            Files.setPosixFilePermissions(workspace, PosixFilePermissions.fromString("rwxrwxrwx"));
             Path bootstrap = BootstrapScript.extractTo(root.resolve("aegis"));
-            return new RunDirectory(root, workspace, bootstrap);
+            Path inputs = files.isEmpty() ? null : SandboxFiles.writeInputs(root.resolve("input"), files);
+            return new RunDirectory(root, bootstrap, inputs);
         } catch (IOException | UnsupportedOperationException e) {
             if (root != null) {
                 SandboxFiles.deleteRecursively(root);
@@ -48,17 +46,17 @@ final class RunDirectory implements AutoCloseable {
         }
     }
 
-    Path workspace() {
-        return workspace;
-    }
-
     Path bootstrap() {
         return bootstrap;
+    }
+
+    /** The input files' directory; null when the spec has none. */
+    Path inputs() {
+        return inputs;
     }
 
     @Override
     public void close() {
         SandboxFiles.deleteRecursively(root);
     }
-
 }

@@ -2,7 +2,7 @@ package ai.aegis.worker.runtime.process;
 
 import ai.aegis.worker.runtime.BootstrapScript;
 import ai.aegis.worker.runtime.ContainerRuntime;
-import ai.aegis.worker.runtime.HostProcesses;
+import ai.aegis.worker.runtime.HostSupervisor;
 import ai.aegis.worker.runtime.SandboxException;
 import ai.aegis.worker.runtime.SandboxFiles;
 import ai.aegis.worker.runtime.SandboxResult;
@@ -12,18 +12,20 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the sandbox as a plain child process of the worker. It gives the agent <em>no</em> isolation: the agent runs
  * as the worker's user and can read whatever the worker can. What it does give: a private workspace directory that is
- * removed afterwards, an environment reduced to exactly what the spec allows, and a wall-clock limit that kills the
- * whole process tree. Only meant for machines with neither Docker nor bubblewrap.
+ * removed afterwards, an environment reduced to exactly what the spec allows (passed to the process, never on a
+ * command line), input files instead of arguments, a wall-clock limit, and an end for the whole process tree: the
+ * {@link HostSupervisor} between the worker and the agent is the tree's subreaper, kills what the agent left running
+ * when it exits, and kills everything when the worker goes away, even by SIGKILL. Only meant for machines with
+ * neither Docker nor bubblewrap.
  */
 public final class ProcessRuntime implements ContainerRuntime {
 
@@ -55,25 +57,32 @@ public final class ProcessRuntime implements ContainerRuntime {
         LOG.log(System.Logger.Level.WARNING, "process runtime does not isolate the agent from the host: execution {0}"
                 + " iteration {1} runs as the worker''s user with its file-system and network access",
                 spec.executionId(), spec.iteration());
-        Path workspace = createWorkspace(spec);
+        Path root = createRunDirectory(spec);
         try {
-            return runIn(workspace, spec, listener);
+            return runIn(root, spec, listener);
         } finally {
-            SandboxFiles.deleteRecursively(workspace);
+            SandboxFiles.deleteRecursively(root);
         }
     }
 
-    private SandboxResult runIn(Path workspace, SandboxSpec spec, OutputListener listener) throws SandboxException {
+    private SandboxResult runIn(Path root, SandboxSpec spec, OutputListener listener) throws SandboxException {
+        Path workspace = root.resolve("workspace");
         Path script;
+        Path supervisorScript;
+        Path inputs = null;
         try {
+            Files.createDirectory(workspace, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwx------")));
             // A hidden subdirectory keeps the script out of the way of an agent that lists its workspace.
             script = BootstrapScript.extractTo(workspace.resolve(".aegis"));
+            if (!spec.files().isEmpty()) {
+                inputs = SandboxFiles.writeInputs(workspace.resolve(".aegis").resolve("input"), spec.files());
+            }
+            supervisorScript = HostSupervisor.extractTo(root);
         } catch (IOException e) {
-            throw new SandboxException("cannot write bootstrap.py into " + workspace, e);
+            throw new SandboxException("cannot prepare the workspace " + workspace, e);
         }
-        ProcessBuilder builder = new ProcessBuilder(argv(spec.argv(), script)).directory(workspace.toFile());
-        Map<String, String> env = builder.environment();
-        env.clear();
+        Map<String, String> env = new LinkedHashMap<>();
         if (spec.env() != null) {
             env.putAll(spec.env());
         }
@@ -85,34 +94,24 @@ public final class ProcessRuntime implements ContainerRuntime {
             // no mount namespace here: the sandbox uses the socket where it really is
             env.put("AEGIS_DISPATCH_SOCKET", spec.dispatchSocket().toString());
         }
+        if (inputs != null) {
+            env.put(SandboxSpec.INPUT_DIR_VARIABLE, inputs.toString());
+        }
+        Path status = root.resolve("status.json");
+        List<String> argv = argv(spec.argv(), script);
 
-        long started = System.nanoTime();
-        Process process;
-        try {
-            process = builder.start();
-        } catch (IOException e) {
-            throw new SandboxException("cannot start " + builder.command().getFirst(), e);
+        HostSupervisor.Finished finished = HostSupervisor.run(config.python(), supervisorScript, workspace,
+                new HostSupervisor.ProcessRequest(argv, env, workspace.toString(), status.toString()), spec, listener);
+        SandboxResult result = finished.result();
+        if (!finished.commandRan()) {
+            throw new SandboxException("cannot start " + argv.getFirst() + ": " + result.stderr().strip());
         }
-        try {
-            // The agent gets no stdin: bootstrap.py then reads an empty prompt instead of waiting for input.
-            process.getOutputStream().close();
-        } catch (IOException ignored) {
-            // Already gone: nothing to close.
+        if (result.ending() == SandboxResult.Ending.KILLED) {
+            // this runtime reports an interrupt as a timeout (see SandboxResult.Ending.TIMED_OUT)
+            return new SandboxResult(result.exitCode(), result.stdout(), result.stderr(), result.truncated(),
+                    SandboxResult.Ending.TIMED_OUT, result.duration());
         }
-        OutputCapture stdout = new OutputCapture("stdout", process.getInputStream(), listener, spec.maxOutputBytes());
-        OutputCapture stderr = new OutputCapture("stderr", process.getErrorStream(), listener, spec.maxOutputBytes());
-        Thread outReader = Thread.ofVirtual().name("sandbox-stdout-" + process.pid()).start(stdout);
-        Thread errReader = Thread.ofVirtual().name("sandbox-stderr-" + process.pid()).start(stderr);
-
-        boolean timedOut = !waitFor(process, spec.timeout());
-        if (timedOut) {
-            HostProcesses.killTree(process);
-        }
-        HostProcesses.joinReaders(process, outReader, errReader);
-        Duration duration = Duration.ofNanos(System.nanoTime() - started);
-        int exitCode = timedOut || process.isAlive() ? SandboxResult.NO_EXIT_CODE : process.exitValue();
-        return new SandboxResult(exitCode, stdout.text(), stderr.text(), stdout.truncated() || stderr.truncated(),
-                timedOut ? SandboxResult.Ending.TIMED_OUT : SandboxResult.Ending.EXITED, duration);
+        return result;
     }
 
     private List<String> argv(List<String> argv, Path script) throws SandboxException {
@@ -133,7 +132,8 @@ public final class ProcessRuntime implements ContainerRuntime {
         return mapped;
     }
 
-    private Path createWorkspace(SandboxSpec spec) throws SandboxException {
+    /** A private directory for the run: the supervisor and its status, and the workspace. */
+    private Path createRunDirectory(SandboxSpec spec) throws SandboxException {
         String prefix = "aegis-" + safe(spec.executionId()) + "-" + spec.iteration() + "-";
         try {
             Files.createDirectories(config.workspaceBase());
@@ -156,18 +156,4 @@ public final class ProcessRuntime implements ContainerRuntime {
         String cleaned = id.replaceAll("[^A-Za-z0-9_-]", "_");
         return cleaned.length() > 40 ? cleaned.substring(0, 40) : cleaned;
     }
-
-    private static boolean waitFor(Process process, Duration timeout) {
-        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
-        while (true) {
-            try {
-                return process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                // The worker is shutting down or cancelling: treat it as an immediate timeout, kill, and report.
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-    }
-
 }

@@ -7,8 +7,8 @@ import java.nio.file.Path;
  *
  * @param python        interpreter that replaces an argv[0] of {@code python3} or {@code python}; an absolute path,
  *                      because a {@code python3} found on PATH may be a shim (pyenv) that needs the environment the
- *                      sandbox deliberately does not inherit
- * @param workspaceBase directory under which each run gets its private workspace
+ *                      sandbox deliberately does not inherit; it also runs the host-side sandbox supervisor
+ * @param workspaceBase directory under which each run gets its private directory, the workspace in it
  */
 public record ProcessRuntimeConfig(Path python, Path workspaceBase) {
 

@@ -5,6 +5,7 @@ import ai.aegis.worker.runtime.BootstrapScript;
 import ai.aegis.worker.runtime.GatewaySocket;
 import ai.aegis.worker.runtime.GatewayStub.Reply;
 import ai.aegis.worker.runtime.GatewayStub;
+import ai.aegis.worker.runtime.SandboxChecks;
 import ai.aegis.worker.runtime.SandboxException;
 import ai.aegis.worker.runtime.SandboxResult;
 import ai.aegis.worker.runtime.SandboxSpec;
@@ -15,13 +16,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.ServerSocket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,7 +74,7 @@ class BubblewrapRuntimeTest {
         assertThat(runtime.name()).isEqualTo("bubblewrap");
         assertThat(runtime.isolates()).isTrue();
         assertThat(BubblewrapRuntime.available(BubblewrapRuntimeConfig.defaults())).isTrue();
-        BubblewrapRuntimeConfig missing = new BubblewrapRuntimeConfig(Path.of("/nonexistent/bwrap"), null, null);
+        BubblewrapRuntimeConfig missing = new BubblewrapRuntimeConfig(Path.of("/nonexistent/bwrap"), null, null, null);
         assertThat(BubblewrapRuntime.available(missing)).isFalse();
         assertThat(BubblewrapRuntime.unavailableReason(missing)).hasValueSatisfying(reason ->
                 assertThat(reason).contains("/nonexistent/bwrap"));
@@ -123,30 +127,102 @@ class BubblewrapRuntimeTest {
     }
 
     @Test
-    void hasNoNetworkUnlessAllowed() throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            String connect = "import socket; socket.create_connection(('127.0.0.1', " + server.getLocalPort()
-                    + "), timeout=5); print('connected')";
+    void withoutNetworkNothingIsReachableAndWithItOnlyTheOutsideNeverTheHostsLoopback() throws Exception {
+        InetAddress outside = nonLoopbackAddress();
+        try (ServerSocket local = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             ServerSocket external = new ServerSocket(0, 50, outside == null ? InetAddress.getLoopbackAddress()
+                     : outside)) {
+            List<String> targets = new ArrayList<>(List.of("127.0.0.1:" + local.getLocalPort(),
+                    "10.0.2.2:" + local.getLocalPort())); // 10.0.2.2: slirp4netns's alias of the host
+            if (outside != null) {
+                targets.add(outside.getHostAddress() + ":" + external.getLocalPort());
+            }
+            String connect = String.join("\n",
+                    "import socket, sys",
+                    "for target in sys.argv[1:]:",
+                    "    host, port = target.rsplit(':', 1)",
+                    "    try:",
+                    "        socket.create_connection((host, int(port)), timeout=5).close()",
+                    "        print(target, 'connected', flush=True)",
+                    "    except OSError as e:",
+                    "        print(target, 'failed', e, flush=True)");
+            List<String> argv = new ArrayList<>(List.of("python3", "-c", connect));
+            argv.addAll(targets);
 
-            SandboxResult denied = runtime().run(spec(List.of("python3", "-c", connect), Map.of(),
-                    Duration.ofSeconds(30)), this::record);
+            SandboxResult none = runtime().run(spec(argv, Map.of(), Duration.ofSeconds(60)), this::record);
+            SandboxResult own = runtime().run(spec(argv, Map.of(), Duration.ofSeconds(60)).toBuilder()
+                    .setNetworkAllowed(true).build(), this::record);
 
-            assertThat(denied.exitCode()).isNotZero();
-            assertThat(denied.stdout()).doesNotContain("connected");
-            assertThat(denied.stderr()).containsAnyOf("Network is unreachable", "Connection refused");
-            // The attempt is over: had it reached the host, the connection would already wait in the backlog.
-            server.setSoTimeout(200);
-            assertThatThrownBy(server::accept).isInstanceOf(SocketTimeoutException.class);
-
-            SandboxSpec allowed = spec(List.of("python3", "-c", connect), Map.of(), Duration.ofSeconds(30))
-                    .toBuilder().setNetworkAllowed(true).build();
-            SandboxResult shared = runtime().run(allowed, this::record);
-
-            assertThat(shared.exitCode()).as(shared.stderr()).isZero();
-            assertThat(shared.stdout()).contains("connected");
-            server.setSoTimeout(5_000);
-            server.accept().close();
+            assertThat(none.exitCode()).as(none.stderr()).isZero();
+            assertThat(none.stdout().lines()).hasSize(targets.size()).allMatch(line -> line.contains(" failed "));
+            assertThat(own.exitCode()).as(own.stderr()).isZero();
+            List<String> seen = own.stdout().lines().toList();
+            assertThat(seen.get(0)).as("the sandbox's own loopback, not the host's").contains(" failed ");
+            assertThat(seen.get(1)).as("the host's loopback through slirp4netns").contains(" failed ");
+            if (outside != null) {
+                assertThat(seen.get(2)).as("a non-loopback address of the host, from outside").contains(" connected");
+                external.setSoTimeout(5_000);
+                external.accept().close();
+            } else {
+                System.out.println("no non-loopback IPv4 address on this host: outbound reach not checked");
+            }
+            // Every attempt is over: one that had reached the host's loopback would wait in the backlog now.
+            local.setSoTimeout(200);
+            assertThatThrownBy(local::accept).isInstanceOf(SocketTimeoutException.class);
         }
+        assertThat(workspaces).isEmptyDirectory();
+    }
+
+    @Test
+    void aSpecThatAllowsNetworkIsRefusedClearlyWithoutSlirp4netns() throws Exception {
+        BubblewrapRuntime withoutSlirp = new BubblewrapRuntime(new BubblewrapRuntimeConfig(null, workspaces, null,
+                Path.of("/nonexistent/slirp4netns")));
+        SandboxSpec offline = spec(List.of("/usr/bin/true"), Map.of(), Duration.ofSeconds(30));
+
+        assertThatThrownBy(() -> withoutSlirp.run(offline.toBuilder().setNetworkAllowed(true).build(), this::record))
+                .isInstanceOf(SandboxException.class)
+                .hasMessageContaining("spec.security.network.mode")
+                .hasMessageContaining("/nonexistent/slirp4netns is missing (Debian package: slirp4netns)")
+                .hasMessageContaining("refused rather than run on the host's network");
+        assertThat(withoutSlirp.run(offline, this::record).exitCode()).isZero();
+        assertThat(workspaces).isEmptyDirectory();
+    }
+
+    @Test
+    void secretsAndTheInputStayOffEveryCommandLine() throws Exception {
+        SandboxChecks.secretsAndTheInputStayOffEveryCommandLine(runtime(),
+                spec(List.of("unused"), Map.of(), Duration.ofSeconds(60)), sockets);
+        assertThat(workspaces).isEmptyDirectory();
+    }
+
+    @Test
+    void writingPastTheDiskLimitFailsInsideTheSandbox() throws Exception {
+        String script = String.join("\n",
+                "dd if=/dev/zero of=/workspace/big bs=1M count=16 2>&1; echo workspace=$?",
+                "rm -f /workspace/big",
+                "dd if=/dev/zero of=/tmp/big bs=1M count=16 2>&1; echo tmp=$?",
+                "rm -f /tmp/big",
+                "dd if=/dev/zero of=/workspace/small bs=1M count=4 status=none && echo small=ok");
+        SandboxSpec spec = spec(List.of("/bin/sh", "-c", script), Map.of(), Duration.ofSeconds(60))
+                .toBuilder().setDiskBytes(8L << 20).build();
+
+        SandboxResult result = runtime().run(spec, this::record);
+
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stdout()).contains("No space left on device")
+                .doesNotContain("workspace=0", "tmp=0").contains("small=ok");
+        assertThat(workspaces).isEmptyDirectory();
+    }
+
+    @Test
+    void theAgentCannotMakeUserNamespacesOfItsOwn() throws Exception {
+        SandboxResult result = runtime().run(spec(List.of("/bin/sh", "-c",
+                "/usr/bin/unshare --user --map-root-user /usr/bin/true; echo unshare=$?"), Map.of(),
+                Duration.ofSeconds(30)), this::record);
+
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stdout().strip()).isNotEqualTo("unshare=0").startsWith("unshare=");
+        assertThat(result.stderr()).contains("No space left on device"); // user.max_user_namespaces is 0 inside
     }
 
     @Test
@@ -304,12 +380,28 @@ class BubblewrapRuntimeTest {
     }
 
     private static InetSocketAddress target(GatewayStub gateway) {
-        URI uri = URI.create(gateway.baseUrl());
-        return new InetSocketAddress(uri.getHost(), uri.getPort());
+        return SandboxChecks.address(gateway);
+    }
+
+    /** An IPv4 address of this host that is not loopback: reachable from a sandbox's own network, if any exists. */
+    private static InetAddress nonLoopbackAddress() throws SocketException {
+        return NetworkInterface.networkInterfaces().filter(BubblewrapRuntimeTest::upAndNotLoopback)
+                .flatMap(NetworkInterface::inetAddresses)
+                .filter(address -> address instanceof Inet4Address && !address.isLoopbackAddress()
+                        && !address.isLinkLocalAddress())
+                .findFirst().orElse(null);
+    }
+
+    private static boolean upAndNotLoopback(NetworkInterface nic) {
+        try {
+            return nic.isUp() && !nic.isLoopback();
+        } catch (SocketException e) {
+            return false;
+        }
     }
 
     private BubblewrapRuntime runtime() {
-        return new BubblewrapRuntime(new BubblewrapRuntimeConfig(null, workspaces, null));
+        return new BubblewrapRuntime(BubblewrapRuntimeConfig.under(workspaces));
     }
 
     /** 1 MiB of output, no CPU or memory limit, the default process limit, no network. */

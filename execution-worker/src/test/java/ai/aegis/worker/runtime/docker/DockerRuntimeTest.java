@@ -5,17 +5,16 @@ import ai.aegis.worker.runtime.BootstrapScript;
 import ai.aegis.worker.runtime.GatewaySocket;
 import ai.aegis.worker.runtime.GatewayStub.Reply;
 import ai.aegis.worker.runtime.GatewayStub;
+import ai.aegis.worker.runtime.SandboxChecks;
 import ai.aegis.worker.runtime.SandboxException;
 import ai.aegis.worker.runtime.SandboxResult;
 import ai.aegis.worker.runtime.SandboxSpec;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.HostConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +38,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -64,17 +61,10 @@ class DockerRuntimeTest {
 
     @BeforeAll
     static void engine() {
-        String host = System.getenv("DOCKER_HOST");
-        if (host == null || host.isBlank()) {
-            if ("skip".equals(System.getProperty("aegis.test.docker"))) {
-                Assumptions.abort("DOCKER_HOST is not set and -Daegis.test.docker=skip was given");
-            }
-            fail("DOCKER_HOST is not set: start an engine with shared/tools/agent-runtime.sh start-docker and export"
-                    + " the DOCKER_HOST it prints (CI's .ci/run does), or pass -Daegis.test.docker=skip");
-        }
+        String host = SandboxChecks.requireDockerHost();
         DockerRuntimeConfig config = new DockerRuntimeConfig(host,
                 List.of("/usr:/usr:ro", "/etc/alternatives:/etc/alternatives:ro"), null, null, null, workspaces,
-                IMAGE, null, 0);
+                IMAGE, null);
         assertThat(DockerRuntime.available(config)).as("a container engine answers at %s", host).isTrue();
         runtime = new DockerRuntime(config).start();
     }
@@ -97,7 +87,8 @@ class DockerRuntimeTest {
         String identityCommand = "id -u && id -g && cat /proc/self/status | grep -E 'CapEff|CapBnd|NoNewPrivs'";
         try (GatewayStub gateway = GatewayStub.replying(Reply.json(dispatch("d-1", identityCommand)),
                 Reply.json(Map.of("type", "final", "content", "identity checked")));
-             GatewaySocket socket = GatewaySocket.open(sockets.resolve("gw-roundtrip.sock"), address(gateway))) {
+             GatewaySocket socket = GatewaySocket.open(sockets.resolve("gw-roundtrip.sock"), address(gateway),
+                     runtime.gatewayClient().orElseThrow())) {
             Map<String, String> env = new HashMap<>();
             env.put("AEGIS_EXECUTION_ID", executionId);
             env.put("AEGIS_AGENT_ID", "agent-docker");
@@ -280,23 +271,69 @@ class DockerRuntimeTest {
     }
 
     @Test
-    void reapLeakedRemovesManagedContainersOnly() {
-        DockerClient engine = runtime.engine();
-        String leaked = engine.createContainerCmd(IMAGE).withCmd("/bin/true")
-                .withLabels(Map.of("aegis.managed", "true", "aegis.execution_id", "leaked-by-a-crash"))
-                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("none")).exec().getId();
-        String foreign = engine.createContainerCmd(IMAGE).withCmd("/bin/true")
-                .withLabels(Map.of("someone.else", "true"))
-                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("none")).exec().getId();
+    void reapLeakedRemovesOnlyContainersWhoseWorkerIsProvablyGone() throws Exception {
+        Process ended = new ProcessBuilder("/bin/sleep", "60").start();
+        long endedStart = ended.info().startInstant().orElseThrow().toEpochMilli();
+        ended.destroyForcibly().waitFor();
+        SandboxOwner self = SandboxOwner.current();
+        assertThat(self.bootId()).isNotEmpty();
+        assertThat(self.pidNamespace()).startsWith("pid:");
+        Map<String, String> containers = new LinkedHashMap<>();
+        containers.put("ended", managed(new SandboxOwner(self.bootId(), self.pidNamespace(), ended.pid(),
+                endedStart)));
+        // the pid runs (this JVM) but started at another time: the worker that had it is gone, the pid reused
+        containers.put("reused", managed(new SandboxOwner(self.bootId(), self.pidNamespace(), self.pid(),
+                self.startedMillis() - 60_000)));
+        containers.put("live", managed(self));
+        containers.put("other namespace", managed(new SandboxOwner(self.bootId(), "pid:[1]", ended.pid(),
+                endedStart)));
+        containers.put("other boot", managed(new SandboxOwner(UUID.randomUUID().toString(), self.pidNamespace(),
+                ended.pid(), endedStart)));
+        containers.put("no owner", create(Map.of("aegis.managed", "true")));
+        containers.put("foreign", create(Map.of("someone.else", "true")));
         try {
-            assertThat(runtime.reapLeaked()).isGreaterThanOrEqualTo(1);
+            assertThat(runtime.reapLeaked()).isGreaterThanOrEqualTo(2);
 
-            assertThatThrownBy(() -> engine.inspectContainerCmd(leaked).exec()).isInstanceOf(NotFoundException.class);
-            assertThat(engine.inspectContainerCmd(foreign).exec().getId()).isEqualTo(foreign);
-            assertThat(runtime.reapLeaked()).isZero();
+            for (String gone : List.of("ended", "reused")) {
+                assertThatThrownBy(() -> runtime.engine().inspectContainerCmd(containers.get(gone)).exec())
+                        .as(gone).isInstanceOf(NotFoundException.class);
+            }
+            for (String kept : List.of("live", "other namespace", "other boot", "no owner", "foreign")) {
+                assertThat(runtime.engine().inspectContainerCmd(containers.get(kept)).exec().getId()).as(kept)
+                        .isEqualTo(containers.get(kept));
+            }
         } finally {
-            engine.removeContainerCmd(foreign).withForce(true).exec();
+            containers.values().forEach(id -> {
+                try {
+                    runtime.engine().removeContainerCmd(id).withForce(true).exec();
+                } catch (NotFoundException e) {
+                    // reaped
+                }
+            });
         }
+    }
+
+    @Test
+    void writingPastTheDiskLimitFailsInsideTheContainer() throws Exception {
+        String script = "dd if=/dev/zero of=/workspace/big bs=1M count=16 2>&1; echo workspace=$?;"
+                + " rm -f /workspace/big; dd if=/dev/zero of=/tmp/big bs=1M count=16 2>&1; echo tmp=$?;"
+                + " rm -f /tmp/big; dd if=/dev/zero of=/workspace/small bs=1M count=4 status=none && echo small=ok;"
+                + " stat -c '%u:%g %a' /workspace /tmp";
+        SandboxSpec spec = spec("exec-" + UUID.randomUUID(), List.of("/bin/sh", "-c", script), Map.of(), null)
+                .toBuilder().setDiskBytes(8L << 20).build();
+
+        SandboxResult result = runtime.run(spec, this::record);
+
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stdout()).contains("No space left on device")
+                .doesNotContain("workspace=0", "tmp=0").contains("small=ok")
+                .contains("1000:1000 755\n", "0:0 1777\n");
+    }
+
+    @Test
+    void secretsAndTheInputStayOffEveryCommandLine() throws Exception {
+        SandboxChecks.secretsAndTheInputStayOffEveryCommandLine(runtime,
+                spec("exec-" + UUID.randomUUID(), List.of("unused"), Map.of(), null), sockets);
     }
 
     @Test
@@ -350,8 +387,17 @@ class DockerRuntimeTest {
     // --------------------------------------------------------------------------------------------- helpers
 
     private static InetSocketAddress address(GatewayStub gateway) {
-        URI uri = URI.create(gateway.baseUrl());
-        return new InetSocketAddress(uri.getHost(), uri.getPort());
+        return SandboxChecks.address(gateway);
+    }
+
+    /** A created (not started) container labelled as this runtime's, owned by {@code owner}. */
+    private static String managed(SandboxOwner owner) {
+        return create(Map.of("aegis.managed", "true", "aegis.owner", owner.label()));
+    }
+
+    private static String create(Map<String, String> labels) {
+        return runtime.engine().createContainerCmd(IMAGE).withCmd("/bin/true").withLabels(labels)
+                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("none")).exec().getId();
     }
 
     private void record(String stream, String line) {

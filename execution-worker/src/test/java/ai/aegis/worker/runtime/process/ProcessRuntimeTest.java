@@ -2,6 +2,8 @@ package ai.aegis.worker.runtime.process;
 
 import ai.aegis.schemas.json.Json;
 import ai.aegis.worker.runtime.BootstrapScript;
+import ai.aegis.worker.runtime.SandboxChecks;
+import ai.aegis.worker.runtime.SandboxException;
 import ai.aegis.worker.runtime.SandboxResult;
 import ai.aegis.worker.runtime.SandboxSpec;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -23,6 +25,7 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 class ProcessRuntimeTest {
@@ -135,6 +138,36 @@ class ProcessRuntimeTest {
                 assertThat(isGone(pid)).as("process %d", pid).isTrue();
             }
         });
+        assertThat(workspaces).isEmptyDirectory();
+    }
+
+    @Test
+    void whatTheAgentLeftRunningEndsWithIt() throws Exception {
+        Path pidFile = outside.resolve("detached");
+        // setsid: a new session and process group, out of reach of a kill of the agent's group
+        String script = "setsid sleep 600 </dev/null >/dev/null 2>&1 & echo $! > " + pidFile + ".tmp && mv "
+                + pidFile + ".tmp " + pidFile;
+
+        SandboxResult result = runtime().run(spec(List.of("/bin/sh", "-c", script), Map.of(),
+                Duration.ofSeconds(30), 1 << 20), this::record);
+
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        long detached = Long.parseLong(Files.readString(pidFile).strip());
+        await().atMost(Duration.ofSeconds(10)).until(() -> isGone(detached));
+        assertThat(workspaces).isEmptyDirectory();
+    }
+
+    @Test
+    void secretsAndTheInputStayOffEveryCommandLine() throws Exception {
+        SandboxChecks.secretsAndTheInputStayOffEveryCommandLine(runtime(),
+                spec(List.of("unused"), Map.of(), Duration.ofSeconds(60), 1 << 20), outside);
+        assertThat(workspaces).isEmptyDirectory();
+    }
+
+    @Test
+    void aCommandThatCannotStartIsASandboxError() {
+        assertThatThrownBy(() -> runtime().run(spec(List.of("/nonexistent/agent"), Map.of(), Duration.ofSeconds(30),
+                1024), this::record)).isInstanceOf(SandboxException.class).hasMessageContaining("/nonexistent/agent");
         assertThat(workspaces).isEmptyDirectory();
     }
 
