@@ -49,7 +49,9 @@ class OutputFloodTest {
                 ScriptStep.toolCall("cmd.run", TestSystem.args("{\"command\":\"echo quick-$((40+2))\"}")),
                 ScriptStep.reply("done: {{last_tool_stdout}}"))), null, EnumSet.of(Service.WORKER, Service.INGRESS),
                 Map.of("aegis.ingress.event-history-bytes", Long.toString(HISTORY_BYTES),
-                        "aegis.ingress.event-history-bytes-per-execution", Long.toString(HISTORY_BYTES)));
+                        "aegis.ingress.event-history-bytes-per-execution", Long.toString(HISTORY_BYTES),
+                        // one partition: every execution's events share one log and the producer's one queue for it
+                        "aegis.kafka.partitions", "1"));
         publisher = new DurablePublisher(system.kafka, "/test");
     }
 
@@ -120,6 +122,13 @@ class OutputFloodTest {
                 "llm_interaction", "tool_call", "llm_interaction", "iteration_output", "iteration_completed",
                 "execution_completed");
         assertThat(inMemoryBytes()).isLessThanOrEqualTo(HISTORY_BYTES);
+        // On the one partition, the quick execution's events waited behind at most the flood's few hundred
+        // records (its budget, at its rate), not behind one record per line it printed meanwhile.
+        List<ConsumerRecord<String, byte[]>> log = system.records(system.kafka.topics().executionEvents().name());
+        long quickStarted = log.stream().filter(r -> r.key().equals(quick)).findFirst().orElseThrow().offset();
+        long quickEnded = Long.parseLong(quickStream.frames().getLast().id());
+        assertThat(log.stream().filter(r -> r.key().equals(flood) && r.offset() > quickStarted
+                && r.offset() < quickEnded)).hasSizeLessThan(300);
 
         HttpResponse<String> cancel = system.post("/v1/executions/" + flood + "/cancel", "");
         assertThat(cancel.statusCode()).as(cancel.body()).isIn(200, 202);

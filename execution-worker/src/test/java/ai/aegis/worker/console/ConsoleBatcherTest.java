@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The console rules with time given by the test: gathering, the budget with its tail, the rate limit. */
 class ConsoleBatcherTest {
@@ -154,15 +153,6 @@ class ConsoleBatcherTest {
         out.addAll(b.finish());
 
         assertThat(joined(out)).isEqualTo("Downloading 10%\nDownloading 20%\nno newline at the end");
-    }
-
-    @Test
-    void settingsThatCouldNeverWriteARecordAreRefused() {
-        assertThatThrownBy(() -> SMALL.toBuilder().tailBytes(32).build()).hasMessageContaining("tail-bytes");
-        assertThatThrownBy(() -> SMALL.toBuilder().maxBytesPerIteration(100).build())
-                .hasMessageContaining("max-bytes-per-iteration");
-        assertThatThrownBy(() -> SMALL.toBuilder().bytesPerSecond(10).build()).hasMessageContaining("bytes-per-second");
-        assertThatThrownBy(() -> SMALL.toBuilder().linger(Duration.ZERO).build()).hasMessageContaining("linger-ms");
     }
 
     private static String joined(List<Chunk> chunks) {
