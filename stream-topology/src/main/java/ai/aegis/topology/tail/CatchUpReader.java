@@ -152,8 +152,9 @@ public final class CatchUpReader implements EventHistory, AutoCloseable {
                     continue;
                 }
                 try {
-                    request.result().complete(readPage(consumer, request));
-                    pages.increment();
+                    Page page = readPage(consumer, request);
+                    pages.increment(); // counted before the caller can see it
+                    request.result().complete(page);
                 } catch (WakeupException | InterruptException e) {
                     request.result().completeExceptionally(new Unavailable("the catch-up reader is closing"));
                 } catch (Unavailable | RuntimeException e) {
