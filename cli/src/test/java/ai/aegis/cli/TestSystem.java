@@ -16,6 +16,9 @@ import ai.aegis.worker.runtime.ContainerRuntime;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 
 import java.io.IOException;
 import java.net.URI;
@@ -190,6 +193,22 @@ final class TestSystem implements AutoCloseable {
             return true;
         });
         return awaitEnd(executionId[0], Duration.ofSeconds(30));
+    }
+
+    /** Every record of {@code topic} written so far, partition by partition, in offset order. */
+    List<ConsumerRecord<String, byte[]>> records(String topic) {
+        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(kafka.consumer(null))) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                consumer.poll(Duration.ofMillis(300)).forEach(out::add);
+            }
+        }
+        return out;
     }
 
     static JsonNode args(String json) {

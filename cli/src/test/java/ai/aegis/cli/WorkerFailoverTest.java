@@ -9,9 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.GroupState;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -158,20 +156,10 @@ class WorkerFailoverTest {
     /** Reads the whole events topic: the types of every execution's events, in order. */
     private static Map<String, List<ExecutionEvent>> events(TestSystem system, List<String> ids) {
         Map<String, List<ExecutionEvent>> out = new HashMap<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(system.kafka.consumer(null))) {
-            String topic = system.kafka.topics().executionEvents().name();
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    ExecutionEvent e = Json.read(r.value(), ExecutionEvent.class);
-                    if (ids.contains(e.executionId())) {
-                        out.computeIfAbsent(e.executionId(), k -> new ArrayList<>()).add(e);
-                    }
-                }
+        for (ConsumerRecord<String, byte[]> r : system.records(system.kafka.topics().executionEvents().name())) {
+            ExecutionEvent e = Json.read(r.value(), ExecutionEvent.class);
+            if (ids.contains(e.executionId())) {
+                out.computeIfAbsent(e.executionId(), k -> new ArrayList<>()).add(e);
             }
         }
         return out;

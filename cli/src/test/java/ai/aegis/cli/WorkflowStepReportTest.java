@@ -5,9 +5,6 @@ import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.workflow.WorkflowStepResult;
 import ai.aegis.topology.kafka.DurablePublisher;
 import ai.aegis.worker.llm.scripted.ScriptStep;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,7 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -53,23 +49,9 @@ class WorkflowStepReportTest {
     }
 
     private static List<WorkflowStepResult> steps(String workflowExecutionId) {
-        List<WorkflowStepResult> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(system.kafka.consumer(null))) {
-            String topic = system.kafka.topics().workflowSteps().name();
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            var end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(300))) {
-                    if (r.key().equals(workflowExecutionId)) {
-                        out.add(Json.read(r.value(), WorkflowStepResult.class));
-                    }
-                }
-            }
-        }
-        return out;
+        return system.records(system.kafka.topics().workflowSteps().name()).stream()
+                .filter(r -> r.key().equals(workflowExecutionId))
+                .map(r -> Json.read(r.value(), WorkflowStepResult.class)).toList();
     }
 
     @Test

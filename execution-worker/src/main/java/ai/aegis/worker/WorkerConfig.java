@@ -1,5 +1,6 @@
 package ai.aegis.worker;
 
+import ai.aegis.worker.console.ConsoleConfig;
 import ai.aegis.worker.runtime.bubblewrap.BubblewrapRuntimeConfig;
 import ai.aegis.worker.runtime.docker.DockerRuntimeConfig;
 import ai.aegis.worker.runtime.docker.RuntimeRegistry;
@@ -33,12 +34,13 @@ import java.util.Objects;
  * @param shutdownGrace              how long the internal listener lets open gateway calls finish when it stops
  * @param docker                     the Docker runtime's settings ({@code aegis.worker.docker.*})
  * @param bubblewrap                 the bubblewrap runtime's settings
+ * @param output                     how console output becomes records ({@code aegis.worker.output.*})
  */
 public record WorkerConfig(String groupId, int concurrency, String internalHost, int internalPort,
                            String runtime, boolean allowUnsafeProcessRuntime,
                            String pythonCommand, long maxOutputBytes, Path workDir, Duration failoverTimeout,
                            Duration topicInstallTimeout, Duration agentLookupWait, Duration shutdownGrace,
-                           DockerRuntimeConfig docker, BubblewrapRuntimeConfig bubblewrap) {
+                           DockerRuntimeConfig docker, BubblewrapRuntimeConfig bubblewrap, ConsoleConfig output) {
 
     public static final String DEFAULT_GROUP = "aegis-execution-workers";
     public static final int DEFAULT_CONCURRENCY = 4;
@@ -57,6 +59,7 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
         Objects.requireNonNull(internalHost, "internalHost");
         Objects.requireNonNull(runtime, "runtime");
         Objects.requireNonNull(workDir, "workDir");
+        Objects.requireNonNull(output, "output");
         if (concurrency < 1) {
             throw new IllegalArgumentException("aegis.worker.concurrency must be at least 1 (got " + concurrency + ")");
         }
@@ -92,6 +95,7 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
         w.get("topic-install-timeout-ms").asLong().map(Duration::ofMillis).ifPresent(b::topicInstallTimeout);
         w.get("agent-lookup-wait-ms").asLong().map(Duration::ofMillis).ifPresent(b::agentLookupWait);
         w.get("shutdown-grace-ms").asLong().map(Duration::ofMillis).ifPresent(b::shutdownGrace);
+        b.output(ConsoleConfig.from(w.get("output")));
         Path workDir = b.workDir;
         b.docker(docker(w.get("docker"), workDir));
         b.bubblewrap(new BubblewrapRuntimeConfig(w.get("bubblewrap.path").asString().map(Path::of).orElse(null),
@@ -141,6 +145,7 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
         private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
         private DockerRuntimeConfig docker;
         private BubblewrapRuntimeConfig bubblewrap;
+        private ConsoleConfig output = ConsoleConfig.defaults();
 
         private Builder() {
         }
@@ -161,6 +166,7 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
             shutdownGrace = c.shutdownGrace;
             docker = c.docker;
             bubblewrap = c.bubblewrap;
+            output = c.output;
         }
 
         public Builder groupId(String v) {
@@ -238,6 +244,11 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
             return this;
         }
 
+        public Builder output(ConsoleConfig v) {
+            output = v;
+            return this;
+        }
+
         /**
          * Runtimes not configured get their own defaults (DOCKER_HOST, /usr/bin/bwrap, ...), with their workspaces
          * under {@code workDir}.
@@ -248,7 +259,7 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
                     topicInstallTimeout, agentLookupWait, shutdownGrace,
                     docker != null ? docker : new DockerRuntimeConfig(null, null, null, null, null,
                             workDir.resolve("aegis-docker"), null, null),
-                    bubblewrap != null ? bubblewrap : BubblewrapRuntimeConfig.under(workDir));
+                    bubblewrap != null ? bubblewrap : BubblewrapRuntimeConfig.under(workDir), output);
         }
     }
 }

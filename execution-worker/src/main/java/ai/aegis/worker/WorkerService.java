@@ -84,7 +84,7 @@ public final class WorkerService implements AutoCloseable {
             KafkaEventSink events = new KafkaEventSink(publisher, kafka.topics().executionEvents().name());
             ExecutionRunner runner = new ExecutionRunner(runtime, sessions, new ExecutionRunner.RunnerConfig(
                     new InetSocketAddress(config.internalHost(), internal.port()), config.workDir(),
-                    config.maxOutputBytes(), "python3"),
+                    config.maxOutputBytes(), "python3", config.output()),
                     name -> agentLookup(agents, agentsTail, config.agentLookupWait(), name),
                     step -> publisher.publishPatiently(kafka.topics().workflowSteps().name(),
                             step.workflowExecutionId(), Json.writeBytes(step), WorkflowStepResult.CE_TYPE));

@@ -1,5 +1,6 @@
 package ai.aegis.ingress;
 
+import ai.aegis.topology.readmodel.EventReadModel;
 import io.helidon.config.Config;
 
 import java.nio.file.Path;
@@ -15,8 +16,12 @@ import java.util.Objects;
  *   port: 8080                            0 picks a free one
  *   max-body-bytes: 1048576               larger request bodies are refused with 413
  *   sse-heartbeat-ms: 15000               keep-alive comment on an idle event stream
- *   sse-queue-capacity: 1024              live events buffered per stream
  *   max-executions-in-memory: 10000       executions (and workflow runs) each node's views keep
+ *   event-history-bytes: 67108864         event bytes each of the two views holds in memory (64 MiB)
+ *   event-history-bytes-per-execution: 1048576   of those, for one execution (or workflow run)
+ *   catch-up-readers: 2                   consumers that read events no longer in memory back for streams
+ *   catch-up-queue: 64                    page requests that may wait for one of them
+ *   catch-up-timeout-ms: 10000            how long a stream waits for a page of old events
  *   topic-install-timeout-ms: 60000       creating missing topics at start
  *   start-catch-up-timeout-ms: 30000      waiting at start for the views to read the topics before serving
  *   read-sync-timeout-ms: 5000            a read waiting for the views to have read the topics (after a start)
@@ -30,10 +35,18 @@ import java.util.Objects;
  *
  * @param authMode              {@code local-token} (default) or {@code none} (logs a warning on every start)
  * @param dataDir               where the local API token lives
- * @param maxExecutionsInMemory executions whose history each node keeps for reads and streams
+ * @param maxExecutionsInMemory executions (state and recent events) each node keeps for reads and streams
+ * @param eventHistoryBytes     event bytes each view (executions, workflow runs) keeps in memory; older events are
+ *                              read back from the topic when a stream needs them
+ * @param eventHistoryBytesPerExecution the same for one execution or workflow run
+ * @param catchUpReaders        consumers of the node's {@code CatchUpReader}, shared by every stream
+ * @param catchUpQueue          page requests waiting for a catch-up reader; past it a stream is refused at once
+ * @param catchUpTimeout        how long a stream waits for a page of old events
  */
-public record IngressConfig(String host, int port, long maxBodyBytes, Duration sseHeartbeat, int sseQueueCapacity,
-                            int maxExecutionsInMemory, Duration readYourWrites, String authMode, Path dataDir,
+public record IngressConfig(String host, int port, long maxBodyBytes, Duration sseHeartbeat,
+                            int maxExecutionsInMemory, long eventHistoryBytes, long eventHistoryBytesPerExecution,
+                            int catchUpReaders, int catchUpQueue, Duration catchUpTimeout,
+                            Duration readYourWrites, String authMode, Path dataDir,
                             Duration topicInstallTimeout, Duration startCatchUpTimeout, Duration readSyncTimeout,
                             Duration kafkaHealthTimeout, Duration kafkaHealthCache, Duration shutdownGrace) {
 
@@ -45,8 +58,12 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
     public static final int DEFAULT_PORT = 8080;
     public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
     public static final Duration DEFAULT_SSE_HEARTBEAT = Duration.ofSeconds(15);
-    public static final int DEFAULT_SSE_QUEUE = 1024;
     public static final int DEFAULT_MAX_EXECUTIONS = 10_000;
+    public static final long DEFAULT_EVENT_HISTORY_BYTES = 64L << 20;
+    public static final long DEFAULT_EVENT_HISTORY_BYTES_PER_EXECUTION = 1L << 20;
+    public static final int DEFAULT_CATCH_UP_READERS = 2;
+    public static final int DEFAULT_CATCH_UP_QUEUE = 64;
+    public static final Duration DEFAULT_CATCH_UP_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_READ_YOUR_WRITES = Duration.ofSeconds(5);
     public static final Duration DEFAULT_TOPIC_INSTALL_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_START_CATCH_UP_TIMEOUT = Duration.ofSeconds(30);
@@ -60,6 +77,15 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         Objects.requireNonNull(sseHeartbeat, "sseHeartbeat");
         Objects.requireNonNull(authMode, "authMode");
         Objects.requireNonNull(dataDir, "dataDir");
+        if (maxExecutionsInMemory < 1 || catchUpReaders < 1 || catchUpQueue < 1) {
+            throw new IllegalArgumentException("aegis.ingress.max-executions-in-memory, catch-up-readers and "
+                    + "catch-up-queue must be at least 1");
+        }
+        if (eventHistoryBytes < 0 || eventHistoryBytesPerExecution < 0) {
+            throw new IllegalArgumentException("aegis.ingress.event-history-bytes and "
+                    + "event-history-bytes-per-execution must not be negative");
+        }
+        positive("catch-up-timeout-ms", catchUpTimeout);
         positive("read-your-writes-timeout-ms", readYourWrites);
         positive("topic-install-timeout-ms", topicInstallTimeout);
         positive("start-catch-up-timeout-ms", startCatchUpTimeout);
@@ -82,8 +108,12 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         in.get("port").asInt().ifPresent(b::port);
         in.get("max-body-bytes").asLong().ifPresent(b::maxBodyBytes);
         millis(in, "sse-heartbeat-ms").ifPresent(b::sseHeartbeat);
-        in.get("sse-queue-capacity").asInt().ifPresent(b::sseQueueCapacity);
         in.get("max-executions-in-memory").asInt().ifPresent(b::maxExecutionsInMemory);
+        in.get("event-history-bytes").asLong().ifPresent(b::eventHistoryBytes);
+        in.get("event-history-bytes-per-execution").asLong().ifPresent(b::eventHistoryBytesPerExecution);
+        in.get("catch-up-readers").asInt().ifPresent(b::catchUpReaders);
+        in.get("catch-up-queue").asInt().ifPresent(b::catchUpQueue);
+        millis(in, "catch-up-timeout-ms").ifPresent(b::catchUpTimeout);
         millis(in, "read-your-writes-timeout-ms").ifPresent(b::readYourWrites);
         millis(in, "topic-install-timeout-ms").ifPresent(b::topicInstallTimeout);
         millis(in, "start-catch-up-timeout-ms").ifPresent(b::startCatchUpTimeout);
@@ -102,8 +132,12 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                 .port(port)
                 .maxBodyBytes(maxBodyBytes)
                 .sseHeartbeat(sseHeartbeat)
-                .sseQueueCapacity(sseQueueCapacity)
                 .maxExecutionsInMemory(maxExecutionsInMemory)
+                .eventHistoryBytes(eventHistoryBytes)
+                .eventHistoryBytesPerExecution(eventHistoryBytesPerExecution)
+                .catchUpReaders(catchUpReaders)
+                .catchUpQueue(catchUpQueue)
+                .catchUpTimeout(catchUpTimeout)
                 .readYourWrites(readYourWrites)
                 .authMode(authMode)
                 .dataDir(dataDir)
@@ -117,6 +151,11 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
 
     public IngressConfig withPort(int newPort) {
         return toBuilder().port(newPort).build();
+    }
+
+    /** What each of the node's two views (executions, workflow runs) may hold. */
+    public EventReadModel.Limits viewLimits() {
+        return new EventReadModel.Limits(maxExecutionsInMemory, eventHistoryBytes, eventHistoryBytesPerExecution);
     }
 
     /** True unless {@code aegis.auth.mode} is {@code none}. */
@@ -141,8 +180,12 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         private int port = DEFAULT_PORT;
         private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
         private Duration sseHeartbeat = DEFAULT_SSE_HEARTBEAT;
-        private int sseQueueCapacity = DEFAULT_SSE_QUEUE;
         private int maxExecutionsInMemory = DEFAULT_MAX_EXECUTIONS;
+        private long eventHistoryBytes = DEFAULT_EVENT_HISTORY_BYTES;
+        private long eventHistoryBytesPerExecution = DEFAULT_EVENT_HISTORY_BYTES_PER_EXECUTION;
+        private int catchUpReaders = DEFAULT_CATCH_UP_READERS;
+        private int catchUpQueue = DEFAULT_CATCH_UP_QUEUE;
+        private Duration catchUpTimeout = DEFAULT_CATCH_UP_TIMEOUT;
         private Duration readYourWrites = DEFAULT_READ_YOUR_WRITES;
         private String authMode = AUTH_LOCAL_TOKEN;
         private Path dataDir;
@@ -176,13 +219,33 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
             return this;
         }
 
-        public Builder sseQueueCapacity(int sseQueueCapacity) {
-            this.sseQueueCapacity = sseQueueCapacity;
+        public Builder maxExecutionsInMemory(int maxExecutionsInMemory) {
+            this.maxExecutionsInMemory = maxExecutionsInMemory;
             return this;
         }
 
-        public Builder maxExecutionsInMemory(int maxExecutionsInMemory) {
-            this.maxExecutionsInMemory = maxExecutionsInMemory;
+        public Builder eventHistoryBytes(long eventHistoryBytes) {
+            this.eventHistoryBytes = eventHistoryBytes;
+            return this;
+        }
+
+        public Builder eventHistoryBytesPerExecution(long eventHistoryBytesPerExecution) {
+            this.eventHistoryBytesPerExecution = eventHistoryBytesPerExecution;
+            return this;
+        }
+
+        public Builder catchUpReaders(int catchUpReaders) {
+            this.catchUpReaders = catchUpReaders;
+            return this;
+        }
+
+        public Builder catchUpQueue(int catchUpQueue) {
+            this.catchUpQueue = catchUpQueue;
+            return this;
+        }
+
+        public Builder catchUpTimeout(Duration catchUpTimeout) {
+            this.catchUpTimeout = catchUpTimeout;
             return this;
         }
 
@@ -232,7 +295,8 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         }
 
         public IngressConfig build() {
-            return new IngressConfig(host, port, maxBodyBytes, sseHeartbeat, sseQueueCapacity, maxExecutionsInMemory,
+            return new IngressConfig(host, port, maxBodyBytes, sseHeartbeat, maxExecutionsInMemory,
+                    eventHistoryBytes, eventHistoryBytesPerExecution, catchUpReaders, catchUpQueue, catchUpTimeout,
                     readYourWrites, authMode, dataDir, topicInstallTimeout, startCatchUpTimeout, readSyncTimeout,
                     kafkaHealthTimeout, kafkaHealthCache, shutdownGrace);
         }

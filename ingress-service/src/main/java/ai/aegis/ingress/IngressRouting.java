@@ -16,6 +16,7 @@ import ai.aegis.ingress.workflows.WorkflowRoutes;
 import ai.aegis.ingress.workflows.WorkflowService;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.topology.kafka.RecordPublisher;
+import ai.aegis.topology.readmodel.EventHistory;
 import ai.aegis.topology.tail.ViewProgress;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
@@ -45,22 +46,29 @@ public final class IngressRouting {
      * @param publisher every write of the routes goes through it
      * @param progress  how far {@code views} have read: reads and registry writes wait on it (bounded by
      *                  {@code config})
+     * @param history   where streams read back the events {@code views} no longer hold in memory
      * @param kafkaUp   whether Kafka answers, for {@code /health/ready}
      * @param token     the local API token every route but {@code /health} requires; null when authentication is
      *                  off
      */
     public IngressRouting(IngressConfig config, TopicCatalog topics, IngressViews views, RecordPublisher publisher,
-                          ViewProgress progress, BooleanSupplier kafkaUp, LocalApiToken token) {
+                          ViewProgress progress, EventHistory history, BooleanSupplier kafkaUp,
+                          LocalApiToken token) {
         this.progress = progress;
         this.kafkaUp = kafkaUp;
         this.token = token;
-        EventStream executionStream = new EventStream(views.executions(), "Execution not found",
-                config.sseHeartbeat(), config.sseQueueCapacity());
-        EventStream workflowStream = new EventStream(views.workflowRuns(), "Workflow execution not found",
-                config.sseHeartbeat(), config.sseQueueCapacity());
+        EventStream executionStream = new EventStream(views.executions(), views.executionEventsTopic(), history,
+                "Execution not found", config.sseHeartbeat(), metrics);
+        EventStream workflowStream = new EventStream(views.workflowRuns(), views.workflowEventsTopic(), history,
+                "Workflow execution not found", config.sseHeartbeat(), metrics);
         metrics.gauge("aegis_sse_streams_open", "Open execution event streams on this node.",
                 executionStream::openStreams);
         metrics.gauge("aegis_executions_in_view", "Executions held in this node's view.", views.executions()::size);
+        metrics.gauge("aegis_execution_events_in_memory_bytes", "Bytes of execution events this node's view holds "
+                + "(bounded by aegis.ingress.event-history-bytes; older events are read back from the topic).",
+                views.executions()::retainedBytes);
+        metrics.gauge("aegis_workflow_events_in_memory_bytes", "Bytes of workflow events this node's view holds.",
+                views.workflowRuns()::retainedBytes);
         metrics.gauge("aegis_workflow_executions_in_view", "Workflow executions held in this node's view.",
                 views.workflowRuns()::size);
         metrics.gauge("aegis_views_caught_up", "1 when this node has read the topics up to where they were at start.",

@@ -9,6 +9,7 @@ import ai.aegis.topology.admin.TopicInstaller;
 import ai.aegis.topology.kafka.DurablePublisher;
 import ai.aegis.topology.kafka.KafkaSettings;
 import ai.aegis.topology.lifecycle.Closer;
+import ai.aegis.topology.tail.CatchUpReader;
 import ai.aegis.topology.tail.TopicTail;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
@@ -60,12 +61,15 @@ public final class IngressServer implements AutoCloseable {
             opened.add(() -> admin.close(config.shutdownGrace()));
             TopicInstaller.ensure(admin, topics.all(), kafka.replicationFactor(), config.topicInstallTimeout());
 
-            IngressViews views = new IngressViews(topics, config.maxExecutionsInMemory());
+            IngressViews views = new IngressViews(topics, config.viewLimits());
             TopicTail tail = new TopicTail("ingress", kafka, views.topics(), views);
             opened.add(tail);
             tail.start();
             DurablePublisher publisher = new DurablePublisher(kafka, DurablePublisher.sourceOf("ingress"));
             opened.add(publisher);
+            CatchUpReader history = opened.add(new CatchUpReader("ingress", kafka, config.catchUpReaders(),
+                    config.catchUpQueue(), config.catchUpTimeout()));
+            history.start();
             // Serve only once this node has read what the topics held, so that the first reads are not empty.
             if (!IngressRouting.awaitCaughtUp(tail, config.startCatchUpTimeout())) {
                 LOG.log(System.Logger.Level.WARNING, "the ingress starts before its views have read the topics "
@@ -81,7 +85,7 @@ public final class IngressServer implements AutoCloseable {
             }
             KafkaHealth kafkaHealth = new KafkaHealth(admin, config.kafkaHealthTimeout(), config.kafkaHealthCache());
             HttpRouting.Builder routing = HttpRouting.builder();
-            new IngressRouting(config, topics, views, publisher, tail, kafkaHealth::up, token)
+            new IngressRouting(config, topics, views, publisher, tail, history, kafkaHealth::up, token)
                     .routing(routing, extraRoutes, components);
 
             WebServer server = Listeners.start(WebServer.builder()
@@ -106,7 +110,7 @@ public final class IngressServer implements AutoCloseable {
         return token == null ? null : token.file();
     }
 
-    /** Stops the listener, then the publisher, the tail and the admin client. */
+    /** Stops the listener, then the catch-up reader, the publisher, the tail and the admin client. */
     @Override
     public void close() {
         resources.close();

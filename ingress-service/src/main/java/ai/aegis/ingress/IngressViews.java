@@ -6,6 +6,7 @@ import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.schemas.workflow.WorkflowCommand;
 import ai.aegis.topology.agents.AgentRegistryView;
 import ai.aegis.topology.executions.ExecutionReadModel;
+import ai.aegis.topology.readmodel.EventReadModel;
 import ai.aegis.topology.tail.TopicTail;
 import ai.aegis.topology.workflow.WorkflowReadModel;
 import ai.aegis.topology.workflow.WorkflowRegistryView;
@@ -30,10 +31,10 @@ public final class IngressViews implements TopicTail.RecordHandler {
     private final String workflowCommandsTopic;
     private final String workflowEventsTopic;
 
-    /** @param maxExecutionsInMemory executions (and, separately, workflow runs) the views keep */
-    public IngressViews(TopicCatalog topics, int maxExecutionsInMemory) {
-        this.executions = new ExecutionReadModel(maxExecutionsInMemory);
-        this.workflowRuns = new WorkflowReadModel(maxExecutionsInMemory);
+    /** @param limits what the executions view and, separately, the workflow runs view may hold */
+    public IngressViews(TopicCatalog topics, EventReadModel.Limits limits) {
+        this.executions = new ExecutionReadModel(limits);
+        this.workflowRuns = new WorkflowReadModel(limits);
         this.agentsTopic = topics.agents().name();
         this.requestsTopic = topics.executionRequests().name();
         this.eventsTopic = topics.executionEvents().name();
@@ -56,14 +57,24 @@ public final class IngressViews implements TopicTail.RecordHandler {
         } else if (topic.equals(requestsTopic)) {
             executions.onRequest(Json.read(record.value(), ExecutionRequest.class));
         } else if (topic.equals(eventsTopic)) {
-            executions.onEvent(record.key(), record.offset(), record.value());
+            executions.onEvent(record.key(), record.partition(), record.offset(), record.value());
         } else if (topic.equals(workflowsTopic)) {
             workflows.onRecord(record.key(), record.value());
         } else if (topic.equals(workflowCommandsTopic)) {
             workflowRuns.onCommand(Json.read(record.value(), WorkflowCommand.class));
         } else {
-            workflowRuns.onEvent(record.key(), record.offset(), record.value());
+            workflowRuns.onEvent(record.key(), record.partition(), record.offset(), record.value());
         }
+    }
+
+    /** The topic the executions view folds events from (where their history is read back). */
+    public String executionEventsTopic() {
+        return eventsTopic;
+    }
+
+    /** The topic the workflow runs view folds events from. */
+    public String workflowEventsTopic() {
+        return workflowEventsTopic;
     }
 
     public AgentRegistryView agents() {

@@ -2,6 +2,7 @@ package ai.aegis.ingress;
 
 import ai.aegis.topology.kafka.DurablePublisher;
 import ai.aegis.topology.kafka.RecordPublisher;
+import ai.aegis.topology.readmodel.EventHistory;
 import ai.aegis.topology.tail.TopicTail;
 import ai.aegis.topology.tail.ViewProgress;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -18,12 +19,13 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Kafka as the routes see it, in memory: every write is "durable" at once and handed straight to the views, as the
  * node's tail would hand it a moment later, so the views have always applied every write. A test can make it
- * refuse writes, as a cluster that does not acknowledge in time would.
+ * refuse writes, as a cluster that does not acknowledge in time would. Streams read back what the views no longer
+ * hold from the same writes.
  */
-final class InMemoryKafka implements RecordPublisher, ViewProgress {
+final class InMemoryKafka implements RecordPublisher, ViewProgress, EventHistory {
 
-    /** One write, as the routes made it. */
-    record Written(String topic, String key, byte[] value, String ceType) {
+    /** One write, as the routes made it, at its offset (every topic has one partition here). */
+    record Written(String topic, String key, byte[] value, String ceType, long offset) {
     }
 
     private final TopicTail.RecordHandler views;
@@ -61,10 +63,17 @@ final class InMemoryKafka implements RecordPublisher, ViewProgress {
             throw new DurablePublisher.UnavailableException("Kafka is away (in-memory test)", null);
         }
         long offset = nextOffsets.computeIfAbsent(topic, t -> new AtomicLong()).getAndIncrement();
-        written.add(new Written(topic, key, value, ceType));
+        written.add(new Written(topic, key, value, ceType, offset));
         views.onRecord(new ConsumerRecord<>(topic, 0, offset, key, value));
         return new RecordMetadata(new TopicPartition(topic, 0), offset, 0, System.currentTimeMillis(),
                 key == null ? -1 : key.length(), value == null ? -1 : value.length);
+    }
+
+    @Override
+    public Page read(String topic, int partition, long fromOffset, long toOffset, String key) {
+        return new Page(written.stream().filter(w -> w.topic().equals(topic) && key.equals(w.key())
+                        && w.offset() >= fromOffset && w.offset() <= toOffset)
+                .map(w -> new Found(w.offset(), w.value())).toList(), toOffset + 1);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package ai.aegis.ingress;
 
 import ai.aegis.topology.config.AegisConfigLoader;
+import ai.aegis.topology.readmodel.EventReadModel;
 import io.helidon.config.Config;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +34,10 @@ class IngressConfigTest {
         assertThat(config.kafkaHealthTimeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(config.kafkaHealthCache()).isEqualTo(Duration.ofSeconds(2));
         assertThat(config.shutdownGrace()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.viewLimits()).isEqualTo(new EventReadModel.Limits(10_000, 64L << 20, 1L << 20));
+        assertThat(config.catchUpReaders()).isEqualTo(2);
+        assertThat(config.catchUpQueue()).isEqualTo(64);
+        assertThat(config.catchUpTimeout()).isEqualTo(Duration.ofSeconds(10));
     }
 
     @Test
@@ -42,8 +47,12 @@ class IngressConfigTest {
                 Map.entry("AEGIS_INGRESS_PORT", "9090"),
                 Map.entry("AEGIS_INGRESS_MAX__BODY__BYTES", "2048"),
                 Map.entry("AEGIS_INGRESS_SSE__HEARTBEAT__MS", "1000"),
-                Map.entry("AEGIS_INGRESS_SSE__QUEUE__CAPACITY", "8"),
                 Map.entry("AEGIS_INGRESS_MAX__EXECUTIONS__IN__MEMORY", "50"),
+                Map.entry("AEGIS_INGRESS_EVENT__HISTORY__BYTES", "4096"),
+                Map.entry("AEGIS_INGRESS_EVENT__HISTORY__BYTES__PER__EXECUTION", "1024"),
+                Map.entry("AEGIS_INGRESS_CATCH__UP__READERS", "3"),
+                Map.entry("AEGIS_INGRESS_CATCH__UP__QUEUE", "7"),
+                Map.entry("AEGIS_INGRESS_CATCH__UP__TIMEOUT__MS", "1800"),
                 Map.entry("AEGIS_INGRESS_READ__YOUR__WRITES__TIMEOUT__MS", "1100"),
                 Map.entry("AEGIS_INGRESS_TOPIC__INSTALL__TIMEOUT__MS", "1200"),
                 Map.entry("AEGIS_INGRESS_START__CATCH__UP__TIMEOUT__MS", "1300"),
@@ -58,8 +67,12 @@ class IngressConfigTest {
                 .port(9090)
                 .maxBodyBytes(2048)
                 .sseHeartbeat(Duration.ofSeconds(1))
-                .sseQueueCapacity(8)
                 .maxExecutionsInMemory(50)
+                .eventHistoryBytes(4096)
+                .eventHistoryBytesPerExecution(1024)
+                .catchUpReaders(3)
+                .catchUpQueue(7)
+                .catchUpTimeout(Duration.ofMillis(1800))
                 .readYourWrites(Duration.ofMillis(1100))
                 .topicInstallTimeout(Duration.ofMillis(1200))
                 .startCatchUpTimeout(Duration.ofMillis(1300))

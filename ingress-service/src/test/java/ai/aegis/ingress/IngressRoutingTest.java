@@ -38,7 +38,8 @@ class IngressRoutingTest {
 
     private static final String JSON_TYPE = "application/json";
     private static final TopicCatalog TOPICS = new TopicCatalog("mem", 1);
-    private static final IngressViews VIEWS = new IngressViews(TOPICS, 100);
+    private static final IngressViews VIEWS = new IngressViews(TOPICS, IngressConfig.builder()
+            .dataDir(Path.of("unused")).maxExecutionsInMemory(100).build().viewLimits());
     private static final InMemoryKafka KAFKA = new InMemoryKafka(VIEWS);
     private static final AtomicBoolean KAFKA_UP = new AtomicBoolean(true);
     private static Path dataDir;
@@ -56,7 +57,7 @@ class IngressRoutingTest {
         LocalApiToken apiToken = LocalApiToken.loadOrCreate(dataDir);
         token = Files.readString(apiToken.file()).strip();
         IngressConfig config = IngressConfig.builder().dataDir(dataDir).build();
-        new IngressRouting(config, TOPICS, VIEWS, KAFKA, KAFKA, KAFKA_UP::get, apiToken).routing(routing);
+        new IngressRouting(config, TOPICS, VIEWS, KAFKA, KAFKA, KAFKA, KAFKA_UP::get, apiToken).routing(routing);
     }
 
     @AfterAll

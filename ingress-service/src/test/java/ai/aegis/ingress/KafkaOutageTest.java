@@ -1,8 +1,10 @@
 package ai.aegis.ingress;
 
 import ai.aegis.broker.EmbeddedKafkaBroker;
+import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.TopicCatalog;
+import ai.aegis.topology.kafka.DurablePublisher;
 import ai.aegis.topology.kafka.KafkaSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.config.Config;
@@ -17,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -28,7 +31,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * The ingress with Kafka gone and back, on a broker of its own (stopping the shared one would hurt every other
  * test): writes answer 503 quickly instead of hanging, readiness says Kafka is down, and once the broker returns
- * on the same data directory the same ingress takes writes again without a restart.
+ * on the same data directory the same ingress takes writes again without a restart; a stream that needs events
+ * from the topic is refused instead of hanging.
  */
 class KafkaOutageTest {
 
@@ -132,6 +136,48 @@ class KafkaOutageTest {
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(send(request("/health/ready").GET()).statusCode()).isEqualTo(200));
+    }
+
+    /**
+     * A stream whose events are no longer in the node's memory is served from the topic; with Kafka gone it is
+     * refused with 503 and Retry-After within the catch-up timeout instead of hanging or lacking its history.
+     */
+    @Test
+    void eventsNotInMemoryComeFromTheTopicAndWithKafkaGoneTheStreamIsRefusedWith503() throws Exception {
+        broker = EmbeddedKafkaBroker.start(brokerDir);
+        TopicCatalog topics = new TopicCatalog("s" + UUID.randomUUID().toString().replace("-", ""), 3);
+        KafkaSettings kafka = KafkaSettings.of(broker.bootstrapServers(), topics, "stream-outage-test");
+        IngressConfig config = IngressConfig.from(Config.empty(), ingressDir).toBuilder().port(0)
+                .eventHistoryBytesPerExecution(0) // nothing stays in memory: every stream reads the topic
+                .catchUpTimeout(Duration.ofSeconds(2)).build();
+        server = IngressServer.start(config, kafka);
+        token = Files.readString(server.tokenFile()).strip();
+        String id = UUID.randomUUID().toString();
+        Instant t = Instant.parse("2026-12-01T10:00:00Z");
+        try (DurablePublisher publisher = new DurablePublisher(kafka, "/test")) {
+            for (ExecutionEvent e : new ExecutionEvent[] {new ExecutionEvent.ExecutionStarted(id, "agent", t),
+                    new ExecutionEvent.ExecutionCompleted(id, "out", 1, t)}) {
+                publisher.publish(topics.executionEvents().name(), id, Json.writeBytes(e), "test");
+            }
+        }
+        String stream = "/v1/executions/" + id + "/stream";
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                send(request("/v1/executions/" + id).GET()).body().contains("\"completed\""));
+
+        HttpResponse<String> fromTopic = send(request(stream).GET());
+        assertThat(fromTopic.statusCode()).isEqualTo(200);
+        assertThat(fromTopic.body()).contains("{\"execution_started\":").contains("{\"execution_completed\":");
+
+        broker.stop();
+        broker = null;
+
+        HttpResponse<String> refused = send(request(stream).GET());
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(Json.tree(refused.body())).isEqualTo(Json.tree("{\"error\":\"unavailable\"}"));
+        assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+        assertThat(send(request("/metrics").GET()).body())
+                .containsPattern("(?m)^aegis_sse_history_unavailable_total 1$")
+                .containsPattern("(?m)^aegis_sse_events_read_back_total 2$");
     }
 
     private String startExecution(String agentId) throws Exception {

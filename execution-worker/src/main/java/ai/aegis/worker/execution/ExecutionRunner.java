@@ -8,6 +8,8 @@ import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.execution.ExecutionStatus;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.workflow.WorkflowStepResult;
+import ai.aegis.worker.console.ConsoleConfig;
+import ai.aegis.worker.console.ConsoleOutput;
 import ai.aegis.worker.gateway.InnerLoopRegistry;
 import ai.aegis.worker.gateway.InnerLoopSession;
 import ai.aegis.worker.runtime.BootstrapScript;
@@ -40,6 +42,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -66,8 +69,15 @@ public final class ExecutionRunner {
      * @param gateway        the dispatch gateway's TCP address, reached from sandboxes through a Unix socket
      * @param workDir        where per-iteration sockets are created
      * @param maxOutputBytes cap for captured output of the sandbox and of each command
+     * @param console        how console lines become {@code iteration_output} records
      */
-    public record RunnerConfig(InetSocketAddress gateway, Path workDir, long maxOutputBytes, String pythonCommand) {
+    public record RunnerConfig(InetSocketAddress gateway, Path workDir, long maxOutputBytes, String pythonCommand,
+                               ConsoleConfig console) {
+
+        /** With the default console settings. */
+        public RunnerConfig(InetSocketAddress gateway, Path workDir, long maxOutputBytes, String pythonCommand) {
+            this(gateway, workDir, maxOutputBytes, pythonCommand, ConsoleConfig.defaults());
+        }
     }
 
     /**
@@ -153,9 +163,8 @@ public final class ExecutionRunner {
                 .setNetworkAllowed(run.network())
                 .build();
         SandboxResult result;
-        try {
-            result = runtime.run(spec, (stream, line) -> events.emit(
-                    new ExecutionEvent.IterationOutput(executionId, 1, stream, line, Json.now())));
+        try (ConsoleOutput console = console(executionId, 1, events::emit)) {
+            result = runtime.run(spec, console);
         } catch (SandboxException e) {
             String reason = "the container could not start: " + e.getMessage();
             events.emit(new ExecutionEvent.IterationFailed(executionId, 1,
@@ -367,8 +376,10 @@ public final class ExecutionRunner {
                         .setNetworkAllowed(manifest.security().networkAllowed())
                         .setDispatchSocket(socket.file())
                         .build();
-                SandboxResult result = runtime.run(spec, (stream, line) -> session.emit(
-                        new ExecutionEvent.IterationOutput(executionId, n, stream, line, Json.now())));
+                SandboxResult result;
+                try (ConsoleOutput console = console(executionId, n, session::emit)) {
+                    result = runtime.run(spec, console);
+                }
                 return attemptOf(result, session, spec);
             }
         } catch (SandboxException e) {
@@ -380,6 +391,16 @@ public final class ExecutionRunner {
             sessions.remove(session);
             deleteQuietly(socketDir);
         }
+    }
+
+    /**
+     * The sandbox's console lines as this iteration's {@code iteration_output} records: gathered into records of a
+     * few KiB, bounded per iteration and rate-limited per execution, the tail always kept.
+     */
+    private ConsoleOutput console(String executionId, int iteration, Consumer<ExecutionEvent> emit) {
+        return new ConsoleOutput(config.console(), (stream, text, truncated, omitted) -> emit.accept(
+                new ExecutionEvent.IterationOutput(executionId, iteration, stream, text, truncated, omitted,
+                        Json.now())));
     }
 
     /** What one sandbox run amounted to: the model's final answer, or why there is none. */

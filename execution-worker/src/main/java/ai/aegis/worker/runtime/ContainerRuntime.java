@@ -38,4 +38,14 @@ public interface ContainerRuntime {
         /** @param stream {@code stdout} or {@code stderr} */
         void line(String stream, String line);
     }
+
+    /**
+     * A listener that gathers console output itself: it takes the bytes as they were read, newlines included, one
+     * call per read instead of one per line ({@link OutputTail} hands them over so). A sandbox printing tens of MiB
+     * of short lines would otherwise cost a call and two allocations per line.
+     */
+    interface ByteListener extends OutputListener {
+        /** The first {@code length} bytes of {@code chunk}; the array is reused after the call returns. */
+        void bytes(String stream, byte[] chunk, int length);
+    }
 }

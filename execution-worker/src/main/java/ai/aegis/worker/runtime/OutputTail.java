@@ -8,7 +8,8 @@ import java.util.Arrays;
  * One output stream of a sandbox, fed with chunks of bytes as they arrive (from a pipe, or from the container engine's
  * frames): hands every line to the listener as it completes and keeps only the last {@code cap} bytes for the result,
  * so a chatty agent can neither block its pipe nor exhaust the heap. Bytes are kept verbatim (a final line without
- * newline stays so); lines are split only for the listener.
+ * newline stays so); lines are split only for the listener. A {@link ContainerRuntime.ByteListener} gets the chunks
+ * themselves instead (it gathers lines into records on its own).
  */
 public final class OutputTail {
 
@@ -42,7 +43,15 @@ public final class OutputTail {
             return;
         }
         keep(chunk, length);
-        splitLines(chunk, length);
+        if (listener instanceof ContainerRuntime.ByteListener bytes) {
+            try {
+                bytes.bytes(streamName, chunk, length);
+            } catch (RuntimeException e) {
+                // A faulty listener must not stop the capture of the rest of the output.
+            }
+        } else {
+            splitLines(chunk, length);
+        }
     }
 
     /** The stream ended: a last line without newline still reaches the listener. */
@@ -83,8 +92,12 @@ public final class OutputTail {
         int start = 0;
         for (int i = 0; i < n; i++) {
             if (chunk[i] == '\n') {
-                pendingLine.write(chunk, start, i - start);
-                emit();
+                if (pendingLine.size() == 0) {
+                    emit(chunk, start, i - start); // the whole line is in this chunk: no copy
+                } else {
+                    pendingLine.write(chunk, start, i - start);
+                    emit();
+                }
                 start = i + 1;
             } else if (pendingLine.size() + (i - start) >= MAX_LINE_BYTES) {
                 pendingLine.write(chunk, start, i - start);
@@ -98,12 +111,15 @@ public final class OutputTail {
     private void emit() {
         byte[] bytes = pendingLine.toByteArray();
         pendingLine.reset();
-        int length = bytes.length;
-        if (length > 0 && bytes[length - 1] == '\r') {
+        emit(bytes, 0, bytes.length);
+    }
+
+    private void emit(byte[] bytes, int from, int length) {
+        if (length > 0 && bytes[from + length - 1] == '\r') {
             length--;
         }
         try {
-            listener.line(streamName, new String(bytes, 0, length, StandardCharsets.UTF_8));
+            listener.line(streamName, new String(bytes, from, length, StandardCharsets.UTF_8));
         } catch (RuntimeException e) {
             // A faulty listener must not stop the capture of the rest of the output.
         }

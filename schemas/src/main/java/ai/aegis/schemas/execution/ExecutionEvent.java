@@ -52,10 +52,23 @@ public sealed interface ExecutionEvent {
             implements ExecutionEvent {
     }
 
-    /** A console line of the sandbox; {@code stream} is {@code stdout} or {@code stderr}. */
+    /**
+     * Console output of the sandbox: one or more whole lines of one stream ({@code stdout} or {@code stderr}),
+     * joined by {@code \n}, without the last newline; a line longer than a record is split over several. The worker
+     * writes at most a few KiB per record and a bounded number of bytes per iteration: {@code truncated} says that
+     * {@code omittedBytes} bytes of this stream were dropped just before this record (the tail is kept).
+     *
+     * @param omittedBytes null when nothing was dropped
+     */
     @JsonTypeName("iteration_output")
-    record IterationOutput(String executionId, int iterationNumber, String stream, String output, Instant timestamp)
-            implements ExecutionEvent {
+    record IterationOutput(String executionId, int iterationNumber, String stream, String output, boolean truncated,
+                           Long omittedBytes, Instant timestamp) implements ExecutionEvent {
+
+        /** Lines that were written whole, with nothing dropped before them. */
+        public IterationOutput(String executionId, int iterationNumber, String stream, String output,
+                               Instant timestamp) {
+            this(executionId, iterationNumber, stream, output, false, null, timestamp);
+        }
     }
 
     /**

@@ -62,7 +62,14 @@ class ExecutionEventContractTest {
                         """.formatted(EXEC)),
                 Arguments.of(new IterationOutput(EXEC, 1, "stderr", "Traceback (most recent call last):", T1), """
                         {"iteration_output":{"execution_id":"%s","iteration_number":1,"stream":"stderr",
-                         "output":"Traceback (most recent call last):","timestamp":"2026-03-05T14:00:01.250Z"}}
+                         "output":"Traceback (most recent call last):","truncated":false,
+                         "timestamp":"2026-03-05T14:00:01.250Z"}}
+                        """.formatted(EXEC)),
+                // Several lines in one record, after bytes the worker dropped.
+                Arguments.of(new IterationOutput(EXEC, 1, "stdout", "y\ny", true, 4096L, T1), """
+                        {"iteration_output":{"execution_id":"%s","iteration_number":1,"stream":"stdout",
+                         "output":"y\\ny","truncated":true,"omitted_bytes":4096,
+                         "timestamp":"2026-03-05T14:00:01.250Z"}}
                         """.formatted(EXEC)),
                 Arguments.of(new ToolCall(EXEC, 2, "call_7", "cmd.run",
                         Json.tree("{\"command\":\"python3 -m pytest\",\"timeout_seconds\":60}"), "2 passed", 0, false,
@@ -164,6 +171,17 @@ class ExecutionEventContractTest {
         }
     }
 
+    /** A console line written before records carried several lines and the truncated flag still reads. */
+    @Test
+    void anIterationOutputWithoutTruncatedReadsAsNotTruncated() {
+        IterationOutput old = (IterationOutput) Json.read("""
+                {"iteration_output":{"execution_id":"%s","iteration_number":1,"stream":"stdout","output":"hi",
+                 "timestamp":"2026-03-05T14:00:00Z"}}""".formatted(EXEC), ExecutionEvent.class);
+        assertThat(old).isEqualTo(new IterationOutput(EXEC, 1, "stdout", "hi", T0));
+        assertThat(old.truncated()).isFalse();
+        assertThat(old.omittedBytes()).isNull();
+    }
+
     @Test
     void exactlyTheFourLastTypesAreTerminal() {
         assertThat(everyEventType().map(a -> (ExecutionEvent) a.get()[0]).filter(ExecutionEvent::terminal)
@@ -208,7 +226,9 @@ class ExecutionEventContractTest {
             // iterations count from 1
             "{\"iteration_completed\":{\"execution_id\":\"e\",\"iteration_number\":0,\"output\":\"x\",\"completed_at\":\"2026-03-05T14:00:00Z\"}}",
             // stream is stdout or stderr
-            "{\"iteration_output\":{\"execution_id\":\"e\",\"iteration_number\":1,\"stream\":\"stdlog\",\"output\":\"x\",\"timestamp\":\"2026-03-05T14:00:00Z\"}}",
+            "{\"iteration_output\":{\"execution_id\":\"e\",\"iteration_number\":1,\"stream\":\"stdlog\",\"output\":\"x\",\"truncated\":false,\"timestamp\":\"2026-03-05T14:00:00Z\"}}",
+            // nothing dropped is said by leaving omitted_bytes out, never by zero
+            "{\"iteration_output\":{\"execution_id\":\"e\",\"iteration_number\":1,\"stream\":\"stdout\",\"output\":\"x\",\"truncated\":false,\"omitted_bytes\":0,\"timestamp\":\"2026-03-05T14:00:00Z\"}}",
             // score is within 0..1
             "{\"validation_performed\":{\"execution_id\":\"e\",\"iteration_number\":1,\"validator\":\"regex\",\"score\":1.5,\"confidence\":1,\"passed\":true,\"validated_at\":\"2026-03-05T14:00:00Z\"}}",
             // the error needs its type

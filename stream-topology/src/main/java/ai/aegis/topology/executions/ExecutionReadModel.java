@@ -18,8 +18,8 @@ public final class ExecutionReadModel extends EventReadModel<ExecutionEvent, Exe
             v.requestedAt() != null ? v.requestedAt() : v.startedAt() != null ? v.startedAt() : Instant.EPOCH)
             .reversed();
 
-    public ExecutionReadModel(int maxExecutions) {
-        super(maxExecutions, ExecutionState::new, bytes -> Json.read(bytes, ExecutionEvent.class),
+    public ExecutionReadModel(Limits limits) {
+        super(limits, ExecutionState::new, bytes -> Json.read(bytes, ExecutionEvent.class),
                 ExecutionEvent::terminal);
     }
 

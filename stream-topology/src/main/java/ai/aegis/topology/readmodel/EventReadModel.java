@@ -5,26 +5,34 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * A node's view of every aggregate of one kind (executions, workflow executions): current state and event history,
- * folded from the topics by one {@code TopicTail}, and the fan-out of live events to stream subscribers.
+ * A node's view of every aggregate of one kind (executions, workflow executions): current state and recent events,
+ * folded from the topics by one {@code TopicTail}, and the streams of those events to subscribers.
  *
- * <p>History and subscription are taken under one lock, so a subscriber sees every event exactly once: the history
- * up to the moment it subscribed, then live events. Event ids are the record offsets (one aggregate lives on one
- * partition, so they increase).
+ * <p>State and events are kept apart. The state (what {@code GET} serves) folds every event. The events themselves
+ * are kept only as a window of the newest ones, bounded in bytes per aggregate and for the whole view; older ones
+ * are dropped from memory (the oldest aggregates' first) and, when a subscriber needs them, read back from the topic
+ * through an {@link EventHistory}. So however much an execution prints, the view holds at most
+ * {@link Limits#historyBytes()} of events, and a subscriber still gets every event that was written.
  *
- * <p>Memory is bounded: past {@code maxAggregates}, the oldest finished aggregates are forgotten (the topic keeps
- * them).
+ * <p>A subscriber is a cursor, not a queue: it reads the events after the last one it was given, from the window
+ * when they are still there, else from the topic, and waits for new ones when it has them all. The tail never waits
+ * for a subscriber and keeps nothing per subscriber, so neither slow clients nor many of them cost memory. Event ids
+ * are the record offsets (one aggregate lives on one partition, so they increase), which makes a resume with
+ * {@code Last-Event-ID} exact on any node.
+ *
+ * <p>Aggregates are bounded too: past {@link Limits#maxAggregates()}, the oldest finished ones without subscribers
+ * are forgotten (the topic keeps them).
  *
  * @param <E> the event type
  * @param <S> the mutable state of one aggregate, which folds events
@@ -41,30 +49,75 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
         V view();
     }
 
-    /** An event as served: its id, its JSON (the record value, byte for byte) and its parsed form. */
-    public record StoredEvent<E>(long id, String json, E event, boolean terminal) {
-    }
+    /** What one retained event costs beyond its bytes: the objects that hold it, roughly. */
+    static final int EVENT_OVERHEAD_BYTES = 64;
+    /** The most one {@link Subscription#next} hands over at once, so that a stream holds little at a time. */
+    static final int MAX_BATCH_EVENTS = 256;
+    static final long MAX_BATCH_BYTES = 256 * 1024;
 
-    private final class Entry {
-        final S state;
-        final List<StoredEvent<E>> events = new ArrayList<>();
-        final List<Subscription<E>> subscribers = new CopyOnWriteArrayList<>();
-
-        Entry(String id) {
-            state = newAggregate.apply(id);
+    /**
+     * How much a view holds.
+     *
+     * @param maxAggregates            aggregates (state and events); past it the oldest finished ones are forgotten
+     * @param historyBytes             event bytes held for all aggregates together
+     * @param historyBytesPerAggregate event bytes held for one aggregate
+     */
+    public record Limits(int maxAggregates, long historyBytes, long historyBytesPerAggregate) {
+        public Limits {
+            if (maxAggregates < 1 || historyBytes < 0 || historyBytesPerAggregate < 0) {
+                throw new IllegalArgumentException("view limits must be positive: " + maxAggregates + ", "
+                        + historyBytes + ", " + historyBytesPerAggregate);
+            }
         }
     }
 
-    private final int maxAggregates;
+    /**
+     * An event as served: its id (the record's offset), the record value byte for byte (the SSE {@code data:}), and
+     * whether it ends the aggregate's stream.
+     */
+    public record StoredEvent(long id, byte[] value, boolean terminal) {
+        public String json() {
+            return new String(value, StandardCharsets.UTF_8);
+        }
+
+        long retainedBytes() {
+            return value.length + (long) EVENT_OVERHEAD_BYTES;
+        }
+    }
+
+    private final class Entry {
+        final String id;
+        final S state;
+        final EventWindow window = new EventWindow();
+        int partition = -1;
+        long firstId = -1;
+        volatile long lastId = -1;
+        boolean lastTerminal;
+        /** The newest event that is no longer in the window (-1: none left it). */
+        long evictedThrough = -1;
+        int subscribers;
+        /** Subscribers waiting for this aggregate's next event wait here, not on the model's lock. */
+        final Object arrived = new Object();
+
+        Entry(String id) {
+            this.id = id;
+            this.state = newAggregate.apply(id);
+        }
+    }
+
+    private final Limits limits;
     private final Function<String, S> newAggregate;
     private final Function<byte[], E> parse;
     private final Predicate<E> isTerminal;
     private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>();
+    /** Aggregates that hold events, oldest first: trimmed in this order when the view holds too many bytes. */
+    private final LinkedHashSet<Entry> holding = new LinkedHashSet<>();
+    private long retainedBytes;
     private final Object lock = new Object();
 
-    public EventReadModel(int maxAggregates, Function<String, S> newAggregate, Function<byte[], E> parse,
+    public EventReadModel(Limits limits, Function<String, S> newAggregate, Function<byte[], E> parse,
                           Predicate<E> isTerminal) {
-        this.maxAggregates = maxAggregates;
+        this.limits = limits;
         this.newAggregate = newAggregate;
         this.parse = parse;
         this.isTerminal = isTerminal;
@@ -79,38 +132,59 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
         }
     }
 
-    /** Folds an event record; {@code id} is its offset. Duplicates (same or older id) are ignored. */
-    public void onEvent(String aggregateId, long id, byte[] value) {
-        String json = new String(value, StandardCharsets.UTF_8);
+    /**
+     * Folds an event record of {@code partition} at offset {@code id}. Duplicates (same or older id) are ignored; a
+     * value that does not parse throws and changes nothing.
+     */
+    public void onEvent(String aggregateId, int partition, long id, byte[] value) {
         E event = parse.apply(value);
+        StoredEvent stored = new StoredEvent(id, value, isTerminal.test(event));
+        Entry e;
         synchronized (lock) {
-            Entry e = entry(aggregateId);
-            if (!e.events.isEmpty() && e.events.getLast().id() >= id) {
+            e = entry(aggregateId);
+            if (e.lastId >= id) {
                 return;
             }
-            StoredEvent<E> stored = new StoredEvent<>(id, json, event, isTerminal.test(event));
-            e.events.add(stored);
-            e.state.apply(event);
-            for (Subscription<E> s : e.subscribers) {
-                s.offer(stored);
+            if (e.firstId < 0) {
+                e.firstId = id;
+                e.partition = partition;
             }
-            evict();
-            lock.notifyAll();
+            e.window.add(stored);
+            retainedBytes += stored.retainedBytes();
+            holding.add(e);
+            e.lastId = id;
+            e.lastTerminal = stored.terminal();
+            try {
+                e.state.apply(event);
+            } finally {
+                trim(e);
+                evict();
+                lock.notifyAll();
+            }
+        }
+        synchronized (e.arrived) {
+            e.arrived.notifyAll();
         }
     }
 
-    /**
-     * Waits until the execution's view differs from {@code seen} (or the timeout passes) and returns the current
-     * view. Used to answer a command once its effect is visible.
-     */
-    private Optional<V> awaitChange(String id, V seen, java.time.Duration timeout) {
+    /** An event read back from the topic, as the view would have stored it; null when it does not parse. */
+    StoredEvent stored(EventHistory.Found record) {
+        try {
+            return new StoredEvent(record.offset(), record.value(), isTerminal.test(parse.apply(record.value())));
+        } catch (RuntimeException unreadable) {
+            return null; // the tail skipped it too: it is not part of the aggregate's events
+        }
+    }
+
+    /** Waits (bounded) until the aggregate's view satisfies {@code until}; returns the view as it then is. */
+    public Optional<V> awaitView(String id, Predicate<V> until, java.time.Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (lock) {
             while (true) {
                 Entry e = entries.get(id);
                 Optional<V> now = e == null ? Optional.empty() : Optional.of(e.state.view());
-                long left = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (now.map(v -> !v.equals(seen)).orElse(false) || left <= 0) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (now.isEmpty() || until.test(now.get()) || left <= 0) {
                     return now;
                 }
                 try {
@@ -121,16 +195,6 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
                 }
             }
         }
-    }
-
-    /** Waits (bounded) until the aggregate's view satisfies {@code until}; returns the view as it then is. */
-    public Optional<V> awaitView(String id, Predicate<V> until, java.time.Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Optional<V> now = view(id);
-        while (now.isPresent() && !until.test(now.get()) && System.nanoTime() < deadline) {
-            now = awaitChange(id, now.get(), java.time.Duration.ofNanos(deadline - System.nanoTime()));
-        }
-        return now;
     }
 
     public Optional<V> view(String id) {
@@ -158,42 +222,23 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
     /**
      * Subscribes to an aggregate's events after {@code afterId} (-1 for all). Empty when the aggregate is unknown.
      *
-     * @param capacity bound of the live queue; a subscriber that falls this far behind is dropped (it reconnects
-     *                 with Last-Event-ID and loses nothing)
+     * @param history where events no longer in memory are read back from ({@code topic}, the one this view folds
+     *                the aggregate's events from)
      */
-    public Optional<Subscription<E>> subscribe(String id, long afterId, int capacity) {
+    public Optional<Subscription> subscribe(String id, long afterId, EventHistory history, String topic) {
         synchronized (lock) {
             Entry e = entries.get(id);
             if (e == null) {
                 return Optional.empty();
             }
-            List<StoredEvent<E>> history = new ArrayList<>();
-            for (StoredEvent<E> s : e.events) {
-                if (s.id() > afterId) {
-                    history.add(s);
-                }
-            }
-            boolean ended = !e.events.isEmpty() && e.events.getLast().terminal();
-            Subscription<E> sub = new Subscription<>(id, history, ended, capacity, this::unsubscribe);
-            if (!ended) {
-                e.subscribers.add(sub);
-            }
-            return Optional.of(sub);
-        }
-    }
-
-    private void unsubscribe(Subscription<E> sub) {
-        synchronized (lock) {
-            Entry e = entries.get(sub.aggregateId());
-            if (e != null) {
-                e.subscribers.remove(sub);
-            }
+            e.subscribers++;
+            return Optional.of(new Subscription(e, afterId, e.lastTerminal && afterId >= e.lastId, history, topic));
         }
     }
 
     public int subscriberCount() {
         synchronized (lock) {
-            return entries.values().stream().mapToInt(e -> e.subscribers.size()).sum();
+            return entries.values().stream().mapToInt(e -> e.subscribers).sum();
         }
     }
 
@@ -203,76 +248,246 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
         }
     }
 
+    /** The bytes of events this view holds in memory, for all aggregates. */
+    public long retainedBytes() {
+        synchronized (lock) {
+            return retainedBytes;
+        }
+    }
+
+    /** The bytes of events this view holds for one aggregate; empty when it is unknown. */
+    public OptionalLong retainedBytes(String id) {
+        synchronized (lock) {
+            Entry e = entries.get(id);
+            return e == null ? OptionalLong.empty() : OptionalLong.of(e.window.bytes());
+        }
+    }
+
     private Entry entry(String id) {
         return entries.computeIfAbsent(id, Entry::new);
     }
 
+    /** Drops the oldest events from memory: of {@code e} past its own bound, then of the oldest aggregates. */
+    private void trim(Entry e) {
+        while (e.window.bytes() > limits.historyBytesPerAggregate()) {
+            dropOldest(e);
+        }
+        while (retainedBytes > limits.historyBytes()) {
+            dropOldest(holding.getFirst());
+        }
+    }
+
+    private void dropOldest(Entry e) {
+        StoredEvent dropped = e.window.removeFirst();
+        retainedBytes -= dropped.retainedBytes();
+        e.evictedThrough = dropped.id();
+        if (e.window.isEmpty()) {
+            holding.remove(e);
+        }
+    }
+
     private void evict() {
-        if (entries.size() <= maxAggregates) {
+        if (entries.size() <= limits.maxAggregates()) {
             return;
         }
         Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator();
-        while (entries.size() > maxAggregates && it.hasNext()) {
+        while (entries.size() > limits.maxAggregates() && it.hasNext()) {
             Entry e = it.next().getValue();
-            if (e.state.terminal() && e.subscribers.isEmpty()) {
+            if (e.state.terminal() && e.subscribers == 0) {
                 it.remove();
+                retainedBytes -= e.window.bytes();
+                holding.remove(e);
             }
         }
     }
 
     /**
-     * One stream subscriber: the history it missed and a bounded queue of live events. {@code ended} is true when
-     * the history already holds the terminal event (nothing live will follow).
+     * One stream's cursor over an aggregate's events: {@link #next} hands over the events after the last one it
+     * handed over, from memory or read back from the topic, and waits for new ones when there are none yet. It holds
+     * one batch at a time and nothing else, whatever the client's speed.
      */
-    public static final class Subscription<E> implements AutoCloseable {
-        private final String aggregateId;
-        private final List<StoredEvent<E>> history;
-        private final boolean ended;
-        private final BlockingQueue<StoredEvent<E>> live;
-        private final Consumer<Subscription<E>> onClose;
-        private volatile boolean overflowed;
+    public final class Subscription implements AutoCloseable {
+        private final Entry entry;
+        private final boolean atEnd;
+        private final EventHistory history;
+        private final String topic;
+        private long cursor;
+        private boolean done;
+        private boolean closed;
+        private long readBack;
 
-        Subscription(String aggregateId, List<StoredEvent<E>> history, boolean ended, int capacity,
-                     Consumer<Subscription<E>> onClose) {
-            this.aggregateId = aggregateId;
-            this.history = List.copyOf(history);
-            this.ended = ended;
-            this.live = new ArrayBlockingQueue<>(Math.max(1, capacity));
-            this.onClose = onClose;
-        }
-
-        void offer(StoredEvent<E> event) {
-            if (!live.offer(event)) {
-                overflowed = true;
-                onClose.accept(this);
-            }
+        private Subscription(Entry entry, long afterId, boolean atEnd, EventHistory history, String topic) {
+            this.entry = entry;
+            this.cursor = afterId;
+            this.atEnd = atEnd;
+            this.history = history;
+            this.topic = topic;
         }
 
         public String aggregateId() {
-            return aggregateId;
+            return entry.id;
         }
 
-        public List<StoredEvent<E>> history() {
-            return history;
+        /** True when the subscriber already has the terminal event: nothing will follow. */
+        public boolean atEnd() {
+            return atEnd;
         }
 
-        public boolean ended() {
-            return ended;
+        /** Events this subscription handed over that were read back from the topic (no longer in memory). */
+        public long readBack() {
+            return readBack;
         }
 
-        /** True when the subscriber fell behind and was dropped; the stream should close. */
-        public boolean overflowed() {
-            return overflowed && live.isEmpty();
+        /** True once the terminal event was handed over. */
+        public boolean done() {
+            return done || atEnd;
         }
 
-        /** Next live event, or null after the timeout. */
-        public StoredEvent<E> poll(java.time.Duration timeout) throws InterruptedException {
-            return live.poll(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        /**
+         * The next events in order: at most a batch, ending at the terminal event; empty when none arrived within
+         * {@code wait} (or the stream is done).
+         *
+         * @throws EventHistory.Unavailable when events no longer in memory could not be read back from the topic
+         */
+        public List<StoredEvent> next(java.time.Duration wait) throws EventHistory.Unavailable, InterruptedException {
+            long deadline = System.nanoTime() + wait.toNanos();
+            while (!done()) {
+                long gapFrom;
+                long gapTo;
+                synchronized (lock) {
+                    if (entry.firstId >= 0 && cursor < entry.firstId - 1) {
+                        cursor = entry.firstId - 1; // nothing of this aggregate lies before its first event
+                    }
+                    if (cursor >= entry.evictedThrough) {
+                        List<StoredEvent> batch = entry.window.after(cursor);
+                        if (!batch.isEmpty()) {
+                            return deliver(batch, batch.getLast().id());
+                        }
+                        gapFrom = -1;
+                        gapTo = -1;
+                    } else {
+                        gapFrom = cursor + 1;
+                        gapTo = entry.evictedThrough;
+                    }
+                }
+                if (gapFrom >= 0) {
+                    List<StoredEvent> page = readBack(gapFrom, gapTo);
+                    if (!page.isEmpty() || System.nanoTime() >= deadline) {
+                        return page; // an empty page read only others' records: the caller may send a heartbeat
+                    }
+                    continue;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return List.of();
+                }
+                synchronized (entry.arrived) {
+                    if (entry.lastId <= cursor) {
+                        TimeUnit.NANOSECONDS.timedWait(entry.arrived, left);
+                    }
+                }
+            }
+            return List.of();
+        }
+
+        /** One page of the events that left memory, read from the topic; the cursor moves past what was read. */
+        private List<StoredEvent> readBack(long from, long to) throws EventHistory.Unavailable, InterruptedException {
+            if (history == null) {
+                throw new EventHistory.Unavailable("events before " + (to + 1) + " are no longer in memory");
+            }
+            EventHistory.Page page = history.read(topic, entry.partition, from, to, entry.id);
+            if (page.nextOffset() <= from) {
+                throw new EventHistory.Unavailable("reading back " + topic + "-" + entry.partition + " from " + from
+                        + " made no progress");
+            }
+            List<StoredEvent> events = new ArrayList<>(page.records().size());
+            for (EventHistory.Found found : page.records()) {
+                StoredEvent s = found.offset() > cursor && found.offset() <= to ? stored(found) : null;
+                if (s != null) {
+                    events.add(s);
+                }
+            }
+            List<StoredEvent> delivered = deliver(events, Math.min(page.nextOffset() - 1, to));
+            readBack += delivered.size();
+            return delivered;
+        }
+
+        /** Hands over {@code batch} up to its first terminal event; the cursor moves to {@code through}. */
+        private List<StoredEvent> deliver(List<StoredEvent> batch, long through) {
+            for (int i = 0; i < batch.size(); i++) {
+                if (batch.get(i).terminal()) {
+                    done = true;
+                    cursor = batch.get(i).id();
+                    return batch.subList(0, i + 1);
+                }
+            }
+            cursor = Math.max(cursor, through);
+            return batch;
         }
 
         @Override
         public void close() {
-            onClose.accept(this);
+            synchronized (lock) {
+                if (!closed) {
+                    closed = true;
+                    entry.subscribers--;
+                }
+            }
+        }
+    }
+
+    /** The events of one aggregate still in memory, oldest first; found by id with a binary search. */
+    private static final class EventWindow {
+        private final ArrayList<StoredEvent> events = new ArrayList<>();
+        private int head;
+        private long bytes;
+
+        void add(StoredEvent e) {
+            events.add(e);
+            bytes += e.retainedBytes();
+        }
+
+        boolean isEmpty() {
+            return head == events.size();
+        }
+
+        long bytes() {
+            return bytes;
+        }
+
+        StoredEvent removeFirst() {
+            StoredEvent e = events.set(head++, null);
+            bytes -= e.retainedBytes();
+            if (head == events.size()) {
+                events.clear();
+                head = 0;
+            } else if (head > 1024 && head > events.size() / 2) {
+                events.subList(0, head).clear();
+                head = 0;
+            }
+            return e;
+        }
+
+        /** The events after {@code id}, at most a batch. */
+        List<StoredEvent> after(long id) {
+            int lo = head;
+            int hi = events.size();
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (events.get(mid).id() <= id) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            List<StoredEvent> out = new ArrayList<>();
+            long batchBytes = 0;
+            for (int i = lo; i < events.size() && out.size() < MAX_BATCH_EVENTS
+                    && (out.isEmpty() || batchBytes < MAX_BATCH_BYTES); i++) {
+                out.add(events.get(i));
+                batchBytes += events.get(i).value().length;
+            }
+            return out;
         }
     }
 }

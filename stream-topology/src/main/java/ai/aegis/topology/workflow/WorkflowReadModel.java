@@ -18,8 +18,8 @@ public final class WorkflowReadModel
             (WorkflowExecutionView v) -> v.requestedAt() != null ? v.requestedAt()
                     : v.startedAt() != null ? v.startedAt() : Instant.EPOCH).reversed();
 
-    public WorkflowReadModel(int maxExecutions) {
-        super(maxExecutions, WorkflowExecutionState::new, bytes -> Json.read(bytes, WorkflowEvent.class),
+    public WorkflowReadModel(Limits limits) {
+        super(limits, WorkflowExecutionState::new, bytes -> Json.read(bytes, WorkflowEvent.class),
                 WorkflowEvent::terminal);
     }
 

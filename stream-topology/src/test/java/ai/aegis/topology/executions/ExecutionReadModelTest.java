@@ -3,24 +3,62 @@ package ai.aegis.topology.executions;
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.json.Json;
+import ai.aegis.topology.readmodel.EventHistory;
+import ai.aegis.topology.readmodel.EventReadModel;
+import ai.aegis.topology.readmodel.EventReadModel.StoredEvent;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Future;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The fold and the fan-out, as pure logic (the real-broker path is covered end to end in the cli module). */
+/**
+ * The fold, the bounded window of events and the cursors over it, as pure logic against a topic in memory (the
+ * real-broker path: {@code CatchUpReaderTest}, and end to end in the cli module's {@code OutputFloodTest}).
+ */
 class ExecutionReadModelTest {
 
     private static final String ID = "11111111-2222-4333-8444-555555555555";
+    private static final String OTHER = "99999999-2222-4333-8444-555555555555";
     private static final Instant T = Instant.parse("2026-11-28T10:00:00Z");
+    private static final String TOPIC = "events";
 
-    private final ExecutionReadModel model = new ExecutionReadModel(100);
+    /** The topic: every record the tail handed the view, which a subscriber may read back. */
+    private final Topic topic = new Topic();
+    private ExecutionReadModel model = new ExecutionReadModel(new EventReadModel.Limits(100, 1 << 20, 1 << 20));
 
     private void event(long offset, ExecutionEvent e) {
-        model.onEvent(ID, offset, Json.writeBytes(e));
+        event(ID, offset, e);
+    }
+
+    private void event(String id, long offset, ExecutionEvent e) {
+        byte[] value = Json.writeBytes(e);
+        topic.add(id, offset, value);
+        model.onEvent(id, 0, offset, value);
+    }
+
+    private EventReadModel<ExecutionEvent, ExecutionState, ExecutionView>.Subscription subscribe(String id,
+                                                                                                long after) {
+        return model.subscribe(id, after, topic, TOPIC).orElseThrow();
+    }
+
+    /** Reads a subscription to its terminal event. */
+    private static List<StoredEvent> readToEnd(EventReadModel<?, ?, ?>.Subscription sub) throws Exception {
+        List<StoredEvent> out = new ArrayList<>();
+        while (!sub.done()) {
+            List<StoredEvent> batch = sub.next(Duration.ofSeconds(5));
+            assertThat(batch).as("a batch before the end").isNotEmpty();
+            out.addAll(batch);
+        }
+        return out;
     }
 
     @Test
@@ -47,34 +85,136 @@ class ExecutionReadModelTest {
     void aSubscriberGetsHistoryThenLiveEventsExactlyOnce() throws Exception {
         event(0, new ExecutionEvent.ExecutionStarted(ID, "agent", T));
         event(1, new ExecutionEvent.IterationStarted(ID, 1, "task", T));
-        var sub = model.subscribe(ID, 0, 10).orElseThrow();
+        var sub = subscribe(ID, 0);
         event(1, new ExecutionEvent.IterationStarted(ID, 1, "task", T)); // a duplicate delivery is ignored
+        assertThat(sub.next(Duration.ZERO)).extracting(StoredEvent::id).containsExactly(1L);
+        assertThat(sub.next(Duration.ofMillis(10))).isEmpty();
+
+        ExecutorService waiter = Executors.newVirtualThreadPerTaskExecutor();
+        Future<List<StoredEvent>> live = waiter.submit(() -> sub.next(Duration.ofSeconds(30)));
         event(5, new ExecutionEvent.ExecutionCompleted(ID, "out", 1, T));
-        assertThat(sub.history()).extracting(e -> e.id()).containsExactly(1L);
-        assertThat(sub.poll(Duration.ofSeconds(1)).id()).isEqualTo(5);
-        assertThat(sub.poll(Duration.ofMillis(10))).isNull();
-        assertThat(model.subscribe(ID, 5, 10).orElseThrow().ended()).isTrue();
+        assertThat(live.get()).extracting(StoredEvent::id).containsExactly(5L);
+        assertThat(sub.done()).isTrue();
+        waiter.close();
+        assertThat(subscribe(ID, 5).atEnd()).isTrue();
+        assertThat(subscribe(ID, 1).atEnd()).isFalse();
     }
 
     @Test
-    void aSlowSubscriberIsDroppedInsteadOfBlockingTheTail() {
+    void memoryIsBoundedPerExecutionWhateverItPrintsAndASubscriberStillGetsEveryEventInOrder() throws Exception {
+        model = new ExecutionReadModel(new EventReadModel.Limits(100, 1 << 20, 16 * 1024));
         event(0, new ExecutionEvent.ExecutionStarted(ID, "agent", T));
-        var sub = model.subscribe(ID, -1, 1).orElseThrow();
-        for (int i = 1; i <= 3; i++) {
-            event(i, new ExecutionEvent.IterationOutput(ID, 1, "stdout", "line " + i, T));
+        event(1, new ExecutionEvent.IterationStarted(ID, 1, "task", T));
+        var early = subscribe(ID, -1); // subscribed before the flood and reads nothing meanwhile
+        long offset = 2;
+        for (int i = 0; i < 2000; i++) {
+            event(OTHER, offset++, new ExecutionEvent.IterationOutput(OTHER, 1, "stdout", "other " + i, T));
+            event(offset++, new ExecutionEvent.IterationOutput(ID, 1, "stdout", "y\n".repeat(200) + i, T));
         }
-        assertThat(model.subscriberCount()).isZero();
-        assertThat(sub.overflowed()).isFalse(); // one event still queued
+        long terminal = offset;
+        event(terminal, new ExecutionEvent.ExecutionCompleted(ID, "done", 1, T));
+
+        assertThat(model.retainedBytes(ID).orElseThrow()).isLessThanOrEqualTo(16 * 1024);
+        assertThat(model.view(ID).orElseThrow().status().wireName()).isEqualTo("completed");
+        List<StoredEvent> all = readToEnd(subscribe(ID, -1));
+        assertThat(all).hasSize(2 + 2000 + 1);
+        assertThat(all).extracting(StoredEvent::id).isSorted().doesNotHaveDuplicates()
+                .startsWith(0L, 1L).endsWith(terminal);
+        assertThat(all).allSatisfy(e -> assertThat(e.json()).contains(ID));
+        assertThat(all.getLast().terminal()).isTrue();
+        // the slow subscriber held nothing while it did not read, and gets the same
+        assertThat(readToEnd(early)).extracting(StoredEvent::id).isEqualTo(all.stream().map(StoredEvent::id).toList());
+        // a resume from an event long gone from memory starts right after it
+        long resumeAfter = all.get(100).id();
+        assertThat(readToEnd(subscribe(ID, resumeAfter)).getFirst().id()).isEqualTo(all.get(101).id());
+    }
+
+    @Test
+    void theViewsBytesAreBoundedByForgettingTheOldestExecutionsEventsFirst() {
+        model = new ExecutionReadModel(new EventReadModel.Limits(100, 8 * 1024, 1 << 20));
+        long offset = 0;
+        List<String> ids = new ArrayList<>();
+        for (int n = 0; n < 20; n++) {
+            String id = "exec-" + n;
+            ids.add(id);
+            event(id, offset++, new ExecutionEvent.ExecutionStarted(id, "agent", T));
+            event(id, offset++, new ExecutionEvent.IterationOutput(id, 1, "stdout", "x".repeat(500), T));
+            event(id, offset++, new ExecutionEvent.ExecutionCompleted(id, "out", 1, T));
+        }
+
+        assertThat(model.retainedBytes()).isLessThanOrEqualTo(8 * 1024);
+        assertThat(model.retainedBytes(ids.getFirst()).orElseThrow()).isZero();
+        assertThat(model.retainedBytes(ids.getLast()).orElseThrow()).isPositive();
+        // the state of every execution stays: only the events left memory
+        assertThat(ids).allSatisfy(id -> assertThat(model.view(id).orElseThrow().status().wireName())
+                .isEqualTo("completed"));
+    }
+
+    @Test
+    void eventsThatCannotBeReadBackFailTheSubscriptionInsteadOfSkippingThem() {
+        model = new ExecutionReadModel(new EventReadModel.Limits(100, 1 << 20, 0)); // nothing stays in memory
+        event(0, new ExecutionEvent.ExecutionStarted(ID, "agent", T));
+        var sub = model.subscribe(ID, -1, (t, p, from, to, key) -> {
+            throw new EventHistory.Unavailable("Kafka is away");
+        }, TOPIC).orElseThrow();
+
+        assertThatThrownBy(() -> sub.next(Duration.ZERO)).isInstanceOf(EventHistory.Unavailable.class)
+                .hasMessage("Kafka is away");
+    }
+
+    @Test
+    void aRecordOnTheTopicThatIsNotAnEventIsSkippedAsTheTailSkippedIt() throws Exception {
+        model = new ExecutionReadModel(new EventReadModel.Limits(100, 1 << 20, 0));
+        event(0, new ExecutionEvent.ExecutionStarted(ID, "agent", T));
+        topic.add(ID, 1, "{not an event".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> model.onEvent(ID, 0, 1, "{not an event".getBytes(StandardCharsets.UTF_8)));
+        event(2, new ExecutionEvent.ExecutionCompleted(ID, "out", 1, T));
+
+        assertThat(readToEnd(subscribe(ID, -1))).extracting(StoredEvent::id).containsExactly(0L, 2L);
     }
 
     @Test
     void memoryIsBoundedByForgettingTheOldestFinishedExecutions() {
-        ExecutionReadModel small = new ExecutionReadModel(2);
+        ExecutionReadModel small = new ExecutionReadModel(new EventReadModel.Limits(2, 1 << 20, 1 << 20));
         for (String id : List.of("a", "b", "c")) {
-            small.onEvent(id, 0, Json.writeBytes(new ExecutionEvent.ExecutionCompleted(id, "x", 1, T)));
+            small.onEvent(id, 0, 0, Json.writeBytes(new ExecutionEvent.ExecutionCompleted(id, "x", 1, T)));
         }
         assertThat(small.size()).isEqualTo(2);
         assertThat(small.view("a")).isEmpty();
         assertThat(small.view("c")).isPresent();
+        assertThat(small.retainedBytes()).isEqualTo(small.retainedBytes("b").orElseThrow()
+                + small.retainedBytes("c").orElseThrow());
+    }
+
+    /** A partition in memory: what the tail read, page by page as the catch-up reader serves it. */
+    private static final class Topic implements EventHistory {
+        record Rec(String key, long offset, byte[] value) {
+        }
+
+        private final List<Rec> records = new ArrayList<>();
+        private static final int PAGE = 7;
+
+        void add(String key, long offset, byte[] value) {
+            records.add(new Rec(key, offset, value));
+        }
+
+        @Override
+        public Page read(String topic, int partition, long from, long to, String key) {
+            List<Found> found = new ArrayList<>();
+            long next = from;
+            for (Rec r : records) {
+                if (r.offset() < from || r.offset() > to) {
+                    continue;
+                }
+                next = r.offset() + 1;
+                if (r.key().equals(key)) {
+                    found.add(new Found(r.offset(), r.value()));
+                    if (found.size() == PAGE) {
+                        return new Page(found, next);
+                    }
+                }
+            }
+            return new Page(found, to + 1);
+        }
     }
 }

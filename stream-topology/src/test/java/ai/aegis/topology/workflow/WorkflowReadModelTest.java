@@ -2,6 +2,7 @@ package ai.aegis.topology.workflow;
 
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.workflow.WorkflowEvent;
+import ai.aegis.topology.readmodel.EventReadModel;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -15,14 +16,14 @@ class WorkflowReadModelTest {
 
     @Test
     void foldsARunIncludingAStateWithoutOutputAndKeepsTheTerminalStatus() {
-        WorkflowReadModel model = new WorkflowReadModel(10);
-        model.onEvent(ID, 0, Json.writeBytes(new WorkflowEvent.WorkflowStarted(ID, "review", "1", "in", T)));
-        model.onEvent(ID, 1, Json.writeBytes(new WorkflowEvent.StateEntered(ID, "review", "Human", 1, T)));
-        model.onEvent(ID, 2, Json.writeBytes(new WorkflowEvent.ApprovalRequested(ID, "a1", "review", "ok?", 60, T)));
+        WorkflowReadModel model = new WorkflowReadModel(new EventReadModel.Limits(10, 1 << 20, 1 << 20));
+        model.onEvent(ID, 0, 0, Json.writeBytes(new WorkflowEvent.WorkflowStarted(ID, "review", "1", "in", T)));
+        model.onEvent(ID, 0, 1, Json.writeBytes(new WorkflowEvent.StateEntered(ID, "review", "Human", 1, T)));
+        model.onEvent(ID, 0, 2, Json.writeBytes(new WorkflowEvent.ApprovalRequested(ID, "a1", "review", "ok?", 60, T)));
         assertThat(model.view(ID).orElseThrow().pendingApproval()).isEqualTo("a1");
-        model.onEvent(ID, 3, Json.writeBytes(new WorkflowEvent.StateExited(ID, "review", "failure", null, T)));
-        model.onEvent(ID, 4, Json.writeBytes(new WorkflowEvent.WorkflowFailed(ID, "human_input_timeout", "review", T)));
-        model.onEvent(ID, 5, Json.writeBytes(new WorkflowEvent.WorkflowCancelled(ID, "late", T)));
+        model.onEvent(ID, 0, 3, Json.writeBytes(new WorkflowEvent.StateExited(ID, "review", "failure", null, T)));
+        model.onEvent(ID, 0, 4, Json.writeBytes(new WorkflowEvent.WorkflowFailed(ID, "human_input_timeout", "review", T)));
+        model.onEvent(ID, 0, 5, Json.writeBytes(new WorkflowEvent.WorkflowCancelled(ID, "late", T)));
 
         WorkflowExecutionView view = model.view(ID).orElseThrow();
         assertThat(view.status().wireName()).isEqualTo("failed");
