@@ -90,7 +90,7 @@ class KafkaOutageTest {
             HttpResponse<String> ready = send(request("/health/ready").GET());
             assertThat(ready.statusCode()).isEqualTo(503);
             JsonNode body = Json.tree(ready.body());
-            assertThat(body.path("kafka").asText()).isEqualTo("down");
+            assertThat(body.path("components").path("kafka").path("state").asText()).isEqualTo("down");
             assertThat(body.path("status").asText()).isEqualTo("not_ready");
         });
         // Reads of what the node already holds keep working through the outage.

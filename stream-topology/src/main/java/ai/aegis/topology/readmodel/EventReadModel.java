@@ -81,8 +81,8 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
 
     /** Folds an event record; {@code id} is its offset. Duplicates (same or older id) are ignored. */
     public void onEvent(String aggregateId, long id, byte[] value) {
+        E event = parse.apply(value); // first: it refuses a tombstone or a malformed value, and nothing changes
         String json = new String(value, StandardCharsets.UTF_8);
-        E event = parse.apply(value);
         synchronized (lock) {
             Entry e = entry(aggregateId);
             if (!e.events.isEmpty() && e.events.getLast().id() >= id) {
