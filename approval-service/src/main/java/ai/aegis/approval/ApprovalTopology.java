@@ -2,10 +2,8 @@ package ai.aegis.approval;
 
 import ai.aegis.approval.ApprovalMachine.Entry;
 import ai.aegis.approval.ApprovalMachine.Input;
-import ai.aegis.schemas.approval.ApprovalCommand;
 import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalReply;
-import ai.aegis.schemas.approval.ApprovalRequest;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.schemas.topic.TopicCatalog;
@@ -51,8 +49,6 @@ import java.util.Objects;
  * task goes on with the next record instead of retrying the same one forever.
  */
 public final class ApprovalTopology {
-
-    private static final System.Logger LOG = System.getLogger(ApprovalTopology.class.getName());
 
     /** Approval id -> {@link Entry} as JSON. */
     public static final String STORE = "approvals";

@@ -32,6 +32,9 @@ public final class IngressServer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(IngressServer.class.getName());
 
+    /** The name of the node's tail of the topics its views fold (its dead letters are {@code ingress-tail}'s). */
+    public static final String TAIL = "ingress";
+
     private final WebServer server;
     private final WebServer management;
     private final LocalApiToken token;
@@ -44,9 +47,6 @@ public final class IngressServer implements AutoCloseable {
         this.token = token;
         this.resources = resources;
     }
-
-    /** The name of the node's tail of the topics its views fold (its dead letters are {@code ingress-tail}'s). */
-    public static final String TAIL = "ingress";
 
     public static IngressServer start(IngressConfig config, KafkaSettings kafka) {
         return start(config, kafka, ComposedServices.none());

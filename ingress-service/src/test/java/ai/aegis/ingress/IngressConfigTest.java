@@ -33,6 +33,9 @@ class IngressConfigTest {
         assertThat(config.kafkaHealthTimeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(config.kafkaHealthCache()).isEqualTo(Duration.ofSeconds(2));
         assertThat(config.shutdownGrace()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.deadLettersInMemory()).isEqualTo(1000);
+        assertThat(config.managementListener()).isFalse();
+        assertThat(config.managementHost()).isEqualTo("127.0.0.1");
     }
 
     @Test
@@ -51,6 +54,9 @@ class IngressConfigTest {
                 Map.entry("AEGIS_INGRESS_KAFKA__HEALTH__TIMEOUT__MS", "1500"),
                 Map.entry("AEGIS_INGRESS_KAFKA__HEALTH__CACHE__MS", "1600"),
                 Map.entry("AEGIS_INGRESS_SHUTDOWN__GRACE__MS", "1700"),
+                Map.entry("AEGIS_INGRESS_DEAD__LETTERS__IN__MEMORY", "17"),
+                Map.entry("AEGIS_INGRESS_MANAGEMENT__HOST", "0.0.0.0"),
+                Map.entry("AEGIS_INGRESS_MANAGEMENT__PORT", "9091"),
                 Map.entry("AEGIS_AUTH_MODE", "none"))).get("aegis");
 
         assertThat(IngressConfig.from(aegis, DATA)).isEqualTo(IngressConfig.builder()
@@ -67,6 +73,9 @@ class IngressConfigTest {
                 .kafkaHealthTimeout(Duration.ofMillis(1500))
                 .kafkaHealthCache(Duration.ofMillis(1600))
                 .shutdownGrace(Duration.ofMillis(1700))
+                .deadLettersInMemory(17)
+                .managementHost("0.0.0.0")
+                .managementPort(9091)
                 .authMode("none")
                 .dataDir(DATA)
                 .build());
@@ -89,5 +98,9 @@ class IngressConfigTest {
                 .hasMessage("aegis.ingress.read-sync-timeout-ms must be positive");
         assertThatThrownBy(() -> IngressConfig.builder().build()).isInstanceOf(NullPointerException.class)
                 .hasMessage("dataDir");
+        assertThatThrownBy(() -> IngressConfig.builder().dataDir(DATA).deadLettersInMemory(0).build())
+                .hasMessage("aegis.ingress.dead-letters-in-memory must be positive");
+        assertThatThrownBy(() -> IngressConfig.builder().dataDir(DATA).managementPort(-2).build())
+                .hasMessage("aegis.ingress.management-port must be -1 (none) or a port");
     }
 }

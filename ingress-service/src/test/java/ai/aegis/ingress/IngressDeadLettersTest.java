@@ -10,7 +10,6 @@ import ai.aegis.testing.TopicRecords;
 import ai.aegis.topology.kafka.KafkaSettings;
 import ai.aegis.topology.serde.MalformedRecordException;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.helidon.config.Config;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;

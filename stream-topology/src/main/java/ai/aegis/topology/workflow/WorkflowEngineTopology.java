@@ -9,7 +9,6 @@ import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.schemas.workflow.WorkflowCommand;
 import ai.aegis.schemas.workflow.WorkflowEvent;
-import ai.aegis.schemas.workflow.WorkflowStepResult;
 import ai.aegis.topology.serde.WireReaders;
 import ai.aegis.topology.timer.Timers;
 import ai.aegis.topology.workflow.WorkflowMachine.Effect;
