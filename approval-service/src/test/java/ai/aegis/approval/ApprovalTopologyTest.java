@@ -5,13 +5,11 @@ import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalReply;
 import ai.aegis.schemas.approval.ApprovalRequest;
 import ai.aegis.schemas.approval.ApprovalStatus;
-import ai.aegis.schemas.deadletter.DeadLetter;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.topology.deadletter.StreamsDeadLetters;
 import ai.aegis.topology.kafka.KafkaSettings;
-import ai.aegis.topology.serde.MalformedRecordException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -52,7 +50,6 @@ class ApprovalTopologyTest {
     private TestInputTopic<String, byte[]> commands;
     private TestOutputTopic<String, byte[]> decisions;
     private TestOutputTopic<String, byte[]> replies;
-    private TestOutputTopic<String, byte[]> dead;
     private final StreamsDeadLetters deadLetters = new StreamsDeadLetters(TOPICS.deadLetters().name(),
             ApprovalService.CONSUMER, "/aegis/approval-service/test");
 
@@ -70,8 +67,6 @@ class ApprovalTopologyTest {
         decisions = driver.createOutputTopic(TOPICS.approvalDecisions().name(), new StringDeserializer(),
                 new ByteArrayDeserializer());
         replies = driver.createOutputTopic(TOPICS.approvalReplies().name(), new StringDeserializer(),
-                new ByteArrayDeserializer());
-        dead = driver.createOutputTopic(TOPICS.deadLetters().name(), new StringDeserializer(),
                 new ByteArrayDeserializer());
     }
 
@@ -120,9 +115,11 @@ class ApprovalTopologyTest {
 
     /**
      * JSON {@code null} on a request made the owner's task retry that record forever (the machine threw on it); a
-     * tombstone, bytes that are not JSON, {@code {}} and JSON of another shape are just as foreign. Each is
-     * dead-lettered by the Streams handlers with its source, and the partition moves on: the next request and command
-     * on the same key are decided as usual.
+     * tombstone, bytes that are not JSON, {@code {}}, JSON of another shape and a missing key are just as foreign.
+     * Each is refused by the sources and handed to the dead-letter handler, and the partition moves on: the next
+     * request and command on the same key are decided as usual. (What reaches the dead-letter topic, with its headers,
+     * is checked on the real broker in {@code ApprovalServiceTest}: this driver drops records sent outside
+     * processing.)
      */
     @Test
     void poisonOnEitherTopicIsDeadLetteredAndTheNextRecordIsApplied() {
@@ -136,35 +133,16 @@ class ApprovalTopologyTest {
         }
         requests.pipeInput((String) null, Json.writeBytes(new ApprovalRequest(id, "wf-1", "Review", null, "?",
                 START, 60, null)));
+        assertThat(deadLetters.written()).isEqualTo(2 * poison.length + 1);
         assertThat(status(id)).isNull();
-        // The dead letters commit with the task's next transaction (the driver commits after a processed record).
+        assertThat(replies.isEmpty()).isTrue();
+
         requests.pipeInput(id, Json.writeBytes(new ApprovalRequest(id, "wf-1", "Review", null, "Approve?", START,
                 3600, null)));
         assertThat(status(id)).isEqualTo(ApprovalStatus.PENDING);
-
-        List<TestRecord<String, byte[]>> letters = dead.readRecordsToList();
-        assertThat(letters).hasSize(2 * poison.length + 1);
-        for (int i = 0; i < 2 * poison.length; i++) {
-            TestRecord<String, byte[]> r = letters.get(i);
-            DeadLetter letter = Json.read(r.value(), DeadLetter.class);
-            String topic = i % 2 == 0 ? TOPICS.approvalRequests().name() : TOPICS.approvalCommands().name();
-            assertThat(letter.sourceTopic()).isEqualTo(topic);
-            assertThat(letter.sourceOffset()).isEqualTo(i / 2);
-            assertThat(letter.consumer()).isEqualTo(ApprovalService.CONSUMER);
-            assertThat(letter.errorClass()).isEqualTo(MalformedRecordException.class.getName());
-            assertThat(letter.valueAsBytes()).isEqualTo(poison[i / 2]);
-            assertThat(r.key()).isEqualTo(id);
-            assertThat(CloudEventHeaders.get(r.headers(), DeadLetter.SOURCE_TOPIC)).contains(topic);
-            assertThat(CloudEventHeaders.get(r.headers(), DeadLetter.CONSUMER)).contains(ApprovalService.CONSUMER);
-        }
-        assertThat(Json.read(letters.getLast().value(), DeadLetter.class).errorMessage()).contains("without a key");
-        assertThat(deadLetters.written()).isEqualTo(2 * poison.length + 1);
-        assertThat(replies.isEmpty()).isTrue();
-
         String commandId = command(id, ApprovalCommand.APPROVE, null, null, "bob");
         assertThat(reply().commandId()).isEqualTo(commandId);
         assertThat(status(id)).isEqualTo(ApprovalStatus.APPROVED);
-        assertThat(dead.isEmpty()).isTrue();
     }
 
     @Test
