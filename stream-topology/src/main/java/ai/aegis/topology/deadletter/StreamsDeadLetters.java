@@ -3,12 +3,15 @@ package ai.aegis.topology.deadletter;
 import ai.aegis.schemas.deadletter.DeadLetter;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Configurable;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.Record;
 
 import java.nio.charset.StandardCharsets;
@@ -131,13 +134,22 @@ public final class StreamsDeadLetters {
     }
 
     /**
-     * A record a processor throws on: dead-lettered, then skipped. A punctuation that throws has no record to
+     * A record a processor throws on: dead-lettered, then skipped. Not when what failed is Kafka or Kafka Streams
+     * itself (a state store that cannot be written, a client error): that is a fault of this instance, not of the
+     * record, and dead-lettering would throw away every record until it passes; the task fails instead, and the
+     * thread is replaced or the client stops ({@code StreamsSupervisor}). A punctuation that throws has no record to
      * dead-letter: it is logged and runs again at its next interval.
      */
     public static final class OnProcessing extends Handler implements ProcessingExceptionHandler {
 
         @Override
         public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+            if (exception instanceof StreamsException
+                    || (exception instanceof KafkaException && !(exception instanceof SerializationException))) {
+                LOG.log(System.Logger.Level.ERROR, letters.consumer + ": " + context.processorNodeId()
+                        + " failed on Kafka itself, not on the record; failing the task", exception);
+                return Response.fail();
+            }
             if (context.topic() == null) {
                 LOG.log(System.Logger.Level.ERROR, letters.consumer + ": punctuation of "
                         + context.processorNodeId() + " failed; it runs again at its next interval", exception);
