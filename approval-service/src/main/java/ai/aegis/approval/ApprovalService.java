@@ -8,9 +8,14 @@ import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.schemas.topic.TopicSpec;
 import ai.aegis.topology.admin.TopicInstaller;
+import ai.aegis.topology.deadletter.DeadLetters;
+import ai.aegis.topology.deadletter.StreamsDeadLetters;
+import ai.aegis.topology.health.HealthCheck;
+import ai.aegis.topology.health.RestartBudget;
 import ai.aegis.topology.kafka.DurablePublisher;
 import ai.aegis.topology.kafka.DurablePublisher.UnavailableException;
 import ai.aegis.topology.kafka.KafkaSettings;
+import ai.aegis.topology.kafka.StreamsSupervisor;
 import ai.aegis.topology.tail.TopicTail;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
@@ -21,13 +26,13 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,6 +59,12 @@ public final class ApprovalService implements Approvals, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ApprovalService.class.getName());
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
+    /** The owner topology in its dead letters and metrics. */
+    public static final String CONSUMER = "approval-service";
+    /** The tails: this node's view of open requests, and the replies to this node. */
+    public static final String VIEW_TAIL = "approvals-view";
+    public static final String REPLY_TAIL = "approval-replies";
+
     private final ApprovalConfig config;
     private final TopicCatalog topics;
     private final KafkaStreams streams;
@@ -64,26 +75,37 @@ public final class ApprovalService implements Approvals, AutoCloseable {
     private final TopicTail viewTail;
     private final TopicTail replyTail;
     private final List<TopicPartition> viewPartitions;
+    private final StreamsSupervisor supervisor;
+    private final List<DeadLetters> tailLetters;
+    private final StreamsDeadLetters streamsLetters;
 
-    private ApprovalService(ApprovalConfig config, TopicCatalog topics, KafkaStreams streams, Admin admin,
-                            DurablePublisher publisher, PendingApprovals pending, ReplyWaiter replies,
-                            TopicTail viewTail, TopicTail replyTail, List<TopicPartition> viewPartitions) {
-        this.config = config;
-        this.topics = topics;
-        this.streams = streams;
-        this.admin = admin;
-        this.publisher = publisher;
-        this.pending = pending;
-        this.replies = replies;
-        this.viewTail = viewTail;
-        this.replyTail = replyTail;
-        this.viewPartitions = viewPartitions;
+    /** What {@link #start} built, handed to the constructor in one piece. */
+    private record Parts(ApprovalConfig config, TopicCatalog topics, KafkaStreams streams, Admin admin,
+                         DurablePublisher publisher, PendingApprovals pending, ReplyWaiter replies, TopicTail viewTail,
+                         TopicTail replyTail, List<TopicPartition> viewPartitions, StreamsSupervisor supervisor,
+                         List<DeadLetters> tailLetters, StreamsDeadLetters streamsLetters) {
     }
 
-    /** The four approval topics, created by {@link #start} when missing. */
+    private ApprovalService(Parts p) {
+        this.config = p.config();
+        this.topics = p.topics();
+        this.streams = p.streams();
+        this.admin = p.admin();
+        this.publisher = p.publisher();
+        this.pending = p.pending();
+        this.replies = p.replies();
+        this.viewTail = p.viewTail();
+        this.replyTail = p.replyTail();
+        this.viewPartitions = p.viewPartitions();
+        this.supervisor = p.supervisor();
+        this.tailLetters = p.tailLetters();
+        this.streamsLetters = p.streamsLetters();
+    }
+
+    /** The four approval topics and the dead letters, created by {@link #start} when missing. */
     public static List<TopicSpec> topics(TopicCatalog catalog) {
         return List.of(catalog.approvalRequests(), catalog.approvalCommands(), catalog.approvalDecisions(),
-                catalog.approvalReplies());
+                catalog.approvalReplies(), catalog.deadLetters());
     }
 
     /** The Kafka Streams application id: shared by every node of one installation. */
@@ -114,34 +136,41 @@ public final class ApprovalService implements Approvals, AutoCloseable {
             List<TopicPartition> viewPartitions = partitions(admin, installTimeout,
                     topics.approvalRequests().name(), topics.approvalDecisions().name());
 
+            String source = DurablePublisher.sourceOf("approval-service");
+            publisher = new DurablePublisher(kafka, source);
+            String deadLetterTopic = topics.deadLetters().name();
+            DeadLetters viewLetters = new DeadLetters(publisher, deadLetterTopic,
+                    TopicTail.consumerName(VIEW_TAIL));
+            DeadLetters replyLetters = new DeadLetters(publisher, deadLetterTopic,
+                    TopicTail.consumerName(REPLY_TAIL));
             PendingApprovals pending = new PendingApprovals(topics.approvalRequests().name(),
                     topics.approvalDecisions().name(), config.decidedRetention(), Clock.systemUTC());
-            viewTail = new TopicTail("approvals-view", kafka, List.of(topics.approvalRequests().name(),
-                    topics.approvalDecisions().name()), pending::onRecord).start();
+            viewTail = new TopicTail(VIEW_TAIL, kafka, List.of(topics.approvalRequests().name(),
+                    topics.approvalDecisions().name()), pending::onRecord, viewLetters).start();
             ReplyWaiter replies = new ReplyWaiter(config.nodeId());
-            replyTail = new TopicTail("approval-replies", kafka, List.of(topics.approvalReplies().name()),
-                    replies::onRecord).start();
-            publisher = new DurablePublisher(kafka, DurablePublisher.sourceOf("approval-service"));
+            replyTail = new TopicTail(REPLY_TAIL, kafka, List.of(topics.approvalReplies().name()),
+                    replies::onRecord, replyLetters).start();
 
-            streams = new KafkaStreams(ApprovalTopology.build(topics, DurablePublisher.sourceOf("approval-service"),
+            StreamsDeadLetters streamsLetters = new StreamsDeadLetters(deadLetterTopic, CONSUMER, source);
+            streams = new KafkaStreams(ApprovalTopology.build(topics, source,
                     config.punctuationInterval(), config.decidedRetention()),
-                    streamsProperties(applicationId(topics), kafka, clientBase, dataDir));
-            // A failed stream thread is replaced rather than leaving this node's partitions unowned.
-            streams.setUncaughtExceptionHandler(e -> {
-                LOG.log(System.Logger.Level.ERROR, "approval topology thread failed, replacing it", e);
-                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-            });
+                    streamsProperties(applicationId(topics), kafka, clientBase, dataDir, streamsLetters));
+            StreamsSupervisor supervisor = new StreamsSupervisor("approval topology", streams,
+                    RestartBudget.defaults(), streamsLetters);
             streams.start();
-            return new ApprovalService(config, topics, streams, admin, publisher, pending, replies, viewTail,
-                    replyTail, viewPartitions);
+            return new ApprovalService(new Parts(config, topics, streams, admin, publisher, pending, replies,
+                    viewTail, replyTail, viewPartitions, supervisor, List.of(viewLetters, replyLetters),
+                    streamsLetters));
         } catch (RuntimeException e) {
-            closeQuietly(streams, publisher, viewTail, replyTail, admin);
+            closeQuietly(streams, viewTail, replyTail, publisher, admin);
             throw e;
         }
     }
 
-    static Properties streamsProperties(String applicationId, KafkaSettings kafka, String clientId, Path dataDir) {
-        return kafka.withClientId(clientId).streams(applicationId, "streams", dataDir.resolve("streams"));
+    static Properties streamsProperties(String applicationId, KafkaSettings kafka, String clientId, Path dataDir,
+                                        StreamsDeadLetters deadLetters) {
+        return kafka.withClientId(clientId).streams(applicationId, "streams", dataDir.resolve("streams"),
+                deadLetters);
     }
 
     private static List<TopicPartition> partitions(Admin admin, Duration timeout, String... names) {
@@ -176,10 +205,32 @@ public final class ApprovalService implements Approvals, AutoCloseable {
         return streams.state() == KafkaStreams.State.RUNNING;
     }
 
-    /** For readiness: running or rebalancing (a rebalance is routine), not failed or stopped. */
+    /**
+     * Running or rebalancing (a rebalance is routine), not failed or stopped, and both tails reading: the
+     * requests are owned and this node's reads and replies are served.
+     */
     public boolean healthy() {
-        KafkaStreams.State state = streams.state();
-        return state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
+        return supervisor.healthy() && viewTail.health().isUp() && replyTail.health().isUp();
+    }
+
+    /**
+     * The parts of this service as readiness reports them: the owner topology ({@code approval_service}) and its
+     * two tails ({@code tail.}{@value #VIEW_TAIL}, {@code tail.}{@value #REPLY_TAIL}), each with its state.
+     */
+    public Map<String, HealthCheck> health() {
+        Map<String, HealthCheck> parts = new LinkedHashMap<>();
+        parts.put("approval_service", supervisor);
+        parts.put(TopicTail.healthName(VIEW_TAIL), viewTail);
+        parts.put(TopicTail.healthName(REPLY_TAIL), replyTail);
+        return parts;
+    }
+
+    /** Dead letters written since the start, by consumer: the owner topology and the two tails. */
+    public Map<String, Long> deadLetters() {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        counts.put(streamsLetters.consumer(), streamsLetters.written());
+        tailLetters.forEach(l -> counts.put(l.consumer(), l.written()));
+        return counts;
     }
 
     /** Open requests, oldest first, as of every record committed when the call began (bounded wait). */
@@ -281,7 +332,7 @@ public final class ApprovalService implements Approvals, AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "closing the approval topology: " + e);
         }
-        closeQuietly(null, publisher, viewTail, replyTail, admin);
+        closeQuietly(null, viewTail, replyTail, publisher, admin); // the tails write dead letters through it
     }
 
     private static void closeQuietly(KafkaStreams streams, AutoCloseable... others) {

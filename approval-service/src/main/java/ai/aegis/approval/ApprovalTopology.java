@@ -2,25 +2,22 @@ package ai.aegis.approval;
 
 import ai.aegis.approval.ApprovalMachine.Entry;
 import ai.aegis.approval.ApprovalMachine.Input;
-import ai.aegis.schemas.approval.ApprovalCommand;
 import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalReply;
-import ai.aegis.schemas.approval.ApprovalRequest;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.schemas.topic.TopicCatalog;
+import ai.aegis.topology.serde.WireReaders;
 import ai.aegis.topology.timer.Timers;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
@@ -45,10 +42,13 @@ import java.util.Objects;
  * deadline; a decided request gets one at {@code decided_at + retention}, when it is purged. Decided entries are kept
  * that long so that late commands are refused as completed rather than treated as unknown (the answer is the same
  * text, but the entry also guards against a replayed request re-opening a decided one).
+ *
+ * <p>A record on either topic that is not a complete request or command (a tombstone, JSON {@code null}, bytes that
+ * are not JSON, another shape, no key) is refused by the sources' strict deserializers ({@link WireReaders}); the
+ * exception handlers of the Streams configuration write it to the dead-letter topic in the same transaction, and the
+ * task goes on with the next record instead of retrying the same one forever.
  */
 public final class ApprovalTopology {
-
-    private static final System.Logger LOG = System.getLogger(ApprovalTopology.class.getName());
 
     /** Approval id -> {@link Entry} as JSON. */
     public static final String STORE = "approvals";
@@ -82,10 +82,16 @@ public final class ApprovalTopology {
         ApprovalMachine machine = new ApprovalMachine(decidedRetention);
         String requests = topics.approvalRequests().name();
         Topology topology = new Topology();
-        topology.addSource(REQUESTS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), requests);
-        topology.addSource(COMMANDS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
-                topics.approvalCommands().name());
-        topology.addProcessor(PROCESSOR, () -> new Owner(machine, requests, source, punctuationInterval),
+        // Strict deserializers: a tombstone, JSON null, bytes that are not JSON, another shape or a missing key
+        // throws in the source, and the Streams configuration's handler dead-letters it (KafkaSettings.streams).
+        Deserializer<String> keys = WireReaders.requiredKey().deserializer();
+        Deserializer<Input> requestInputs = (topic, bytes) ->
+                new ApprovalMachine.Request(WireReaders.APPROVAL_REQUEST.read(bytes));
+        Deserializer<Input> commandInputs = (topic, bytes) ->
+                new ApprovalMachine.Command(WireReaders.APPROVAL_COMMAND.read(bytes));
+        topology.addSource(REQUESTS_SOURCE, keys, requestInputs, requests);
+        topology.addSource(COMMANDS_SOURCE, keys, commandInputs, topics.approvalCommands().name());
+        topology.addProcessor(PROCESSOR, () -> new Owner(machine, source, punctuationInterval),
                 REQUESTS_SOURCE, COMMANDS_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE),
                 Serdes.String(), Serdes.ByteArray()), PROCESSOR);
@@ -99,19 +105,17 @@ public final class ApprovalTopology {
     }
 
     /** Reads each input, applies the machine to the approval's entry, and stores and forwards what it answers. */
-    private static final class Owner implements Processor<String, byte[], String, byte[]> {
+    private static final class Owner implements Processor<String, Input, String, byte[]> {
 
         private final ApprovalMachine machine;
-        private final String requestsTopic;
         private final String source;
         private final Duration interval;
         private ProcessorContext<String, byte[]> context;
         private KeyValueStore<String, byte[]> approvals;
         private Timers timers;
 
-        Owner(ApprovalMachine machine, String requestsTopic, String source, Duration interval) {
+        Owner(ApprovalMachine machine, String source, Duration interval) {
             this.machine = machine;
-            this.requestsTopic = requestsTopic;
             this.source = source;
             this.interval = interval;
         }
@@ -126,23 +130,14 @@ public final class ApprovalTopology {
                     id -> apply(id, new ApprovalMachine.TimerDue(), now)));
         }
 
+        /**
+         * One request or command, already read strictly by its source. Whatever throws here (the machine, a stored
+         * entry that cannot be read) is dead-lettered by the processing exception handler, and the owner goes on:
+         * the store and the outputs are only touched after the machine has answered.
+         */
         @Override
-        public void process(Record<String, byte[]> record) {
-            if (record.key() == null || record.value() == null) {
-                LOG.log(System.Logger.Level.WARNING, "skipping an approval record without key or value");
-                return;
-            }
-            String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("");
-            try {
-                Input input = requestsTopic.equals(topic)
-                        ? new ApprovalMachine.Request(Json.read(record.value(), ApprovalRequest.class))
-                        : new ApprovalMachine.Command(Json.read(record.value(), ApprovalCommand.class));
-                apply(record.key(), input, context.currentSystemTimeMs());
-            } catch (java.io.UncheckedIOException e) {
-                // One unreadable record must not stop the owner of every other approval in the partition.
-                LOG.log(System.Logger.Level.WARNING, "skipping unreadable approval record on " + topic + " key "
-                        + record.key() + ": " + e.getMessage());
-            }
+        public void process(Record<String, Input> record) {
+            apply(record.key(), record.value(), context.currentSystemTimeMs());
         }
 
         private void apply(String id, Input input, long now) {

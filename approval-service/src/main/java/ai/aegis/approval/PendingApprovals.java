@@ -2,8 +2,8 @@ package ai.aegis.approval;
 
 import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalRequest;
-import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.workflow.WorkflowManifests;
+import ai.aegis.topology.serde.WireReaders;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.time.Clock;
@@ -79,16 +79,19 @@ public final class PendingApprovals {
         }
     }
 
-    /** The tail's handler; called on one thread. */
+    /**
+     * The tail's handler; called on one thread.
+     *
+     * @throws ai.aegis.topology.serde.MalformedRecordException when the record is not a complete request or
+     *                                                          decision (no key, a tombstone, another shape): the
+     *                                                          view is unchanged and the tail dead-letters it
+     */
     public void onRecord(ConsumerRecord<String, byte[]> record) {
         Instant now = clock.instant();
         prune(now);
-        if (record.key() == null || record.value() == null) {
-            return;
-        }
-        String id = record.key().toLowerCase();
+        String id = WireReaders.key(record).toLowerCase();
         if (decisionsTopic.equals(record.topic())) {
-            Instant decidedAt = decidedAt(record, now);
+            Instant decidedAt = decidedAt(WireReaders.APPROVAL_DECISION.read(record.value()), record, now);
             ApprovalRequest request = pending.remove(id);
             Instant until = request == null ? plus(decidedAt, UNKNOWN_REQUEST_HOLD) : deadline(request);
             Decided before = decided.get(id);
@@ -98,10 +101,7 @@ public final class PendingApprovals {
             }
             remember(new Decided(id, decidedAt, forgetAt));
         } else if (requestsTopic.equals(record.topic())) {
-            ApprovalRequest request = Json.read(record.value(), ApprovalRequest.class);
-            if (request.createdAt() == null) {
-                return;
-            }
+            ApprovalRequest request = WireReaders.APPROVAL_REQUEST.read(record.value());
             Decided closed = decided.get(id);
             if (closed != null) {
                 // Its deadline is known now: no copy of this request can be open after it.
@@ -149,15 +149,10 @@ public final class PendingApprovals {
         }
     }
 
-    /** The decision's {@code decided_at}, else the record timestamp, else now: an unreadable decision still closes. */
-    private static Instant decidedAt(ConsumerRecord<String, byte[]> record, Instant now) {
-        try {
-            ApprovalDecision decision = Json.read(record.value(), ApprovalDecision.class);
-            if (decision.decidedAt() != null) {
-                return decision.decidedAt();
-            }
-        } catch (RuntimeException e) {
-            // fall through: the key alone is enough to close the request
+    /** The decision's {@code decided_at}, else the record timestamp, else now. */
+    private static Instant decidedAt(ApprovalDecision decision, ConsumerRecord<String, byte[]> record, Instant now) {
+        if (decision.decidedAt() != null) {
+            return decision.decidedAt();
         }
         return record.timestamp() >= 0 ? Instant.ofEpochMilli(record.timestamp()) : now;
     }

@@ -1,7 +1,7 @@
 package ai.aegis.approval;
 
 import ai.aegis.schemas.approval.ApprovalReply;
-import ai.aegis.schemas.json.Json;
+import ai.aegis.topology.serde.WireReaders;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.util.Map;
@@ -31,15 +31,17 @@ public final class ReplyWaiter {
         waiting.remove(commandId);
     }
 
-    /** The tail's handler. */
+    /**
+     * The tail's handler. A reply addressed to another node is not looked at (that node reads it); one addressed to
+     * nobody (no key), or to this node but not a complete reply, is refused.
+     *
+     * @throws ai.aegis.topology.serde.MalformedRecordException for a record it refuses (the tail dead-letters it)
+     */
     public void onRecord(ConsumerRecord<String, byte[]> record) {
-        if (!nodeId.equals(record.key()) || record.value() == null) {
+        if (!nodeId.equals(WireReaders.key(record))) {
             return;
         }
-        ApprovalReply reply = Json.read(record.value(), ApprovalReply.class);
-        if (reply.commandId() == null) {
-            return;
-        }
+        ApprovalReply reply = WireReaders.APPROVAL_REPLY.read(record.value());
         CompletableFuture<ApprovalReply> future = waiting.remove(reply.commandId());
         if (future != null) {
             future.complete(reply);

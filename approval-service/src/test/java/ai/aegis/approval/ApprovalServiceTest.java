@@ -4,15 +4,21 @@ import ai.aegis.http.ErrorHandling;
 import ai.aegis.testing.SharedTestBroker;
 import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalRequest;
+import ai.aegis.schemas.deadletter.DeadLetter;
 import ai.aegis.schemas.json.Json;
+import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.schemas.topic.TopicCatalog;
+import ai.aegis.testing.TopicRecords;
 import ai.aegis.topology.kafka.DurablePublisher;
 import ai.aegis.topology.kafka.KafkaSettings;
+import ai.aegis.topology.serde.MalformedRecordException;
+import ai.aegis.topology.tail.TopicTail;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,12 +29,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -324,5 +333,59 @@ class ApprovalServiceTest {
         assertThat(decided).hasSize(6);
         assertThat(decided).filteredOn(d -> d.approvalId().equals(r.id())).singleElement()
                 .satisfies(d -> assertThat(d.outcome().wireName()).isEqualTo("approved"));
+    }
+
+    /**
+     * JSON {@code null} on the requests topic made the owner's Streams task retry that record forever, so no approval
+     * on its partition could be decided again. Now every kind of poison on every approval topic is dead-lettered by
+     * whoever reads it (the owner topology, the view's tail, the replies' tail) with its source in the headers, and
+     * the approval that follows on the same key is listed and decided as usual.
+     */
+    @Test
+    void poisonOnEveryApprovalTopicIsDeadLetteredAndTheNextApprovalIsDecided() throws Exception {
+        Node node = runningNode("poison");
+        TopicCatalog topics = kafka.topics();
+        String id = UUID.randomUUID().toString();
+        byte[][] poison = {"null".getBytes(StandardCharsets.UTF_8), null, "{}".getBytes(StandardCharsets.UTF_8),
+                {(byte) 0x80, (byte) 0xff, 0x01}, "{\"id\":[true],\"created_at\":5}".getBytes(StandardCharsets.UTF_8)};
+        for (byte[] p : poison) {
+            engine.publish(new ProducerRecord<>(topics.approvalRequests().name(), id, p));
+            engine.publish(new ProducerRecord<>(topics.approvalCommands().name(), id, p));
+            engine.publish(new ProducerRecord<>(topics.approvalDecisions().name(), id, p));
+            engine.publish(new ProducerRecord<>(topics.approvalReplies().name(), node.service().nodeId(), p));
+        }
+        ApprovalRequest request = new ApprovalRequest(id, UUID.randomUUID().toString(), "Review", null,
+                "After the poison.", Instant.now().truncatedTo(ChronoUnit.SECONDS), 3600, null);
+        engine.publish(topics.approvalRequests().name(), id, Json.writeBytes(request), ApprovalRequest.CE_TYPE);
+
+        assertThat(get(node, "/" + id).body()).isEqualTo("{\"request\":" + expectedView(request) + "}");
+        assertThat(post(node, "/" + id + "/approve", "{}").body()).isEqualTo("{\"status\":\"approved\"}");
+
+        String owner = ApprovalService.CONSUMER;
+        String view = TopicTail.consumerName(ApprovalService.VIEW_TAIL);
+        String replies = TopicTail.consumerName(ApprovalService.REPLY_TAIL);
+        int expected = poison.length * 5; // owner: requests + commands; view: requests + decisions; replies
+        List<ConsumerRecord<String, byte[]>> dead = TopicRecords.await(kafka.bootstrapServers(),
+                topics.deadLetters().name(), r -> r.size() >= expected, Duration.ofSeconds(60));
+        Map<String, List<String>> sourcesByConsumer = new TreeMap<>();
+        for (ConsumerRecord<String, byte[]> r : dead) {
+            DeadLetter letter = Json.read(r.value(), DeadLetter.class);
+            assertThat(letter.errorClass()).isEqualTo(MalformedRecordException.class.getName());
+            assertThat(CloudEventHeaders.get(r.headers(), DeadLetter.CONSUMER)).contains(letter.consumer());
+            assertThat(CloudEventHeaders.get(r.headers(), DeadLetter.SOURCE_TOPIC)).contains(letter.sourceTopic());
+            sourcesByConsumer.computeIfAbsent(letter.consumer(), c -> new ArrayList<>()).add(letter.sourceTopic());
+        }
+        assertThat(sourcesByConsumer.keySet()).containsExactlyInAnyOrder(owner, view, replies);
+        assertThat(sourcesByConsumer.get(owner)).hasSize(2 * poison.length).containsOnly(
+                topics.approvalRequests().name(), topics.approvalCommands().name());
+        assertThat(sourcesByConsumer.get(view)).hasSize(2 * poison.length).containsOnly(
+                topics.approvalRequests().name(), topics.approvalDecisions().name());
+        assertThat(sourcesByConsumer.get(replies)).hasSize(poison.length)
+                .containsOnly(topics.approvalReplies().name());
+        assertThat(node.service().deadLetters()).containsEntry(owner, (long) 2 * poison.length)
+                .containsEntry(view, (long) 2 * poison.length).containsEntry(replies, (long) poison.length);
+        await().atMost(Duration.ofSeconds(30)).until(node.service()::healthy);
+        assertThat(node.service().health()).allSatisfy((name, check) ->
+                assertThat(check.health().isUp()).as(name).isTrue());
     }
 }

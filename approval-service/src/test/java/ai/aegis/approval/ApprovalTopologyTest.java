@@ -8,11 +8,12 @@ import ai.aegis.schemas.approval.ApprovalStatus;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.schemas.topic.TopicCatalog;
+import ai.aegis.topology.deadletter.StreamsDeadLetters;
+import ai.aegis.topology.kafka.KafkaSettings;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,14 +50,14 @@ class ApprovalTopologyTest {
     private TestInputTopic<String, byte[]> commands;
     private TestOutputTopic<String, byte[]> decisions;
     private TestOutputTopic<String, byte[]> replies;
+    private final StreamsDeadLetters deadLetters = new StreamsDeadLetters(TOPICS.deadLetters().name(),
+            ApprovalService.CONSUMER, "/aegis/approval-service/test");
 
     @BeforeEach
     void start() {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "approval-topology-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // The service's own Streams configuration: exactly-once and the dead-letter handlers.
+        Properties props = ApprovalService.streamsProperties("approval-topology-test",
+                KafkaSettings.of("unused:9092", TOPICS, "test"), "test", stateDir, deadLetters);
         driver = new TopologyTestDriver(ApprovalTopology.build(TOPICS, "/aegis/approval-service/test",
                 Duration.ofSeconds(1), RETENTION), props, START);
         requests = driver.createInputTopic(TOPICS.approvalRequests().name(), new StringSerializer(),
@@ -109,6 +111,38 @@ class ApprovalTopologyTest {
         KeyValueStore<String, byte[]> store = driver.getKeyValueStore(ApprovalTopology.STORE);
         byte[] bytes = store.get(id);
         return bytes == null ? null : Json.read(bytes, ApprovalMachine.Entry.class).status();
+    }
+
+    /**
+     * JSON {@code null} on a request made the owner's task retry that record forever (the machine threw on it); a
+     * tombstone, bytes that are not JSON, {@code {}}, JSON of another shape and a missing key are just as foreign.
+     * Each is refused by the sources and handed to the dead-letter handler, and the partition moves on: the next
+     * request and command on the same key are decided as usual. (What reaches the dead-letter topic, with its headers,
+     * is checked on the real broker in {@code ApprovalServiceTest}: this driver drops records sent outside
+     * processing.)
+     */
+    @Test
+    void poisonOnEitherTopicIsDeadLetteredAndTheNextRecordIsApplied() {
+        String id = UUID.randomUUID().toString();
+        byte[][] poison = {"null".getBytes(StandardCharsets.UTF_8), null, "{}".getBytes(StandardCharsets.UTF_8),
+                {(byte) 0xc3, 0x28, 0x00, (byte) 0xff}, "[1,2,3]".getBytes(StandardCharsets.UTF_8),
+                "{\"prompt\":42,\"id\":{\"x\":1}}".getBytes(StandardCharsets.UTF_8)};
+        for (byte[] p : poison) {
+            requests.pipeInput(id, p);
+            commands.pipeInput(id, p);
+        }
+        requests.pipeInput((String) null, Json.writeBytes(new ApprovalRequest(id, "wf-1", "Review", null, "?",
+                START, 60, null)));
+        assertThat(deadLetters.written()).isEqualTo(2 * poison.length + 1);
+        assertThat(status(id)).isNull();
+        assertThat(replies.isEmpty()).isTrue();
+
+        requests.pipeInput(id, Json.writeBytes(new ApprovalRequest(id, "wf-1", "Review", null, "Approve?", START,
+                3600, null)));
+        assertThat(status(id)).isEqualTo(ApprovalStatus.PENDING);
+        String commandId = command(id, ApprovalCommand.APPROVE, null, null, "bob");
+        assertThat(reply().commandId()).isEqualTo(commandId);
+        assertThat(status(id)).isEqualTo(ApprovalStatus.APPROVED);
     }
 
     @Test

@@ -4,6 +4,7 @@ import ai.aegis.approval.ApprovalConfig;
 import ai.aegis.approval.ApprovalRoutes;
 import ai.aegis.approval.ApprovalService;
 import ai.aegis.broker.EmbeddedKafkaBroker;
+import ai.aegis.ingress.ComposedServices;
 import ai.aegis.ingress.IngressConfig;
 import ai.aegis.ingress.IngressServer;
 import ai.aegis.topology.config.InstanceId;
@@ -17,17 +18,14 @@ import ai.aegis.worker.WorkerService;
 import ai.aegis.worker.llm.ModelRegistry;
 import ai.aegis.worker.runtime.ContainerRuntime;
 import io.helidon.config.Config;
-import io.helidon.webserver.http.HttpService;
 
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 
 /**
  * The one composition root: builds the services a process runs from the {@code aegis} configuration, starts them in
@@ -231,17 +229,22 @@ public final class AegisSystem implements AutoCloseable {
                     started.add(approvals);
                 }
                 case INGRESS -> {
-                    Map<String, HttpService> routes = new LinkedHashMap<>();
-                    Map<String, BooleanSupplier> components = new LinkedHashMap<>();
+                    // The ingress serves the readiness and dead letter counts of everything this process runs.
+                    ComposedServices.Builder composed = ComposedServices.builder();
+                    if (worker != null) {
+                        composed.health(worker.health()).deadLetters(worker::deadLetters);
+                    }
                     if (engine != null) {
-                        components.put("workflow_engine", engine::healthy);
+                        WorkflowEngineService running = engine;
+                        composed.health("workflow_engine", running::health).deadLetters(() -> Map.of(
+                                WorkflowEngineService.CONSUMER, running.deadLettersWritten()));
                     }
                     if (approvals != null) {
-                        routes.put(ApprovalRoutes.PATH, new ApprovalRoutes(approvals));
-                        components.put("approval_service", approvals::healthy);
+                        composed.route(ApprovalRoutes.PATH, new ApprovalRoutes(approvals))
+                                .health(approvals.health()).deadLetters(approvals::deadLetters);
                     }
                     ingress = IngressServer.start(IngressConfig.from(aegis, dataDir),
-                            kafka.withClientId("aegis-ingress"), routes, components);
+                            kafka.withClientId("aegis-ingress"), composed.build());
                     started.add(ingress);
                 }
             }

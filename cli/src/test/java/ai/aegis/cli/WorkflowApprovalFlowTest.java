@@ -125,8 +125,8 @@ class WorkflowApprovalFlowTest {
     void readinessReportsTheComposedEngineAndApprovalService() throws Exception {
         JsonNode ready = Json.tree(system.get("/health/ready").body());
         assertThat(ready.get("status").asText()).as(ready.toString()).isEqualTo("ready");
-        assertThat(ready.get("workflow_engine").asText()).isEqualTo("up");
-        assertThat(ready.get("approval_service").asText()).isEqualTo("up");
+        assertThat(ready.path("components").path("workflow_engine").path("state").asText()).isEqualTo("up");
+        assertThat(ready.path("components").path("approval_service").path("state").asText()).isEqualTo("up");
     }
 
     @Test

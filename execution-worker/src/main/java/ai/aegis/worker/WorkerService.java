@@ -6,9 +6,13 @@ import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.workflow.WorkflowStepResult;
 import ai.aegis.topology.admin.TopicInstaller;
 import ai.aegis.topology.agents.AgentRegistryView;
+import ai.aegis.topology.deadletter.DeadLetters;
+import ai.aegis.topology.health.ComponentHealth;
+import ai.aegis.topology.health.HealthCheck;
 import ai.aegis.topology.kafka.DurablePublisher;
 import ai.aegis.topology.kafka.KafkaSettings;
 import ai.aegis.topology.lifecycle.Closer;
+import ai.aegis.topology.serde.WireReaders;
 import ai.aegis.topology.tail.TopicTail;
 import ai.aegis.worker.execution.ExecutionControls;
 import ai.aegis.worker.execution.ExecutionRunner;
@@ -26,7 +30,9 @@ import org.apache.kafka.clients.admin.Admin;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -37,16 +43,26 @@ public final class WorkerService implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(WorkerService.class.getName());
 
+    /** The tail of the agents topic (its dead letters are {@code worker-agents-tail}'s). */
+    public static final String AGENTS_TAIL = "worker-agents";
+
     private final WebServer internal;
     private final ExecutionWorker worker;
     private final ContainerRuntime runtime;
+    private final TopicTail agentsTail;
+    private final CommandListener commands;
+    private final List<DeadLetters> deadLetters;
     /** Everything the start opened; closing it stops the worker (newest first: the consumer group member first). */
     private final Closer resources;
 
-    private WorkerService(WebServer internal, ExecutionWorker worker, ContainerRuntime runtime, Closer resources) {
+    private WorkerService(WebServer internal, ExecutionWorker worker, ContainerRuntime runtime, TopicTail agentsTail,
+                          CommandListener commands, List<DeadLetters> deadLetters, Closer resources) {
         this.internal = internal;
         this.worker = worker;
         this.runtime = runtime;
+        this.agentsTail = agentsTail;
+        this.commands = commands;
+        this.deadLetters = deadLetters;
         this.resources = resources;
     }
 
@@ -67,9 +83,17 @@ public final class WorkerService implements AutoCloseable {
         }
         Closer opened = new Closer();
         try {
+            // First: the tails write their dead letters through it, and close before it.
+            DurablePublisher publisher = opened.add(new DurablePublisher(kafka, DurablePublisher.sourceOf("worker")));
+            String deadLetterTopic = kafka.topics().deadLetters().name();
+            DeadLetters agentLetters = new DeadLetters(publisher, deadLetterTopic,
+                    TopicTail.consumerName(AGENTS_TAIL));
+            DeadLetters commandLetters = new DeadLetters(publisher, deadLetterTopic,
+                    TopicTail.consumerName(CommandListener.TAIL));
             AgentRegistryView agents = new AgentRegistryView();
-            TopicTail agentsTail = opened.add(new TopicTail("worker-agents", kafka,
-                    List.of(kafka.topics().agents().name()), r -> agents.onRecord(r.key(), r.value())).start());
+            TopicTail agentsTail = opened.add(new TopicTail(AGENTS_TAIL, kafka,
+                    List.of(kafka.topics().agents().name()),
+                    r -> agents.onRecord(WireReaders.key(r), r.value()), agentLetters).start());
             InnerLoopRegistry sessions = new InnerLoopRegistry();
             DispatchGateway gateway = new DispatchGateway(sessions, models, config.maxOutputBytes());
             HttpRouting.Builder routing = HttpRouting.builder();
@@ -80,7 +104,6 @@ public final class WorkerService implements AutoCloseable {
                     .routing(routing), "the worker's internal listener", config.internalHost(),
                     config.internalPort());
             opened.add(internal::stop);
-            DurablePublisher publisher = opened.add(new DurablePublisher(kafka, DurablePublisher.sourceOf("worker")));
             KafkaEventSink events = new KafkaEventSink(publisher, kafka.topics().executionEvents().name());
             ExecutionRunner runner = new ExecutionRunner(runtime, sessions, new ExecutionRunner.RunnerConfig(
                     new InetSocketAddress(config.internalHost(), internal.port()), config.workDir(),
@@ -89,13 +112,14 @@ public final class WorkerService implements AutoCloseable {
                     step -> publisher.publishPatiently(kafka.topics().workflowSteps().name(),
                             step.workflowExecutionId(), Json.writeBytes(step), WorkflowStepResult.CE_TYPE));
             ExecutionControls controls = new ExecutionControls();
-            opened.add(new CommandListener(kafka, controls).start());
+            CommandListener commands = opened.add(new CommandListener(kafka, controls, commandLetters).start());
             ExecutionWorker worker = opened.add(new ExecutionWorker(kafka, config.groupId(), config.concurrency(),
                     config.failoverTimeout(), runner, events, controls).start());
             LOG.log(System.Logger.Level.INFO, "execution worker up: runtime " + runtime.name() + ", concurrency "
                     + config.concurrency() + ", dispatch gateway on " + config.internalHost() + ":" + internal.port()
                     + "; " + models.describe());
-            return new WorkerService(internal, worker, runtime, opened);
+            return new WorkerService(internal, worker, runtime, agentsTail, commands,
+                    List.of(agentLetters, commandLetters), opened);
         } catch (RuntimeException e) {
             opened.closeAll(e);
             throw e;
@@ -122,6 +146,34 @@ public final class WorkerService implements AutoCloseable {
 
     public int activeExecutions() {
         return worker.active();
+    }
+
+    /**
+     * True while the worker can do its work: its request consumer's loop runs, and the tails of the commands (cancels)
+     * and the agents (workflow steps that name their agent) are reading.
+     */
+    public boolean healthy() {
+        return worker.running() && commands.tail().health().isUp() && agentsTail.health().isUp();
+    }
+
+    /**
+     * The parts of this worker as readiness reports them: {@code worker} (the request consumer) and its two tails
+     * ({@code tail.worker-agents}, {@code tail.worker-commands}) with their lag.
+     */
+    public Map<String, HealthCheck> health() {
+        Map<String, HealthCheck> parts = new LinkedHashMap<>();
+        parts.put("worker", () -> ComponentHealth.of(worker.running())
+                .with("active_executions", worker.active()));
+        parts.put(TopicTail.healthName(AGENTS_TAIL), agentsTail);
+        parts.put(TopicTail.healthName(CommandListener.TAIL), commands.tail());
+        return parts;
+    }
+
+    /** Dead letters its tails wrote since the start, by consumer. */
+    public Map<String, Long> deadLetters() {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        deadLetters.forEach(l -> counts.put(l.consumer(), l.written()));
+        return counts;
     }
 
     /**

@@ -29,6 +29,10 @@ import java.util.Objects;
  *   kafka-health-timeout-ms: 2000         /health/ready asking Kafka whether it answers
  *   kafka-health-cache-ms: 2000           how long that answer is reused
  *   shutdown-grace-ms: 2000               requests in flight finishing at stop
+ *   dead-letters-in-memory: 1000          recent dead letters each node keeps for GET /v1/dead-letters
+ *   management-port: -1                   a separate listener for /metrics and the probes; -1: none (/metrics
+ *                                         is then served on the public port, behind the token); 0 picks a free one
+ *   management-host: 127.0.0.1            the address it binds
  * aegis.auth:
  *   mode: local-token                     or none (no authentication, with a warning at every start)
  * </pre>
@@ -42,13 +46,16 @@ import java.util.Objects;
  * @param catchUpReaders        consumers of the node's {@code CatchUpReader}, shared by every stream
  * @param catchUpQueue          page requests waiting for a catch-up reader; past it a stream is refused at once
  * @param catchUpTimeout        how long a stream waits for a page of old events
+ * @param deadLettersInMemory   the most recent dead letters each node keeps for {@code GET /v1/dead-letters}
+ * @param managementPort        the management listener's port, or {@link #NO_MANAGEMENT_PORT}
  */
 public record IngressConfig(String host, int port, long maxBodyBytes, Duration sseHeartbeat,
                             int maxExecutionsInMemory, long eventHistoryBytes, long eventHistoryBytesPerExecution,
                             int catchUpReaders, int catchUpQueue, Duration catchUpTimeout,
                             Duration readYourWrites, String authMode, Path dataDir,
                             Duration topicInstallTimeout, Duration startCatchUpTimeout, Duration readSyncTimeout,
-                            Duration kafkaHealthTimeout, Duration kafkaHealthCache, Duration shutdownGrace) {
+                            Duration kafkaHealthTimeout, Duration kafkaHealthCache, Duration shutdownGrace,
+                            int deadLettersInMemory, String managementHost, int managementPort) {
 
     /** {@code aegis.auth.mode} without authentication. */
     public static final String AUTH_NONE = "none";
@@ -71,6 +78,10 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
     public static final Duration DEFAULT_KAFKA_HEALTH_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_KAFKA_HEALTH_CACHE = Duration.ofSeconds(2);
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(2);
+    public static final int DEFAULT_DEAD_LETTERS_IN_MEMORY = 1000;
+    /** {@code management-port} when there is no management listener. */
+    public static final int NO_MANAGEMENT_PORT = -1;
+    public static final String DEFAULT_MANAGEMENT_HOST = "127.0.0.1";
 
     public IngressConfig {
         Objects.requireNonNull(host, "host");
@@ -93,6 +104,13 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         positive("kafka-health-timeout-ms", kafkaHealthTimeout);
         positive("kafka-health-cache-ms", kafkaHealthCache);
         positive("shutdown-grace-ms", shutdownGrace);
+        Objects.requireNonNull(managementHost, "managementHost");
+        if (deadLettersInMemory < 1) {
+            throw new IllegalArgumentException("aegis.ingress.dead-letters-in-memory must be positive");
+        }
+        if (managementPort < NO_MANAGEMENT_PORT || managementPort > 65535) {
+            throw new IllegalArgumentException("aegis.ingress.management-port must be -1 (none) or a port");
+        }
     }
 
     /** Every default; {@code dataDir} has none and must be set. */
@@ -121,6 +139,9 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         millis(in, "kafka-health-timeout-ms").ifPresent(b::kafkaHealthTimeout);
         millis(in, "kafka-health-cache-ms").ifPresent(b::kafkaHealthCache);
         millis(in, "shutdown-grace-ms").ifPresent(b::shutdownGrace);
+        in.get("dead-letters-in-memory").asInt().ifPresent(b::deadLettersInMemory);
+        in.get("management-host").asString().ifPresent(b::managementHost);
+        in.get("management-port").asInt().ifPresent(b::managementPort);
         aegis.get("auth.mode").asString().ifPresent(b::authMode);
         return b.build();
     }
@@ -146,7 +167,10 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                 .readSyncTimeout(readSyncTimeout)
                 .kafkaHealthTimeout(kafkaHealthTimeout)
                 .kafkaHealthCache(kafkaHealthCache)
-                .shutdownGrace(shutdownGrace);
+                .shutdownGrace(shutdownGrace)
+                .deadLettersInMemory(deadLettersInMemory)
+                .managementHost(managementHost)
+                .managementPort(managementPort);
     }
 
     public IngressConfig withPort(int newPort) {
@@ -156,6 +180,11 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
     /** What each of the node's two views (executions, workflow runs) may hold. */
     public EventReadModel.Limits viewLimits() {
         return new EventReadModel.Limits(maxExecutionsInMemory, eventHistoryBytes, eventHistoryBytesPerExecution);
+    }
+
+    /** True when {@code /metrics} and the probes also have a listener of their own. */
+    public boolean managementListener() {
+        return managementPort != NO_MANAGEMENT_PORT;
     }
 
     /** True unless {@code aegis.auth.mode} is {@code none}. */
@@ -195,6 +224,9 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         private Duration kafkaHealthTimeout = DEFAULT_KAFKA_HEALTH_TIMEOUT;
         private Duration kafkaHealthCache = DEFAULT_KAFKA_HEALTH_CACHE;
         private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+        private int deadLettersInMemory = DEFAULT_DEAD_LETTERS_IN_MEMORY;
+        private String managementHost = DEFAULT_MANAGEMENT_HOST;
+        private int managementPort = NO_MANAGEMENT_PORT;
 
         private Builder() {
         }
@@ -294,11 +326,27 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
             return this;
         }
 
+        public Builder deadLettersInMemory(int deadLettersInMemory) {
+            this.deadLettersInMemory = deadLettersInMemory;
+            return this;
+        }
+
+        public Builder managementHost(String managementHost) {
+            this.managementHost = managementHost;
+            return this;
+        }
+
+        public Builder managementPort(int managementPort) {
+            this.managementPort = managementPort;
+            return this;
+        }
+
         public IngressConfig build() {
             return new IngressConfig(host, port, maxBodyBytes, sseHeartbeat, maxExecutionsInMemory,
                     eventHistoryBytes, eventHistoryBytesPerExecution, catchUpReaders, catchUpQueue, catchUpTimeout,
                     readYourWrites, authMode, dataDir, topicInstallTimeout, startCatchUpTimeout, readSyncTimeout,
-                    kafkaHealthTimeout, kafkaHealthCache, shutdownGrace);
+                    kafkaHealthTimeout, kafkaHealthCache, shutdownGrace, deadLettersInMemory, managementHost,
+                    managementPort);
         }
     }
 }

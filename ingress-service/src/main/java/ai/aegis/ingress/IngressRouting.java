@@ -5,11 +5,14 @@ import ai.aegis.ingress.agents.AgentRoutes;
 import ai.aegis.ingress.agents.AgentService;
 import ai.aegis.ingress.auth.AuthFilter;
 import ai.aegis.ingress.auth.LocalApiToken;
+import ai.aegis.ingress.deadletters.DeadLetterRoutes;
+import ai.aegis.ingress.deadletters.DeadLetterView;
 import ai.aegis.ingress.executions.ExecutionRoutes;
 import ai.aegis.ingress.executions.ExecutionService;
 import ai.aegis.ingress.health.HealthRoutes;
 import ai.aegis.ingress.health.HttpMetricsFilter;
 import ai.aegis.ingress.health.Metrics;
+import ai.aegis.ingress.health.Readiness;
 import ai.aegis.ingress.http.EventStream;
 import ai.aegis.ingress.registry.RegistryWriter;
 import ai.aegis.ingress.workflows.WorkflowRoutes;
@@ -17,14 +20,13 @@ import ai.aegis.ingress.workflows.WorkflowService;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.topology.kafka.RecordPublisher;
 import ai.aegis.topology.readmodel.EventHistory;
+import ai.aegis.topology.tail.TopicTail;
 import ai.aegis.topology.tail.ViewProgress;
 import io.helidon.webserver.http.HttpRouting;
-import io.helidon.webserver.http.HttpService;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
-import java.util.function.BooleanSupplier;
+import java.util.TreeMap;
 
 /**
  * The public API's routes, built from parts that already exist: the node's views, something that publishes and
@@ -33,29 +35,30 @@ import java.util.function.BooleanSupplier;
  */
 public final class IngressRouting {
 
-    private final ViewProgress progress;
-    private final BooleanSupplier kafkaUp;
+    /** How readiness names tails ({@code TopicTail.healthName}). */
+    private static final String TAIL_PREFIX = TopicTail.healthName("");
+
+    private final IngressConfig config;
     private final LocalApiToken token;
     private final Metrics metrics = new Metrics();
     private final AgentRoutes agentRoutes;
     private final ExecutionRoutes executionRoutes;
     private final WorkflowRoutes workflowRoutes;
+    private final DeadLetterRoutes deadLetterRoutes;
 
     /**
-     * @param topics    where the routes write (the same catalogue the views are read from)
-     * @param publisher every write of the routes goes through it
-     * @param progress  how far {@code views} have read: reads and registry writes wait on it (bounded by
-     *                  {@code config})
-     * @param history   where streams read back the events {@code views} no longer hold in memory
-     * @param kafkaUp   whether Kafka answers, for {@code /health/ready}
-     * @param token     the local API token every route but {@code /health} requires; null when authentication is
-     *                  off
+     * @param deadLetters the node's view of recent dead letters, for {@code GET /v1/dead-letters}
+     * @param topics      where the routes write (the same catalogue the views are read from)
+     * @param publisher   every write of the routes goes through it
+     * @param progress    how far {@code views} have read: reads and registry writes wait on it (bounded by
+     *                    {@code config})
+     * @param history     where streams read back the events {@code views} no longer hold in memory
+     * @param token       the local API token every route but the probes requires; null when authentication is off
      */
-    public IngressRouting(IngressConfig config, TopicCatalog topics, IngressViews views, RecordPublisher publisher,
-                          ViewProgress progress, EventHistory history, BooleanSupplier kafkaUp,
+    public IngressRouting(IngressConfig config, TopicCatalog topics, IngressViews views, DeadLetterView deadLetters,
+                          RecordPublisher publisher, ViewProgress progress, EventHistory history,
                           LocalApiToken token) {
-        this.progress = progress;
-        this.kafkaUp = kafkaUp;
+        this.config = config;
         this.token = token;
         EventStream executionStream = new EventStream(views.executions(), views.executionEventsTopic(), history,
                 "Execution not found", config.sseHeartbeat(), metrics);
@@ -73,6 +76,11 @@ public final class IngressRouting {
                 views.workflowRuns()::size);
         metrics.gauge("aegis_views_caught_up", "1 when this node has read the topics up to where they were at start.",
                 () -> progress.isCaughtUp() ? 1 : 0);
+        metrics.gauge("aegis_dead_letters_in_view", "Recent dead letters held in this node's view.",
+                deadLetters::size);
+        metrics.family("aegis_dead_letters_unreadable_total", "Records on the dead-letter topic that were not dead "
+                + "letters (logged and skipped).", true, "tail", () -> Map.of(DeadLetterView.TAIL,
+                deadLetters.unreadable()));
 
         Runnable awaitViews = () -> awaitCaughtUp(progress, config.readSyncTimeout());
         AgentService agentService = new AgentService(new RegistryWriter(publisher, progress, topics.agents().name(),
@@ -86,31 +94,78 @@ public final class IngressRouting {
         this.executionRoutes = new ExecutionRoutes(executionService, views.executions(), executionStream, awaitViews);
         this.workflowRoutes = new WorkflowRoutes(workflowService, views.workflows(), views.workflowRuns(),
                 workflowStream, awaitViews);
+        this.deadLetterRoutes = new DeadLetterRoutes(deadLetters);
     }
 
-    /** The node's own routes only. */
-    public void routing(HttpRouting.Builder routing) {
-        routing(routing, Map.of(), Map.of());
+    /** The node's own routes only, with this readiness. */
+    public void routing(HttpRouting.Builder routing, Readiness readiness) {
+        routing(routing, ComposedServices.none(), readiness);
     }
 
     /**
-     * @param extraRoutes routes of services composed into this node, by path prefix; behind the same
-     *                    authentication and error handling as the node's own
-     * @param components  readiness of services composed into this process, reported by {@code /health/ready}
+     * The public listener's routes. {@code /health} and {@code /health/ready} need no token; {@code /metrics} is
+     * served here, behind the token, unless the configuration gives it a management listener
+     * ({@link #managementRouting}).
+     *
+     * @param composed  the routes of services composed into this node, behind the same authentication and error
+     *                  handling as the node's own, and their dead letter counts for the metrics
+     * @param readiness every component of the process (the node's own and the composed services'), for
+     *                  {@code /health/ready} and the metrics
      */
-    public void routing(HttpRouting.Builder routing, Map<String, HttpService> extraRoutes,
-                        Map<String, BooleanSupplier> components) {
+    public void routing(HttpRouting.Builder routing, ComposedServices composed, Readiness readiness) {
+        registerMetrics(composed, readiness);
         ErrorHandling.install(routing);
         routing.addFilter(new HttpMetricsFilter(metrics));
         if (token != null) {
-            routing.addFilter(new AuthFilter(token, Set.of("/health")));
+            routing.addFilter(new AuthFilter(token, HealthRoutes.OPEN_PATHS));
         }
-        HealthRoutes.install(routing, kafkaUp, progress::isCaughtUp, metrics, components);
+        HealthRoutes.installProbes(routing, readiness);
+        if (!config.managementListener()) {
+            HealthRoutes.installMetrics(routing, metrics);
+        }
         routing.register("/v1/agents", agentRoutes);
         routing.register("/v1/executions", executionRoutes);
         routing.register("/v1/workflows", workflowRoutes);
-        extraRoutes.forEach(routing::register);
+        routing.register(DeadLetterRoutes.PATH, deadLetterRoutes);
+        composed.routes().forEach(routing::register);
         ErrorHandling.notFound(routing);
+    }
+
+    /**
+     * The management listener's routes: {@code /metrics} and the probes, with no token. It binds
+     * {@code aegis.ingress.management-host} (loopback unless configured), for a monitoring network only.
+     */
+    public void managementRouting(HttpRouting.Builder routing, Readiness readiness) {
+        ErrorHandling.install(routing);
+        HealthRoutes.installProbes(routing, readiness);
+        HealthRoutes.installMetrics(routing, metrics);
+        ErrorHandling.notFound(routing);
+    }
+
+    /** Per consumer its dead letters, per component whether it is up, per tail its lag: read when rendered. */
+    private void registerMetrics(ComposedServices composed, Readiness readiness) {
+        metrics.family("aegis_dead_letters_total", "Records dead-lettered by each consumer of this process since "
+                + "it started.", true, "consumer", () -> {
+                    Map<String, Long> all = new TreeMap<>();
+                    composed.deadLetters().forEach(counts -> all.putAll(counts.get()));
+                    return all;
+                });
+        metrics.family("aegis_component_up", "1 when the component is up (as /health/ready reports it), else 0.",
+                false, "component", () -> {
+                    Map<String, Integer> up = new TreeMap<>();
+                    readiness.states().forEach((name, health) -> up.put(name, health.isUp() ? 1 : 0));
+                    return up;
+                });
+        metrics.family("aegis_tail_lag", "Records a tail was behind the end of its topics at its last check "
+                + "(-1 before the first).", false, "tail", () -> {
+                    Map<String, Long> lags = new TreeMap<>();
+                    readiness.states().forEach((name, health) -> {
+                        if (name.startsWith(TAIL_PREFIX) && health.details().get("lag") instanceof Number lag) {
+                            lags.put(name.substring(TAIL_PREFIX.length()), lag.longValue());
+                        }
+                    });
+                    return lags;
+                });
     }
 
     /** @return false when the time ran out (or the wait was interrupted): the caller serves what the views hold */

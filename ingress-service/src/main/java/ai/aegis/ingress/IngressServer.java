@@ -3,9 +3,13 @@ package ai.aegis.ingress;
 import ai.aegis.http.ErrorHandling;
 import ai.aegis.http.Listeners;
 import ai.aegis.ingress.auth.LocalApiToken;
+import ai.aegis.ingress.deadletters.DeadLetterView;
 import ai.aegis.ingress.health.KafkaHealth;
+import ai.aegis.ingress.health.Readiness;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.topology.admin.TopicInstaller;
+import ai.aegis.topology.deadletter.DeadLetters;
+import ai.aegis.topology.health.HealthCheck;
 import ai.aegis.topology.kafka.DurablePublisher;
 import ai.aegis.topology.kafka.KafkaSettings;
 import ai.aegis.topology.lifecycle.Closer;
@@ -13,12 +17,12 @@ import ai.aegis.topology.tail.CatchUpReader;
 import ai.aegis.topology.tail.TopicTail;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
-import io.helidon.webserver.http.HttpService;
 import org.apache.kafka.clients.admin.Admin;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 
 /**
  * The public HTTP API on one node: validates, writes to Kafka, answers once the write is durable, and serves reads
@@ -29,31 +33,36 @@ public final class IngressServer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(IngressServer.class.getName());
 
+    /** The name of the node's tail of the topics its views fold (its dead letters are {@code ingress-tail}'s). */
+    public static final String TAIL = "ingress";
+
     private final WebServer server;
+    private final WebServer management;
     private final LocalApiToken token;
     /** What {@link #close} releases: everything the start opened, newest first. */
     private final Closer resources;
 
-    private IngressServer(WebServer server, LocalApiToken token, Closer resources) {
+    private IngressServer(WebServer server, WebServer management, LocalApiToken token, Closer resources) {
         this.server = server;
+        this.management = management;
         this.token = token;
         this.resources = resources;
     }
 
     public static IngressServer start(IngressConfig config, KafkaSettings kafka) {
-        return start(config, kafka, Map.of(), Map.of());
+        return start(config, kafka, ComposedServices.none());
     }
 
     /**
      * Creates the Kafka clients, installs missing topics, waits (bounded) for the views to read them, and serves.
      * When a step fails, whatever the earlier steps created is closed again, last first, and the failure is thrown.
      *
-     * @param extraRoutes routes of services composed into this node (the approval service's, under
-     *                    {@code aegis up}), by path prefix; they sit behind the same authentication
-     * @param components  readiness of services composed into this process, reported by {@code /health/ready}
+     * @param composed the services composed into this process: their routes (the approval service's, under
+     *                 {@code aegis up}), behind the same authentication; their health, reported by
+     *                 {@code /health/ready} beside the node's own ({@code kafka} and its tails); their dead letter
+     *                 counts, in {@code /metrics}
      */
-    public static IngressServer start(IngressConfig config, KafkaSettings kafka, Map<String, HttpService> extraRoutes,
-                                      Map<String, BooleanSupplier> components) {
+    public static IngressServer start(IngressConfig config, KafkaSettings kafka, ComposedServices composed) {
         TopicCatalog topics = kafka.topics();
         Closer opened = new Closer();
         try {
@@ -61,13 +70,21 @@ public final class IngressServer implements AutoCloseable {
             opened.add(() -> admin.close(config.shutdownGrace()));
             TopicInstaller.ensure(admin, topics.all(), kafka.replicationFactor(), config.topicInstallTimeout());
 
-            IngressViews views = new IngressViews(topics, config.viewLimits());
-            TopicTail tail = new TopicTail("ingress", kafka, views.topics(), views);
-            opened.add(tail);
-            tail.start();
+            // Before the tails: they write their dead letters through it, and close before it.
             DurablePublisher publisher = new DurablePublisher(kafka, DurablePublisher.sourceOf("ingress"));
             opened.add(publisher);
-            CatchUpReader history = opened.add(new CatchUpReader("ingress", kafka, config.catchUpReaders(),
+            DeadLetters viewLetters = new DeadLetters(publisher, topics.deadLetters().name(),
+                    TopicTail.consumerName(TAIL));
+            IngressViews views = new IngressViews(topics, config.viewLimits());
+            TopicTail tail = new TopicTail(TAIL, kafka, views.topics(), views, viewLetters);
+            opened.add(tail);
+            tail.start();
+            DeadLetterView deadLetters = new DeadLetterView(config.deadLettersInMemory());
+            TopicTail deadLetterTail = new TopicTail(DeadLetterView.TAIL, kafka,
+                    List.of(topics.deadLetters().name()), deadLetters, deadLetters.unreadableRecords());
+            opened.add(deadLetterTail);
+            deadLetterTail.start();
+            CatchUpReader history = opened.add(new CatchUpReader(TAIL, kafka, config.catchUpReaders(),
                     config.catchUpQueue(), config.catchUpTimeout()));
             history.start();
             // Serve only once this node has read what the topics held, so that the first reads are not empty.
@@ -83,26 +100,57 @@ public final class IngressServer implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "AUTHENTICATION IS OFF (aegis.auth.mode=none): anyone who can "
                         + "reach port " + config.port() + " can deploy and run agents");
             }
-            KafkaHealth kafkaHealth = new KafkaHealth(admin, config.kafkaHealthTimeout(), config.kafkaHealthCache());
+            Map<String, HealthCheck> components = new LinkedHashMap<>();
+            components.put("kafka", new KafkaHealth(admin, config.kafkaHealthTimeout(), config.kafkaHealthCache()));
+            components.put(TopicTail.healthName(TAIL), tail);
+            components.put(TopicTail.healthName(DeadLetterView.TAIL), deadLetterTail);
+            components.putAll(composed.health());
+            Readiness readiness = new Readiness(components);
+            IngressRouting ingress = new IngressRouting(config, topics, views, deadLetters, publisher, tail, history,
+                    token);
             HttpRouting.Builder routing = HttpRouting.builder();
-            new IngressRouting(config, topics, views, publisher, tail, history, kafkaHealth::up, token)
-                    .routing(routing, extraRoutes, components);
+            ingress.routing(routing, withRoutesAndCounts(composed, viewLetters), readiness);
 
+            WebServer management = null;
+            if (config.managementListener()) {
+                HttpRouting.Builder managementRouting = HttpRouting.builder();
+                ingress.managementRouting(managementRouting, readiness);
+                management = Listeners.start(WebServer.builder()
+                        .directHandlers(ErrorHandling.directHandlers())
+                        .shutdownGracePeriod(config.shutdownGrace())
+                        .routing(managementRouting), "the management listener", config.managementHost(),
+                        config.managementPort());
+                opened.add(management::stop);
+            }
             WebServer server = Listeners.start(WebServer.builder()
                     .maxPayloadSize(config.maxBodyBytes())
                     .directHandlers(ErrorHandling.directHandlers())
                     .shutdownGracePeriod(config.shutdownGrace())
                     .routing(routing), "the ingress", config.host(), config.port());
             opened.add(server::stop);
-            return new IngressServer(server, token, opened);
+            return new IngressServer(server, management, token, opened);
         } catch (RuntimeException | Error e) {
             opened.closeAll(e);
             throw e;
         }
     }
 
+    /** The composed services with the node's own dead letter count beside theirs. */
+    private static ComposedServices withRoutesAndCounts(ComposedServices composed, DeadLetters own) {
+        ComposedServices.Builder b = ComposedServices.builder()
+                .deadLetters(() -> Map.of(own.consumer(), own.written()));
+        composed.routes().forEach(b::route);
+        composed.deadLetters().forEach(b::deadLetters);
+        return b.build();
+    }
+
     public int port() {
         return server.port();
+    }
+
+    /** The management listener's port, when the configuration asks for one. */
+    public java.util.OptionalInt managementPort() {
+        return management == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(management.port());
     }
 
     /** The local API token file, or null when authentication is off. */

@@ -1,12 +1,10 @@
 package ai.aegis.ingress;
 
-import ai.aegis.schemas.execution.ExecutionRequest;
-import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.TopicCatalog;
-import ai.aegis.schemas.workflow.WorkflowCommand;
 import ai.aegis.topology.agents.AgentRegistryView;
 import ai.aegis.topology.executions.ExecutionReadModel;
 import ai.aegis.topology.readmodel.EventReadModel;
+import ai.aegis.topology.serde.WireReaders;
 import ai.aegis.topology.tail.TopicTail;
 import ai.aegis.topology.workflow.WorkflowReadModel;
 import ai.aegis.topology.workflow.WorkflowRegistryView;
@@ -49,21 +47,30 @@ public final class IngressViews implements TopicTail.RecordHandler {
                 workflowEventsTopic);
     }
 
+    /**
+     * Folds one record into its view.
+     *
+     * @throws ai.aegis.topology.serde.MalformedRecordException when it is not a complete record of its topic (no key, a
+     *                                                          tombstone where none is allowed, another shape): no
+     *                                                          view changes, and the tail dead-letters it
+     */
     @Override
     public void onRecord(ConsumerRecord<String, byte[]> record) {
         String topic = record.topic();
         if (topic.equals(agentsTopic)) {
-            agents.onRecord(record.key(), record.value());
+            agents.onRecord(WireReaders.key(record), record.value());
         } else if (topic.equals(requestsTopic)) {
-            executions.onRequest(Json.read(record.value(), ExecutionRequest.class));
+            executions.onRequest(WireReaders.EXECUTION_REQUEST.read(record.value()));
         } else if (topic.equals(eventsTopic)) {
-            executions.onEvent(record.key(), record.partition(), record.offset(), record.value());
+            executions.onEvent(WireReaders.key(record), record.partition(), record.offset(), record.value());
         } else if (topic.equals(workflowsTopic)) {
-            workflows.onRecord(record.key(), record.value());
+            workflows.onRecord(WireReaders.key(record), record.value());
         } else if (topic.equals(workflowCommandsTopic)) {
-            workflowRuns.onCommand(Json.read(record.value(), WorkflowCommand.class));
+            workflowRuns.onCommand(WireReaders.WORKFLOW_COMMAND.read(record.value()));
+        } else if (topic.equals(workflowEventsTopic)) {
+            workflowRuns.onEvent(WireReaders.key(record), record.partition(), record.offset(), record.value());
         } else {
-            workflowRuns.onEvent(record.key(), record.partition(), record.offset(), record.value());
+            throw new IllegalArgumentException("not a topic of the views: " + topic);
         }
     }
 

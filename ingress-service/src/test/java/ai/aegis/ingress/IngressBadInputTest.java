@@ -83,17 +83,27 @@ class IngressBadInputTest {
     }
 
     @Test
-    void readinessReportsKafkaUpOnceConnected() {
+    void readinessNamesEachComponentWithItsStateWithoutAToken() {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            Reply r = send(request("/health/ready").GET(), token);
-            r.assertJson(200, "{\"status\":\"ready\",\"kafka\":\"up\",\"views\":\"loaded\"}");
+            Reply r = send(request("/health/ready").GET(), null);
+            assertThat(r.status()).as(r.body).isEqualTo(200);
+            JsonNode body = Json.tree(r.body);
+            assertThat(body.path("status").asText()).isEqualTo("ready");
+            JsonNode components = body.path("components");
+            assertThat(components.path("kafka").path("state").asText()).isEqualTo("up");
+            for (String tail : new String[] {"tail.ingress", "tail.dead-letters"}) {
+                assertThat(components.path(tail).path("state").asText()).as(tail).isEqualTo("up");
+                assertThat(components.path(tail).path("lag").asLong()).as(tail).isZero();
+                assertThat(components.path(tail).path("caught_up").asBoolean()).as(tail).isTrue();
+            }
+            assertThat(components.size()).isEqualTo(3);
         });
     }
 
     @Test
-    void readinessAndMetricsNeedTheToken() throws Exception {
-        send(request("/health/ready").GET(), null).assertJson(401, "{\"error\":\"Missing bearer token\"}");
+    void metricsAndDeadLettersNeedTheToken() throws Exception {
         send(request("/metrics").GET(), null).assertJson(401, "{\"error\":\"Missing bearer token\"}");
+        send(request("/v1/dead-letters").GET(), null).assertJson(401, "{\"error\":\"Missing bearer token\"}");
     }
 
     @Test

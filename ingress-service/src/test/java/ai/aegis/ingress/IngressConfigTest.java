@@ -38,6 +38,9 @@ class IngressConfigTest {
         assertThat(config.catchUpReaders()).isEqualTo(2);
         assertThat(config.catchUpQueue()).isEqualTo(64);
         assertThat(config.catchUpTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.deadLettersInMemory()).isEqualTo(1000);
+        assertThat(config.managementListener()).isFalse();
+        assertThat(config.managementHost()).isEqualTo("127.0.0.1");
     }
 
     @Test
@@ -60,6 +63,9 @@ class IngressConfigTest {
                 Map.entry("AEGIS_INGRESS_KAFKA__HEALTH__TIMEOUT__MS", "1500"),
                 Map.entry("AEGIS_INGRESS_KAFKA__HEALTH__CACHE__MS", "1600"),
                 Map.entry("AEGIS_INGRESS_SHUTDOWN__GRACE__MS", "1700"),
+                Map.entry("AEGIS_INGRESS_DEAD__LETTERS__IN__MEMORY", "17"),
+                Map.entry("AEGIS_INGRESS_MANAGEMENT__HOST", "0.0.0.0"),
+                Map.entry("AEGIS_INGRESS_MANAGEMENT__PORT", "9091"),
                 Map.entry("AEGIS_AUTH_MODE", "none"))).get("aegis");
 
         assertThat(IngressConfig.from(aegis, DATA)).isEqualTo(IngressConfig.builder()
@@ -80,6 +86,9 @@ class IngressConfigTest {
                 .kafkaHealthTimeout(Duration.ofMillis(1500))
                 .kafkaHealthCache(Duration.ofMillis(1600))
                 .shutdownGrace(Duration.ofMillis(1700))
+                .deadLettersInMemory(17)
+                .managementHost("0.0.0.0")
+                .managementPort(9091)
                 .authMode("none")
                 .dataDir(DATA)
                 .build());
@@ -102,5 +111,9 @@ class IngressConfigTest {
                 .hasMessage("aegis.ingress.read-sync-timeout-ms must be positive");
         assertThatThrownBy(() -> IngressConfig.builder().build()).isInstanceOf(NullPointerException.class)
                 .hasMessage("dataDir");
+        assertThatThrownBy(() -> IngressConfig.builder().dataDir(DATA).deadLettersInMemory(0).build())
+                .hasMessage("aegis.ingress.dead-letters-in-memory must be positive");
+        assertThatThrownBy(() -> IngressConfig.builder().dataDir(DATA).managementPort(-2).build())
+                .hasMessage("aegis.ingress.management-port must be -1 (none) or a port");
     }
 }

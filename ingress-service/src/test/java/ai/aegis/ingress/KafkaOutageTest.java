@@ -30,9 +30,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The ingress with Kafka gone and back, on a broker of its own (stopping the shared one would hurt every other
- * test): writes answer 503 quickly instead of hanging, readiness says Kafka is down, and once the broker returns
- * on the same data directory the same ingress takes writes again without a restart; a stream that needs events
- * from the topic is refused instead of hanging.
+ * test): writes answer 503 quickly instead of hanging, readiness says Kafka and the node's tail are down, and once
+ * the broker returns on the same data directory the same ingress takes writes again and its tail reads on, healed,
+ * without a restart; a stream that needs events from the topic is refused instead of hanging.
  */
 class KafkaOutageTest {
 
@@ -89,12 +89,15 @@ class KafkaOutageTest {
         assertThat(refused.headers().firstValue("Retry-After")).hasValueSatisfying(
                 v -> assertThat(Integer.parseInt(v)).isPositive());
 
-        // Readiness caches its probe for a moment, so the first answer after the stop may still be the old one.
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+        // Readiness caches its probe for a moment, so the first answer after the stop may still be the old one. The
+        // tails notice within their call timeout (5 s) that the cluster does not answer: they say so, and retry.
+        await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> {
             HttpResponse<String> ready = send(request("/health/ready").GET());
             assertThat(ready.statusCode()).isEqualTo(503);
             JsonNode body = Json.tree(ready.body());
-            assertThat(body.path("kafka").asText()).isEqualTo("down");
+            assertThat(body.path("components").path("kafka").path("state").asText()).isEqualTo("down");
+            assertThat(body.path("components").path("tail.ingress").path("state").asText()).isEqualTo("down");
+            assertThat(body.path("components").path("tail.ingress").has("error")).isTrue();
             assertThat(body.path("status").asText()).isEqualTo("not_ready");
         });
         // Reads of what the node already holds keep working through the outage.
@@ -134,8 +137,14 @@ class KafkaOutageTest {
         Json.tree(listed.body()).forEach(e -> listedIds.add(e.path("id").asText()));
         assertThat(listedIds).containsAll(accepted).contains(before);
 
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(send(request("/health/ready").GET()).statusCode()).isEqualTo(200));
+        // The tails healed: up, caught up with what was written since, with no restart of the ingress.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            HttpResponse<String> ready = send(request("/health/ready").GET());
+            assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+            JsonNode tail = Json.tree(ready.body()).path("components").path("tail.ingress");
+            assertThat(tail.path("state").asText()).isEqualTo("up");
+            assertThat(tail.path("lag").asLong()).isZero();
+        });
     }
 
     /**

@@ -1,8 +1,10 @@
 package ai.aegis.worker.kafka;
 
 import ai.aegis.schemas.execution.ExecutionCommand;
-import ai.aegis.schemas.json.Json;
 import ai.aegis.topology.kafka.KafkaSettings;
+import ai.aegis.topology.serde.MalformedRecordException;
+import ai.aegis.topology.serde.WireReaders;
+import ai.aegis.topology.tail.BadRecords;
 import ai.aegis.topology.tail.TopicTail;
 import ai.aegis.worker.execution.ExecutionControls;
 
@@ -14,25 +16,27 @@ import java.util.List;
  */
 public final class CommandListener implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(CommandListener.class.getName());
+    /** The tail's name (its dead letters are {@code worker-commands-tail}'s). */
+    public static final String TAIL = "worker-commands";
 
     private final TopicTail tail;
 
-    public CommandListener(KafkaSettings kafka, ExecutionControls controls) {
-        this.tail = new TopicTail("worker-commands", kafka, List.of(kafka.topics().executionCommands().name()),
-                record -> {
-                    if (record.value() == null) {
-                        return;
-                    }
-                    ExecutionCommand command = Json.read(record.value(), ExecutionCommand.class);
-                    if (ExecutionCommand.CANCEL.equals(command.command())) {
-                        controls.cancel(command.executionId(), command.reason() == null ? "cancelled"
-                                : command.reason());
-                    } else {
-                        LOG.log(System.Logger.Level.WARNING, "ignoring unknown execution command '"
-                                + command.command() + "'");
-                    }
-                });
+    /** @param deadLetters where a command that is not one goes (a tombstone, another shape, an unknown command) */
+    public CommandListener(KafkaSettings kafka, ExecutionControls controls, BadRecords deadLetters) {
+        this.tail = new TopicTail(TAIL, kafka, List.of(kafka.topics().executionCommands().name()),
+                record -> apply(controls, WireReaders.EXECUTION_COMMAND.read(record.value())), deadLetters);
+    }
+
+    private static void apply(ExecutionControls controls, ExecutionCommand command) {
+        if (!ExecutionCommand.CANCEL.equals(command.command())) {
+            throw new MalformedRecordException("unknown execution command '" + command.command() + "'");
+        }
+        controls.cancel(command.executionId(), command.reason() == null ? "cancelled" : command.reason());
+    }
+
+    /** The tail, for readiness: alive, and how far behind. */
+    public TopicTail tail() {
+        return tail;
     }
 
     public CommandListener start() {

@@ -100,6 +100,12 @@ public final class ExecutionWorker implements AutoCloseable {
         return active;
     }
 
+    /** True while the poll loop runs: false before {@link #start()}, after {@link #close()} or if it died. */
+    public boolean running() {
+        Thread t = pollThread;
+        return t != null && t.isAlive();
+    }
+
     private void pollLoop() {
         try {
             consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {

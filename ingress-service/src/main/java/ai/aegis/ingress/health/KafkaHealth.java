@@ -1,5 +1,7 @@
 package ai.aegis.ingress.health;
 
+import ai.aegis.topology.health.ComponentHealth;
+import ai.aegis.topology.health.HealthCheck;
 import org.apache.kafka.clients.admin.Admin;
 
 import java.time.Duration;
@@ -9,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * Whether Kafka answers, asked at most once per {@code cacheFor} so that probes hitting every node often do not
  * hammer the cluster.
  */
-public final class KafkaHealth {
+public final class KafkaHealth implements HealthCheck {
 
     private final Admin admin;
     private final Duration timeout;
@@ -21,6 +23,12 @@ public final class KafkaHealth {
         this.admin = admin;
         this.timeout = timeout;
         this.cacheFor = cacheFor;
+    }
+
+    /** {@code kafka}'s state in readiness: up when the cluster answered (at most {@code cacheFor} ago). */
+    @Override
+    public ComponentHealth health() {
+        return ComponentHealth.of(up());
     }
 
     public boolean up() {

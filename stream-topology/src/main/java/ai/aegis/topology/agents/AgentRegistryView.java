@@ -1,7 +1,7 @@
 package ai.aegis.topology.agents;
 
 import ai.aegis.schemas.agent.AgentRecord;
-import ai.aegis.schemas.json.Json;
+import ai.aegis.topology.serde.WireReaders;
 
 import java.util.Comparator;
 import java.util.List;
@@ -17,12 +17,16 @@ public final class AgentRegistryView {
 
     private final Map<String, AgentRecord> byId = new ConcurrentHashMap<>();
 
-    /** @param value the record value, or null for a tombstone */
+    /**
+     * @param value the record value, or null for a tombstone
+     * @throws ai.aegis.topology.serde.MalformedRecordException when the value is not a complete agent record (the
+     *                                                          view is unchanged; the tail dead-letters it)
+     */
     public void onRecord(String agentId, byte[] value) {
         if (value == null) {
             byId.remove(agentId);
         } else {
-            byId.put(agentId, Json.read(value, AgentRecord.class));
+            byId.put(agentId, WireReaders.AGENT.read(value));
         }
     }
 

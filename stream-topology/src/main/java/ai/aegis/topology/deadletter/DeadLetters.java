@@ -4,6 +4,8 @@ import ai.aegis.schemas.deadletter.DeadLetter;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.topology.kafka.DurablePublisher;
+import ai.aegis.topology.tail.BadRecords;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
 
@@ -18,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * them for the metrics); the Kafka Streams applications build the same records through {@link #record}, from their
  * exception handlers.
  */
-public final class DeadLetters {
+public final class DeadLetters implements BadRecords {
 
     private static final System.Logger LOG = System.getLogger(DeadLetters.class.getName());
 
@@ -76,6 +78,13 @@ public final class DeadLetters {
             throw new InterruptedException("closing before the dead letter was durable: " + e.getMessage());
         }
         written.incrementAndGet();
+    }
+
+    /** A tail's bad record: its dead letter, written before the tail moves past it. */
+    @Override
+    public void onBadRecord(ConsumerRecord<String, byte[]> record, RuntimeException error)
+            throws InterruptedException {
+        write(record.topic(), record.partition(), record.offset(), record.key(), record.value(), error);
     }
 
     /** How many dead letters this consumer has written since it started (a metric). */

@@ -2,8 +2,8 @@ package ai.aegis.topology.executions;
 
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.execution.ExecutionRequest;
-import ai.aegis.schemas.json.Json;
 import ai.aegis.topology.readmodel.EventReadModel;
+import ai.aegis.topology.serde.WireReaders;
 
 import java.time.Instant;
 import java.util.Comparator;
@@ -19,7 +19,7 @@ public final class ExecutionReadModel extends EventReadModel<ExecutionEvent, Exe
             .reversed();
 
     public ExecutionReadModel(Limits limits) {
-        super(limits, ExecutionState::new, bytes -> Json.read(bytes, ExecutionEvent.class),
+        super(limits, ExecutionState::new, WireReaders.EXECUTION_EVENT::read,
                 ExecutionEvent::terminal);
     }
 

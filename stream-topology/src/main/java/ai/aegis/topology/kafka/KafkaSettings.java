@@ -1,6 +1,7 @@
 package ai.aegis.topology.kafka;
 
 import ai.aegis.schemas.topic.TopicCatalog;
+import ai.aegis.topology.deadletter.StreamsDeadLetters;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -91,9 +92,12 @@ public record KafkaSettings(String bootstrapServers, TopicCatalog topics, String
     /**
      * The base of every Kafka Streams application here: exactly-once v2 (a step's state and outputs commit
      * together), string keys and byte values, internal topics replicated like the installation's own (0 leaves it
-     * to the broker's default), and the security and tuning extras, which cannot override the guarantee.
+     * to the broker's default), the security and tuning extras, which cannot override the guarantee, and the
+     * exception handlers that dead-letter a record the application cannot read, process or write
+     * ({@link StreamsDeadLetters}), which the extras cannot override either.
      */
-    public java.util.Properties streams(String applicationId, String clientSuffix, java.nio.file.Path stateDir) {
+    public java.util.Properties streams(String applicationId, String clientSuffix, java.nio.file.Path stateDir,
+                                        StreamsDeadLetters deadLetters) {
         java.util.Properties p = new java.util.Properties();
         p.putAll(extra);
         p.put("application.id", applicationId);
@@ -107,6 +111,7 @@ public record KafkaSettings(String bootstrapServers, TopicCatalog topics, String
         if (groupInstanceId != null) {
             p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, groupInstanceId + "-" + applicationId);
         }
+        deadLetters.install(p);
         return p;
     }
 

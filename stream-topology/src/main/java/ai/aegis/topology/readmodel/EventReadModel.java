@@ -137,7 +137,7 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
      * value that does not parse throws and changes nothing.
      */
     public void onEvent(String aggregateId, int partition, long id, byte[] value) {
-        E event = parse.apply(value);
+        E event = parse.apply(value); // first: it refuses a tombstone or a malformed value, and nothing changes
         StoredEvent stored = new StoredEvent(id, value, isTerminal.test(event));
         Entry e;
         synchronized (lock) {

@@ -1,7 +1,11 @@
 package ai.aegis.topology.workflow;
 
+import ai.aegis.topology.deadletter.StreamsDeadLetters;
+import ai.aegis.topology.health.ComponentHealth;
+import ai.aegis.topology.health.RestartBudget;
 import ai.aegis.topology.kafka.DurablePublisher;
 import ai.aegis.topology.kafka.KafkaSettings;
+import ai.aegis.topology.kafka.StreamsSupervisor;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -27,10 +31,15 @@ public final class WorkflowEngineService implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(WorkflowEngineService.class.getName());
 
+    /** The name of the engine in its dead letters and metrics. */
+    public static final String CONSUMER = "workflow-engine";
+
     private final KafkaStreams streams;
     private final String applicationId;
     private final KafkaSettings settings;
     private final Duration closeTimeout;
+    private final StreamsDeadLetters deadLetters;
+    private final StreamsSupervisor supervisor;
 
     /** With the default application id, {@link #defaultApplicationId}. */
     public WorkflowEngineService(KafkaSettings settings, Path dataDir) {
@@ -54,10 +63,14 @@ public final class WorkflowEngineService implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.applicationId = Objects.requireNonNull(applicationId, "applicationId");
         this.closeTimeout = config.closeTimeout();
+        String source = DurablePublisher.sourceOf("workflow-engine");
         WorkflowEngineTopology topology = new WorkflowEngineTopology(settings.topics(), new WorkflowMachine(),
-                DurablePublisher.sourceOf("workflow-engine"), config.retention());
+                source, config.retention());
+        this.deadLetters = new StreamsDeadLetters(settings.topics().deadLetters().name(), CONSUMER, source);
         this.streams = new KafkaStreams(topology.build(), config(settings, applicationId,
-                dataDir.resolve("workflow-engine")));
+                dataDir.resolve("workflow-engine"), deadLetters));
+        this.supervisor = new StreamsSupervisor("workflow engine " + applicationId, streams, RestartBudget.defaults(),
+                deadLetters);
     }
 
     /** {@code <topic prefix>-workflow-engine}: installations sharing a cluster keep separate engines. */
@@ -65,9 +78,13 @@ public final class WorkflowEngineService implements AutoCloseable {
         return settings.topics().prefix() + "-workflow-engine";
     }
 
-    /** The Streams configuration used: exactly-once v2, JSON as bytes, the settings' security extras. */
-    static Properties config(KafkaSettings settings, String applicationId, Path stateDir) {
-        Properties p = settings.streams(applicationId, "workflow-engine", stateDir);
+    /**
+     * The Streams configuration used: exactly-once v2, the dead-letter handlers, the settings' security extras, one
+     * stream thread.
+     */
+    static Properties config(KafkaSettings settings, String applicationId, Path stateDir,
+                             StreamsDeadLetters deadLetters) {
+        Properties p = settings.streams(applicationId, "workflow-engine", stateDir, deadLetters);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         return p;
     }
@@ -107,14 +124,6 @@ public final class WorkflowEngineService implements AutoCloseable {
                 onFailure.run();
             }
         });
-        streams.setUncaughtExceptionHandler(e -> {
-            LOG.log(System.Logger.Level.ERROR, "workflow engine " + applicationId + " thread failed", e);
-            // Stop rather than spin on a persistent fault (a missing topic, lost authorisation): state() reports
-            // ERROR for health checks. Nothing is lost: the open transaction is aborted, and a restarted engine
-            // processes the inputs again from the last committed state.
-            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
-                    .SHUTDOWN_CLIENT;
-        });
         streams.start();
         boolean ok;
         try {
@@ -136,10 +145,22 @@ public final class WorkflowEngineService implements AutoCloseable {
         return streams.state();
     }
 
-    /** False once the Streams client stopped on an error: a process running only the engine should exit. */
+    /**
+     * False once the Streams client stopped on an error (a stream thread failed more often than the restart budget
+     * allows): a process running only the engine should exit.
+     */
     public boolean healthy() {
-        KafkaStreams.State state = streams.state();
-        return state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
+        return supervisor.healthy();
+    }
+
+    /** For readiness: the client's state, thread restarts and dead letters. */
+    public ComponentHealth health() {
+        return supervisor.health();
+    }
+
+    /** Records the engine could not read, process or write, dead-lettered since it started. */
+    public long deadLettersWritten() {
+        return deadLetters.written();
     }
 
     public String applicationId() {

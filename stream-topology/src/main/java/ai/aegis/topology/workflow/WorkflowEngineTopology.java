@@ -9,7 +9,7 @@ import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.schemas.workflow.WorkflowCommand;
 import ai.aegis.schemas.workflow.WorkflowEvent;
-import ai.aegis.schemas.workflow.WorkflowStepResult;
+import ai.aegis.topology.serde.WireReaders;
 import ai.aegis.topology.timer.Timers;
 import ai.aegis.topology.workflow.WorkflowMachine.Effect;
 import ai.aegis.topology.workflow.WorkflowMachine.Emit;
@@ -42,7 +42,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * The workflow engine as one Kafka Streams topology: it reads workflow commands, step results and approval
@@ -74,7 +73,11 @@ import java.util.function.Function;
  *
  * <p>Every output carries CloudEvents headers ({@link CloudEventHeaders#of}) with the record's {@code ce_type}
  * ({@link ExecutionRequest#CE_TYPE}, {@link ApprovalRequest#CE_TYPE}, {@link WorkflowEvent#ceType()}), subject = key.
- * Records that do not parse are logged and skipped: a malformed record must not stop every run behind it.
+ * A record that is not what its topic carries (a tombstone, JSON {@code null}, bytes that are not JSON, another
+ * shape, a missing key or id) is refused by the sources' strict deserializers ({@link WireReaders}), and one the
+ * processor throws on is refused by it; the exception handlers of the Streams configuration ({@code
+ * KafkaSettings.streams}) write either to the dead-letter topic in the same transaction and the task goes on, so a
+ * malformed record never stops every run behind it, and is never lost without a trace.
  *
  * <p><b>Retention of finished runs.</b> A run that completed, failed or was cancelled stays in the store for
  * {@link WorkflowRetention#finishedRetention()} (default 24 h), then it is deleted (a tombstone in the compacted
@@ -166,22 +169,21 @@ public final class WorkflowEngineTopology {
                 stateSerde()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TIMERS), Serdes.String(),
                 Serdes.String()));
-        Consumed<String, byte[]> consumed = Consumed.with(Serdes.String(), Serdes.ByteArray());
-
-        KStream<String, Input> commands = builder.stream(topics.workflowCommands().name(), consumed)
-                .flatMapValues(v -> parse(v, WorkflowCommand.class, c -> (Input) new WorkflowMachine.Command(c)),
-                        Named.as("parse-commands"));
-        KStream<String, Input> steps = builder.stream(topics.workflowSteps().name(), consumed)
-                .flatMapValues(v -> parse(v, WorkflowStepResult.class, r -> (Input) new WorkflowMachine.StepResult(r)),
-                        Named.as("parse-steps"));
-        KStream<String, Input> decisions = builder.stream(topics.approvalDecisions().name(), consumed)
-                .flatMap((approvalId, v) -> parse(v, ApprovalDecision.class, d -> d).stream()
-                        .filter(d -> d.workflowExecutionId() != null)
-                        .map(d -> KeyValue.pair(d.workflowExecutionId(), v)).toList(), Named.as("key-decisions"))
-                .repartition(Repartitioned.<String, byte[]>with(Serdes.String(), Serdes.ByteArray())
-                        .withName(DECISIONS_REPARTITION))
-                .flatMapValues(v -> parse(v, ApprovalDecision.class, d -> (Input) new WorkflowMachine.Decision(d)),
-                        Named.as("parse-decisions"));
+        // Strict serdes: a record that is not what its topic carries throws in the source, and the Streams
+        // configuration's deserialization handler dead-letters it (KafkaSettings.streams); nothing here skips.
+        Serde<String> keys = WireReaders.requiredKey();
+        KStream<String, Input> commands = builder.stream(topics.workflowCommands().name(),
+                        Consumed.with(keys, WireReaders.WORKFLOW_COMMAND.serde()).withName("workflow-commands"))
+                .mapValues(c -> (Input) new WorkflowMachine.Command(c), Named.as("commands-as-inputs"));
+        KStream<String, Input> steps = builder.stream(topics.workflowSteps().name(),
+                        Consumed.with(keys, WireReaders.WORKFLOW_STEP.serde()).withName("workflow-steps"))
+                .mapValues(r -> (Input) new WorkflowMachine.StepResult(r), Named.as("steps-as-inputs"));
+        Serde<ApprovalDecision> decisionSerde = WireReaders.APPROVAL_DECISION.serde();
+        KStream<String, Input> decisions = builder.stream(topics.approvalDecisions().name(),
+                        Consumed.with(keys, decisionSerde).withName("approval-decisions"))
+                .selectKey((approvalId, d) -> d.workflowExecutionId(), Named.as("key-decisions"))
+                .repartition(Repartitioned.with(keys, decisionSerde).withName(DECISIONS_REPARTITION))
+                .mapValues(d -> (Input) new WorkflowMachine.Decision(d), Named.as("decisions-as-inputs"));
 
         commands.merge(steps, Named.as("merge-steps")).merge(decisions, Named.as("merge-decisions"))
                 .process(() -> new EngineProcessor(machine, ceSource, topics, retention, purgeBatch),
@@ -195,19 +197,6 @@ public final class WorkflowEngineTopology {
     public static Serde<WorkflowState> stateSerde() {
         return Serdes.serdeFrom((topic, state) -> state == null ? null : Json.writeBytes(state),
                 (topic, bytes) -> bytes == null ? null : Json.read(bytes, WorkflowState.class));
-    }
-
-    private static <T, R> List<R> parse(byte[] value, Class<T> type, Function<T, R> wrap) {
-        if (value == null) {
-            return List.of();
-        }
-        try {
-            return List.of(wrap.apply(Json.read(value, type)));
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "workflow engine: skipping unreadable " + type.getSimpleName()
-                    + ": " + e.getMessage());
-            return List.of();
-        }
     }
 
     /** An output record's topic and value; the topic is chosen per record by the single sink. */
@@ -260,9 +249,6 @@ public final class WorkflowEngineTopology {
 
         @Override
         public void process(Record<String, Input> record) {
-            if (record.key() == null || record.value() == null) {
-                return;
-            }
             WorkflowState current = store.get(record.key());
             if (current == null && startOfPurgedRun(record.value())) {
                 LOG.log(System.Logger.Level.WARNING, "workflow engine: ignoring a start of run " + record.key()

@@ -1,9 +1,9 @@
 package ai.aegis.topology.workflow;
 
-import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.workflow.WorkflowCommand;
 import ai.aegis.schemas.workflow.WorkflowEvent;
 import ai.aegis.topology.readmodel.EventReadModel;
+import ai.aegis.topology.serde.WireReaders;
 
 import java.time.Instant;
 import java.util.Comparator;
@@ -19,7 +19,7 @@ public final class WorkflowReadModel
                     : v.startedAt() != null ? v.startedAt() : Instant.EPOCH).reversed();
 
     public WorkflowReadModel(Limits limits) {
-        super(limits, WorkflowExecutionState::new, bytes -> Json.read(bytes, WorkflowEvent.class),
+        super(limits, WorkflowExecutionState::new, WireReaders.WORKFLOW_EVENT::read,
                 WorkflowEvent::terminal);
     }
 

@@ -1,6 +1,6 @@
 package ai.aegis.topology.workflow;
 
-import ai.aegis.schemas.json.Json;
+import ai.aegis.topology.serde.WireReaders;
 import ai.aegis.schemas.workflow.WorkflowRecord;
 
 import java.util.Comparator;
@@ -14,12 +14,15 @@ public final class WorkflowRegistryView {
 
     private final Map<String, WorkflowRecord> byName = new ConcurrentHashMap<>();
 
-    /** @param value the record value, or null for a tombstone */
+    /**
+     * @param value the record value, or null for a tombstone
+     * @throws ai.aegis.topology.serde.MalformedRecordException when the value is not a complete workflow record
+     */
     public void onRecord(String name, byte[] value) {
         if (value == null) {
             byName.remove(name);
         } else {
-            byName.put(name, Json.read(value, WorkflowRecord.class));
+            byName.put(name, WireReaders.WORKFLOW.read(value));
         }
     }
 

@@ -11,13 +11,14 @@ import ai.aegis.schemas.workflow.WorkflowCommand;
 import ai.aegis.schemas.workflow.WorkflowEvent;
 import ai.aegis.schemas.workflow.WorkflowStatus;
 import ai.aegis.schemas.workflow.WorkflowStepResult;
+import ai.aegis.topology.deadletter.StreamsDeadLetters;
+import ai.aegis.topology.kafka.KafkaSettings;
 import ai.aegis.topology.timer.Timers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -65,11 +66,9 @@ class WorkflowEngineRetentionTest {
     }
 
     private void startDriver(int purgeBatch) {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "workflow-retention-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("batch-" + purgeBatch).toString());
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        Properties props = KafkaSettings.of("unused:9092", topics, "test").streams("workflow-retention-test",
+                "engine", stateDir.resolve("batch-" + purgeBatch), new StreamsDeadLetters(
+                        topics.deadLetters().name(), WorkflowEngineService.CONSUMER, "/test"));
         driver = new TopologyTestDriver(new WorkflowEngineTopology(topics, new WorkflowMachine(), "/test",
                 new WorkflowRetention(RETENTION, INTERVAL), purgeBatch).build(), props, WALL);
         StringSerializer keys = new StringSerializer();

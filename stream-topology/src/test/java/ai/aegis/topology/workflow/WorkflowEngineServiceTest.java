@@ -4,6 +4,7 @@ import ai.aegis.testing.SharedTestBroker;
 import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalRequest;
 import ai.aegis.schemas.approval.ApprovalStatus;
+import ai.aegis.schemas.deadletter.DeadLetter;
 import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.execution.ExecutionStatus;
 import ai.aegis.schemas.json.Json;
@@ -13,7 +14,9 @@ import ai.aegis.schemas.workflow.WorkflowCommand;
 import ai.aegis.schemas.workflow.WorkflowEvent;
 import ai.aegis.schemas.workflow.WorkflowStepResult;
 import ai.aegis.topology.admin.TopicInstaller;
+import ai.aegis.testing.TopicRecords;
 import ai.aegis.topology.kafka.KafkaSettings;
+import ai.aegis.topology.serde.MalformedRecordException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -27,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -176,6 +180,56 @@ class WorkflowEngineServiceTest {
                 "state_exited", "state_entered", "approval_requested", "state_exited", "state_entered",
                 "state_exited", "workflow_completed");
         assertThat(eventRecords).allSatisfy(r -> assertThat(r.key()).isEqualTo(run));
+    }
+
+    /**
+     * Poison on each of the engine's inputs (bytes that are not JSON, JSON {@code null}, a tombstone, {@code {}}, JSON
+     * of another shape), on the partition of a run: each is dead-lettered by the Streams handlers in the engine's
+     * transaction, with its source in the headers, and the run started after them on the same partition runs.
+     */
+    @Test
+    void poisonOnEveryInputIsDeadLetteredAndTheRunBehindItRuns() throws Exception {
+        engine = new WorkflowEngineService(settings, dataDir.resolve("poison")).start(TIMEOUT);
+        String run = UUID.randomUUID().toString();
+        byte[][] poison = {"{not json".getBytes(StandardCharsets.UTF_8), "null".getBytes(StandardCharsets.UTF_8),
+                null, "{}".getBytes(StandardCharsets.UTF_8), "{\"command\":[1]}".getBytes(StandardCharsets.UTF_8)};
+        List<String> inputs = List.of(topics.workflowCommands().name(), topics.workflowSteps().name(),
+                topics.approvalDecisions().name());
+        for (String topic : inputs) {
+            for (byte[] p : poison) {
+                producer.send(new ProducerRecord<>(topic, run, p)).get(10, TimeUnit.SECONDS);
+            }
+        }
+        send(topics.workflowCommands().name(), run, WorkflowCommand.start(run, WorkflowFixtures.review(),
+                "after the poison", null, Instant.now()), WorkflowCommand.CE_START_REQUESTED);
+        awaitPolled(() -> assertThat(executions()).hasSize(1));
+        assertThat(executions().getFirst().workflow().workflowExecutionId()).isEqualTo(run);
+
+        int expected = inputs.size() * poison.length;
+        List<ConsumerRecord<String, byte[]>> dead = TopicRecords.await(settings.bootstrapServers(),
+                topics.deadLetters().name(), r -> r.size() >= expected, TIMEOUT);
+        assertThat(dead).hasSize(expected);
+        assertThat(dead).allSatisfy(r -> {
+            DeadLetter letter = Json.read(r.value(), DeadLetter.class);
+            assertThat(letter.consumer()).isEqualTo(WorkflowEngineService.CONSUMER);
+            assertThat(letter.errorClass()).isEqualTo(MalformedRecordException.class.getName());
+            assertThat(r.key()).isEqualTo(run);
+            assertThat(CloudEventHeaders.get(r.headers(), DeadLetter.SOURCE_TOPIC)).contains(letter.sourceTopic());
+            assertThat(CloudEventHeaders.get(r.headers(), DeadLetter.SOURCE_OFFSET))
+                    .contains(Long.toString(letter.sourceOffset()));
+            assertThat(CloudEventHeaders.get(r.headers(), DeadLetter.CONSUMER))
+                    .contains(WorkflowEngineService.CONSUMER);
+            assertThat(CloudEventHeaders.get(r.headers(), CloudEventHeaders.TYPE)).contains(DeadLetter.CE_TYPE);
+        });
+        for (String topic : inputs) {
+            assertThat(dead).filteredOn(r -> Json.read(r.value(), DeadLetter.class).sourceTopic().equals(topic))
+                    .extracting(r -> Json.read(r.value(), DeadLetter.class).valueAsBytes())
+                    .containsExactly(poison);
+        }
+        assertThat(engine.deadLettersWritten()).isEqualTo(expected);
+        assertThat(engine.health().isUp()).isTrue();
+        assertThat(engine.health().details()).containsEntry("dead_letters", (long) expected)
+                .containsEntry("streams", "running");
     }
 
     @Test

@@ -14,13 +14,14 @@ import ai.aegis.schemas.workflow.WorkflowEvent.StateEntered;
 import ai.aegis.schemas.workflow.WorkflowRecord;
 import ai.aegis.schemas.workflow.WorkflowStatus;
 import ai.aegis.schemas.workflow.WorkflowStepResult;
+import ai.aegis.topology.deadletter.StreamsDeadLetters;
+import ai.aegis.topology.kafka.KafkaSettings;
 import com.fasterxml.jackson.databind.node.TextNode;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -56,15 +57,15 @@ class WorkflowEngineTopologyTest {
     private TestOutputTopic<String, byte[]> executions;
     private TestOutputTopic<String, byte[]> approvals;
     private TestOutputTopic<String, byte[]> events;
+    private final StreamsDeadLetters deadLetters = new StreamsDeadLetters(topics.deadLetters().name(),
+            WorkflowEngineService.CONSUMER, SOURCE);
     private final String run = UUID.randomUUID().toString();
 
     @BeforeEach
     void startDriver() {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "workflow-engine-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // The engine's own Streams configuration: exactly-once and the dead-letter handlers.
+        Properties props = KafkaSettings.of("unused:9092", topics, "test").streams("workflow-engine-test", "engine",
+                stateDir, deadLetters);
         driver = new TopologyTestDriver(new WorkflowEngineTopology(topics, new WorkflowMachine(), SOURCE).build(),
                 props);
         StringSerializer keys = new StringSerializer();
@@ -289,12 +290,23 @@ class WorkflowEngineTopologyTest {
         assertThat(approvals.isEmpty()).isTrue();
     }
 
+    /**
+     * Bytes that are not JSON, JSON {@code null}, a tombstone, a record without key, another shape, a record without
+     * the id it needs: each is refused by the source's deserializer and handed to the dead-letter handler, and the
+     * engine goes on with the next record. (What reaches the dead-letter topic, with its headers, is checked on the
+     * real broker in {@code WorkflowEngineServiceTest}: this driver drops records sent outside processing.)
+     */
     @Test
-    void unreadableRecordsAreSkippedAndTheEngineGoesOn() {
+    void unreadableRecordsAreDeadLetteredAndTheEngineGoesOn() {
         commands.pipeInput(run, "{not json".getBytes(StandardCharsets.UTF_8));
+        commands.pipeInput(run, "null".getBytes(StandardCharsets.UTF_8));
+        commands.pipeInput(run, (byte[]) null);
+        commands.pipeInput((String) null, Json.writeBytes(WorkflowCommand.cancel(run, T0))); // no key
         steps.pipeInput(run, "[]".getBytes(StandardCharsets.UTF_8));
+        steps.pipeInput(run, "{}".getBytes(StandardCharsets.UTF_8));
         decisions.pipeInput("a", "{\"approval_id\":\"a\"}".getBytes(StandardCharsets.UTF_8)); // no workflow id
         assertThat(events.isEmpty()).isTrue();
+        assertThat(deadLetters.written()).isEqualTo(7);
 
         start(WorkflowFixtures.review(), "x");
         assertThat(onlyExecution().agentName()).isEqualTo("drafter");
