@@ -8,10 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.GroupState;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -72,7 +68,7 @@ class WorkerFailoverTest {
                     for (String id : ids) {
                         JsonAssert.status(system.awaitEnd(id, Duration.ofSeconds(90)), "completed");
                     }
-                    Map<String, List<ExecutionEvent>> events = events(system, ids);
+                    Map<String, List<ExecutionEvent>> events = ExecutionEventLog.read(system.kafka, ids);
                     assertThat(events).hasSize(ids.size());
                     events.forEach((id, all) -> assertThat(all.stream().filter(ExecutionEvent::terminal)
                             .map(ExecutionEvent::type)).as(id).containsExactly("execution_completed"));
@@ -153,28 +149,6 @@ class WorkerFailoverTest {
             }
         }
         return n;
-    }
-
-    /** Reads the whole events topic: the types of every execution's events, in order. */
-    private static Map<String, List<ExecutionEvent>> events(TestSystem system, List<String> ids) {
-        Map<String, List<ExecutionEvent>> out = new HashMap<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(system.kafka.consumer(null))) {
-            String topic = system.kafka.topics().executionEvents().name();
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    ExecutionEvent e = Json.read(r.value(), ExecutionEvent.class);
-                    if (ids.contains(e.executionId())) {
-                        out.computeIfAbsent(e.executionId(), k -> new ArrayList<>()).add(e);
-                    }
-                }
-            }
-        }
-        return out;
     }
 
     /** Small assertion helper with a readable message. */

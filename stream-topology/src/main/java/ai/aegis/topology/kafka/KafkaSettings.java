@@ -4,13 +4,17 @@ import ai.aegis.schemas.topic.TopicCatalog;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -22,18 +26,77 @@ import java.util.Objects;
  * @param topics            the topic catalogue (prefix and partition counts)
  * @param clientId          base client id, e.g. {@code aegis-ingress-host1}
  * @param ackTimeout        how long a durable write may take before the caller is told the cluster is unavailable
- * @param replicationFactor replication of topics this installation creates (1 on the embedded broker)
- * @param extra             further client properties (security, tuning), applied last
+ * @param replicationFactor replication of topics this installation creates (1 on the embedded broker; 0: min(3,
+ *                          brokers), resolved by {@link ai.aegis.topology.admin.TopicInstaller})
+ * @param extra             further client properties (security, tuning), applied last; none of
+ *                          {@link #FIXED_PROPERTIES}, which carry the durability contract
  */
 public record KafkaSettings(String bootstrapServers, TopicCatalog topics, String clientId, Duration ackTimeout,
                             short replicationFactor, Map<String, Object> extra) {
 
     public static final Duration DEFAULT_ACK_TIMEOUT = Duration.ofSeconds(5);
 
+    /**
+     * Client properties that {@code aegis.kafka.properties} may not set, each with the reason. Extras are applied
+     * last, so any of these would silently undo a guarantee the services are written for (an acknowledged write is
+     * on every in-sync replica, never written twice, never reported failed and delivered later; outputs of aborted
+     * transactions are never read); a settings object carrying one is refused, and with it the start.
+     */
+    public static final Map<String, String> FIXED_PROPERTIES = fixedProperties();
+
     public KafkaSettings {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         Objects.requireNonNull(topics, "topics");
         extra = extra == null ? Map.of() : Map.copyOf(extra);
+        for (String key : extra.keySet()) {
+            String why = FIXED_PROPERTIES.get(key);
+            if (why != null) {
+                throw new IllegalArgumentException("aegis.kafka.properties." + key + " cannot be set: " + why
+                        + "; remove it from the configuration");
+            }
+        }
+    }
+
+    private static Map<String, String> fixedProperties() {
+        Map<String, String> m = new LinkedHashMap<>();
+        String ack = "derived from aegis.kafka.ack-timeout-ms, so that a write the API reported as failed is not "
+                + "delivered later (set that key instead)";
+        m.put(ProducerConfig.ACKS_CONFIG, "Aegis writes with acks=all: an acknowledged write is on every in-sync "
+                + "replica");
+        m.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "Aegis writes with the idempotent producer: a retried "
+                + "write is never stored twice or out of order");
+        m.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "more than 5 in flight breaks the idempotent "
+                + "producer's ordering");
+        m.put(ProducerConfig.RETRIES_CONFIG, "the producer must retry within the delivery timeout");
+        m.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, ack);
+        m.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, ack);
+        m.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "the services' producers write outside transactions (the "
+                + "Kafka Streams applications manage their own)");
+        m.put("processing.guarantee", "the workflow engine and the approval service run exactly_once_v2");
+        m.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "consumers read read_committed, or they would see the "
+                + "aborted attempts of the exactly-once topologies");
+        m.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "consumers commit by hand, after a record was processed");
+        for (String serde : List.of(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG)) {
+            m.put(serde, "records are string keys and JSON bytes");
+        }
+        m.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "the cluster is aegis.kafka.bootstrap-servers (env "
+                + "AEGIS_KAFKA_BOOTSTRAP_SERVERS)");
+        return Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * {@code min.insync.replicas} of a topic replicated {@code replicationFactor} times: one less than the replicas,
+     * at least 1. An acknowledged write then survives the loss of any one broker (it is on at least two), and
+     * writes go on while one broker is down; with fewer replicas alive, writes are refused rather than
+     * acknowledged by too few. 2 on a three-broker cluster, 1 on a single broker.
+     */
+    public static int minInSyncReplicas(int replicationFactor) {
+        if (replicationFactor < 1) {
+            throw new IllegalArgumentException("replication factor must be positive: " + replicationFactor);
+        }
+        return Math.max(1, replicationFactor - 1);
     }
 
     public static KafkaSettings of(String bootstrapServers, TopicCatalog topics, String clientId) {
@@ -42,6 +105,11 @@ public record KafkaSettings(String bootstrapServers, TopicCatalog topics, String
 
     public KafkaSettings withClientId(String id) {
         return new KafkaSettings(bootstrapServers, topics, id, ackTimeout, replicationFactor, extra);
+    }
+
+    /** The same settings with the replication factor resolved ({@code TopicInstaller.ensure} returns it). */
+    public KafkaSettings withReplicationFactor(short rf) {
+        return new KafkaSettings(bootstrapServers, topics, clientId, ackTimeout, rf, extra);
     }
 
     /**
@@ -64,6 +132,22 @@ public record KafkaSettings(String bootstrapServers, TopicCatalog topics, String
         return p;
     }
 
+    /**
+     * The producer of writes that must land however long the cluster takes ({@link DurablePublisher#publishPatiently}):
+     * {@link #producer()} without a delivery timeout, so that the idempotent producer itself retries the same batch
+     * (same producer id and sequence numbers) across leader changes until it is acknowledged. A write retried by
+     * sending it again after a timeout would be a new record: when the first attempt was appended after all (a
+     * broker died before acknowledging it, its followers had it), both would be stored.
+     */
+    public Map<String, Object> patientProducer() {
+        Map<String, Object> p = producer();
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
+        if (clientId != null) {
+            p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId + "-patient"); // one client id per producer
+        }
+        return p;
+    }
+
     /** A consumer that commits by hand; {@code groupId} null for assign-only tails. */
     public Map<String, Object> consumer(String groupId) {
         Map<String, Object> c = common();
@@ -82,7 +166,9 @@ public record KafkaSettings(String bootstrapServers, TopicCatalog topics, String
     /**
      * The base of every Kafka Streams application here: exactly-once v2 (a step's state and outputs commit
      * together), string keys and byte values, internal topics replicated like the installation's own (0 leaves it
-     * to the broker's default), and the security and tuning extras, which cannot override the guarantee.
+     * to the broker's default), and the security and tuning extras, which cannot override the guarantee. With a
+     * known replication factor the internal topics (changelogs, repartition topics) also get the installation's
+     * {@link #minInSyncReplicas}, through Streams' {@code topic.} prefix; with 0 both are the broker's defaults.
      */
     public java.util.Properties streams(String applicationId, String clientSuffix, java.nio.file.Path stateDir) {
         java.util.Properties p = new java.util.Properties();
@@ -93,6 +179,11 @@ public record KafkaSettings(String bootstrapServers, TopicCatalog topics, String
         p.put("processing.guarantee", "exactly_once_v2");
         p.put("state.dir", stateDir.toAbsolutePath().toString());
         p.put("replication.factor", replicationFactor > 0 ? (int) replicationFactor : -1);
+        if (replicationFactor > 0) {
+            // a string, as Streams hands topic configs to createTopics unchanged
+            p.put("topic." + TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG,
+                    Integer.toString(minInSyncReplicas(replicationFactor)));
+        }
         p.put("default.key.serde", org.apache.kafka.common.serialization.Serdes.StringSerde.class.getName());
         p.put("default.value.serde", org.apache.kafka.common.serialization.Serdes.ByteArraySerde.class.getName());
         return p;

@@ -5,6 +5,7 @@ import ai.aegis.topology.kafka.KafkaSettings;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,10 +28,18 @@ public final class WorkflowEngineService implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(WorkflowEngineService.class.getName());
 
-    private final KafkaStreams streams;
+    private final Topology topology;
     private final String applicationId;
     private final KafkaSettings settings;
+    private final Path stateDir;
     private final Duration closeTimeout;
+    /**
+     * Built by {@link #start}, once the topics are installed: the replication factor its internal topics get (and
+     * their {@code min.insync.replicas}) is the one the installation resolved then. Null before, and after a start
+     * that failed before it.
+     */
+    private volatile KafkaStreams streams;
+    private volatile boolean closed;
 
     /** With the default application id, {@link #defaultApplicationId}. */
     public WorkflowEngineService(KafkaSettings settings, Path dataDir) {
@@ -54,10 +63,9 @@ public final class WorkflowEngineService implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.applicationId = Objects.requireNonNull(applicationId, "applicationId");
         this.closeTimeout = config.closeTimeout();
-        WorkflowEngineTopology topology = new WorkflowEngineTopology(settings.topics(), new WorkflowMachine(),
-                DurablePublisher.sourceOf("workflow-engine"), config.retention());
-        this.streams = new KafkaStreams(topology.build(), config(settings, applicationId,
-                dataDir.resolve("workflow-engine")));
+        this.stateDir = dataDir.resolve("workflow-engine");
+        this.topology = new WorkflowEngineTopology(settings.topics(), new WorkflowMachine(),
+                DurablePublisher.sourceOf("workflow-engine"), config.retention()).build();
     }
 
     /** {@code <topic prefix>-workflow-engine}: installations sharing a cluster keep separate engines. */
@@ -89,14 +97,18 @@ public final class WorkflowEngineService implements AutoCloseable {
      */
     public WorkflowEngineService start(Duration timeout, Runnable onFailure) {
         // The engine may be the first process on a fresh cluster: its topics must exist before its sources start.
+        short replicationFactor;
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(settings.admin())) {
-            ai.aegis.topology.admin.TopicInstaller.ensure(admin, settings.topics().all(), settings.replicationFactor(),
-                    timeout);
+            replicationFactor = ai.aegis.topology.admin.TopicInstaller.ensure(admin, settings.topics().all(),
+                    settings.replicationFactor(), timeout);
         } catch (RuntimeException e) {
             close();
             throw new IllegalStateException("workflow engine " + applicationId + " cannot start: " + e.getMessage(),
                     e);
         }
+        KafkaStreams streams = new KafkaStreams(topology, config(settings.withReplicationFactor(replicationFactor),
+                applicationId, stateDir));
+        this.streams = streams;
         CountDownLatch running = new CountDownLatch(1);
         streams.setStateListener((next, previous) -> {
             if (next == KafkaStreams.State.RUNNING) {
@@ -132,13 +144,18 @@ public final class WorkflowEngineService implements AutoCloseable {
         return this;
     }
 
+    /** {@code CREATED} before {@link #start}, {@code NOT_RUNNING} once closed before its Streams client existed. */
     public KafkaStreams.State state() {
-        return streams.state();
+        KafkaStreams s = streams;
+        if (s == null) {
+            return closed ? KafkaStreams.State.NOT_RUNNING : KafkaStreams.State.CREATED;
+        }
+        return s.state();
     }
 
     /** False once the Streams client stopped on an error: a process running only the engine should exit. */
     public boolean healthy() {
-        KafkaStreams.State state = streams.state();
+        KafkaStreams.State state = state();
         return state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
     }
 
@@ -148,6 +165,11 @@ public final class WorkflowEngineService implements AutoCloseable {
 
     @Override
     public void close() {
+        this.closed = true;
+        KafkaStreams streams = this.streams;
+        if (streams == null) {
+            return;
+        }
         boolean closed = streams.close(CloseOptions.groupMembershipOperation(
                 CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(closeTimeout));
         if (!closed) {
