@@ -43,7 +43,7 @@ class BrokerLossFaultTest {
             String group = system.config().get("aegis.worker.group-id");
             List<SteadyLoad.Attempt> attempts;
             int victim;
-            try (SteadyLoad load = SteadyLoad.start(system, agentId, LOAD_INTERVAL)) {
+            try (SteadyLoad load = SteadyLoad.executions(system, agentId, LOAD_INTERVAL)) {
                 await().atMost(PROGRESS_WITHIN).until(() -> load.acceptedCount() >= 5);
                 // the broker coordinating the workers' group: its loss also moves their offsets and membership
                 victim = cluster.coordinatorOf(group);
@@ -58,8 +58,7 @@ class BrokerLossFaultTest {
                 attempts = load.stop();
             }
             FaultSuite.assertAnsweredInTime(attempts);
-            List<String> accepted = attempts.stream().filter(SteadyLoad.Attempt::accepted)
-                    .map(SteadyLoad.Attempt::executionId).toList();
+            List<String> accepted = SteadyLoad.accepted(attempts);
             Map<String, Integer> ended = FaultSuite.assertEachEndedExactlyOnce(system, accepted);
             // no service died of it
             assertThat(system.engine.healthy()).as("workflow engine").isTrue();
@@ -68,7 +67,7 @@ class BrokerLossFaultTest {
             Map<String, Object> counts = new LinkedHashMap<>();
             counts.put("killed_broker", victim);
             counts.put("posts", attempts.size());
-            attempts.forEach(a -> counts.merge("answered_" + a.outcome(), 1, (x, y) -> (int) x + (int) y));
+            SteadyLoad.outcomes(attempts).forEach((outcome, n) -> counts.put("answered_" + outcome, n));
             ended.forEach(counts::put);
             FaultSuite.report("broker killed under load", counts);
         }
@@ -86,7 +85,7 @@ class BrokerLossFaultTest {
             down.forEach(cluster::stop);
             List<SteadyLoad.Attempt> refused = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                refused.add(SteadyLoad.post(system, agentId, "two down " + i));
+                refused.add(SteadyLoad.postExecution(system, agentId, "two down " + i));
             }
             assertThat(refused).allSatisfy(a -> {
                 assertThat(a.status()).as("%s", a).isEqualTo(503);
@@ -98,14 +97,17 @@ class BrokerLossFaultTest {
             down.forEach(cluster::start);
             List<SteadyLoad.Attempt> recovering = new ArrayList<>();
             await().atMost(PROGRESS_WITHIN).pollInterval(Duration.ofMillis(500)).until(() -> {
-                SteadyLoad.Attempt a = SteadyLoad.post(system, agentId, "back " + recovering.size());
+                SteadyLoad.Attempt a = SteadyLoad.postExecution(system, agentId, "back " + recovering.size());
                 recovering.add(a);
                 return a.accepted();
             });
             Duration recovery = Duration.ofNanos(System.nanoTime() - back);
             FaultSuite.assertAnsweredInTime(recovering);
-            recovering.stream().filter(SteadyLoad.Attempt::accepted).forEach(a -> accepted.add(a.executionId()));
+            accepted.addAll(SteadyLoad.accepted(recovering));
             Map<String, Integer> ended = FaultSuite.assertEachEndedExactlyOnce(system, accepted);
+            // the Streams applications waited the outage out
+            assertThat(system.engine.healthy()).as("workflow engine").isTrue();
+            assertThat(system.approvals.healthy()).as("approval service").isTrue();
 
             Map<String, Object> counts = new LinkedHashMap<>();
             counts.put("stopped_brokers", down);

@@ -34,9 +34,13 @@ final class FaultSuite {
     static final String TAG = "fault";
     /** The model alias of the load's agent: one tool call that takes a second, then the answer. */
     static final String MODEL = "steady";
+    static final String TOOL_COMMAND = "sleep 1 && echo worked";
+    static final String REPLY = "done: {{last_tool_stdout}}";
     static final Map<String, List<ScriptStep>> SCRIPTS = Map.of(MODEL, List.of(
-            ScriptStep.toolCall("cmd.run", Json.MAPPER.createObjectNode().put("command", "sleep 1 && echo worked")),
-            ScriptStep.reply("done: {{last_tool_stdout}}")));
+            ScriptStep.toolCall("cmd.run", Json.MAPPER.createObjectNode().put("command", TOOL_COMMAND)),
+            ScriptStep.reply(REPLY)));
+    /** The load's agent. */
+    static final String AGENT = "steady";
     /** A bound for the backlog of a case to drain after its fault, on a loaded two-core machine. */
     static final Duration END_WITHIN = Duration.ofSeconds(240);
 
@@ -58,7 +62,7 @@ final class FaultSuite {
 
     /** Deploys the load's agent and returns its id. */
     static String deployAgent(TestSystem system) throws Exception {
-        return system.deploy(TestSystem.agent("steady", MODEL, 1));
+        return system.deploy(TestSystem.agent(AGENT, MODEL, 1));
     }
 
     /** Every POST was answered, within {@link SteadyLoad#HANG}, with 200 or 503 (never anything else). */
@@ -80,24 +84,42 @@ final class FaultSuite {
      */
     static Map<String, Integer> assertEachEndedExactlyOnce(TestSystem system, Collection<String> accepted)
             throws Exception {
-        AtomicReference<Map<String, List<String>>> terminals = new AtomicReference<>();
-        await().atMost(END_WITHIN).pollInterval(Duration.ofSeconds(1)).until(() -> {
-            terminals.set(ExecutionEventLog.terminals(system.kafka, accepted));
-            return terminals.get().values().stream().noneMatch(List::isEmpty);
-        });
-        Map<String, List<String>> notExactlyOnce = new TreeMap<>();
-        terminals.get().forEach((id, types) -> {
-            if (types.size() != 1) {
-                notExactlyOnce.put(id, types);
-            }
-        });
-        assertThat(notExactlyOnce).as("accepted executions without exactly one terminal event").isEmpty();
+        Map<String, Integer> counts = assertExactlyOneTerminal("execution", accepted,
+                () -> TopicLog.executionTerminals(system.kafka, accepted));
         for (String id : accepted) {
             assertThat(Json.tree(system.get("/v1/executions/" + id).body()).path("status").asText()).as(id)
                     .isIn("completed", "failed", "cancelled", "timed_out");
         }
+        return counts;
+    }
+
+    /** The terminal events' types of each id, as a topic holds them now. */
+    interface Terminals {
+        Map<String, List<String>> read() throws Exception;
+    }
+
+    /**
+     * Waits (up to {@link #END_WITHIN}) until each of {@code ids} has a terminal event, then checks it has exactly
+     * one.
+     *
+     * @return how many ended how
+     */
+    static Map<String, Integer> assertExactlyOneTerminal(String what, Collection<String> ids, Terminals terminals) {
+        AtomicReference<Map<String, List<String>>> last = new AtomicReference<>();
+        await().atMost(END_WITHIN).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            last.set(terminals.read());
+            return ids.stream().allMatch(id -> !last.get().getOrDefault(id, List.of()).isEmpty());
+        });
+        Map<String, List<String>> notExactlyOnce = new TreeMap<>();
         Map<String, Integer> counts = new TreeMap<>();
-        terminals.get().values().forEach(types -> counts.merge(types.getFirst(), 1, Integer::sum));
+        for (String id : ids) {
+            List<String> types = last.get().get(id);
+            if (types.size() != 1) {
+                notExactlyOnce.put(id, types);
+            }
+            counts.merge(types.getFirst(), 1, Integer::sum);
+        }
+        assertThat(notExactlyOnce).as("accepted %s ids without exactly one terminal event", what).isEmpty();
         return counts;
     }
 

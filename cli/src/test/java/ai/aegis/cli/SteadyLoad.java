@@ -10,11 +10,13 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntFunction;
 
 /**
- * A steady stream of {@code POST /v1/executions} through the real HTTP API, one every {@code interval} on its own
- * thread, recording every answer: what the fault suite inflicts its faults under. The record is the ledger the
- * cases check afterwards: which executions the API accepted (200), and how everything else was answered.
+ * A steady stream of POSTs through the real HTTP API ({@code /v1/executions} or a workflow's {@code /run}), one
+ * every {@code interval} on its own thread, recording every answer: what the fault suite inflicts its faults under.
+ * The record is the ledger the cases check afterwards: which executions or runs the API accepted (200), and how
+ * everything else was answered.
  */
 final class SteadyLoad implements AutoCloseable {
 
@@ -24,10 +26,10 @@ final class SteadyLoad implements AutoCloseable {
     /**
      * One POST and its answer.
      *
-     * @param status      the HTTP status, or -1 when no answer came (then {@code error} says why)
-     * @param executionId the accepted execution's id (status 200 only)
+     * @param status the HTTP status, or -1 when no answer came (then {@code error} says why)
+     * @param id     the accepted execution's or run's id (status 200 only)
      */
-    record Attempt(int status, String executionId, String body, Duration took, String error) {
+    record Attempt(int status, String id, String body, Duration took, String error) {
 
         boolean accepted() {
             return status == 200;
@@ -39,32 +41,50 @@ final class SteadyLoad implements AutoCloseable {
     }
 
     private final TestSystem system;
-    private final String agentId;
+    private final String path;
+    private final IntFunction<String> body;
+    private final String idField;
     private final Duration interval;
     private final List<Attempt> attempts = new ArrayList<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread thread;
 
-    private SteadyLoad(TestSystem system, String agentId, Duration interval) {
+    private SteadyLoad(TestSystem system, String path, IntFunction<String> body, String idField, Duration interval) {
         this.system = system;
-        this.agentId = agentId;
+        this.path = path;
+        this.body = body;
+        this.idField = idField;
         this.interval = interval;
         this.thread = Thread.ofPlatform().name("steady-load").start(this::run);
     }
 
     /** Starts posting executions of {@code agentId}, one every {@code interval}. */
-    static SteadyLoad start(TestSystem system, String agentId, Duration interval) {
-        return new SteadyLoad(system, agentId, interval);
+    static SteadyLoad executions(TestSystem system, String agentId, Duration interval) {
+        return new SteadyLoad(system, "/v1/executions", n -> executionBody(agentId, "load " + n), "execution_id",
+                interval);
     }
 
-    /** One POST, answered or not. */
-    static Attempt post(TestSystem system, String agentId, String input) {
+    /** Starts running the workflow {@code name}, once every {@code interval}. */
+    static SteadyLoad workflowRuns(TestSystem system, String name, Duration interval) {
+        return new SteadyLoad(system, "/v1/workflows/" + name + "/run",
+                n -> Json.write(Map.of("input", "load " + n)), "workflow_execution_id", interval);
+    }
+
+    /** One {@code POST /v1/executions}, answered or not. */
+    static Attempt postExecution(TestSystem system, String agentId, String input) {
+        return post(system, "/v1/executions", executionBody(agentId, input), "execution_id");
+    }
+
+    private static String executionBody(String agentId, String input) {
+        return Json.write(Map.of("agent_id", agentId, "input", input));
+    }
+
+    private static Attempt post(TestSystem system, String path, String body, String idField) {
         long started = System.nanoTime();
         try {
-            HttpResponse<String> res = system.post("/v1/executions",
-                    Json.write(Map.of("agent_id", agentId, "input", input)));
+            HttpResponse<String> res = system.post(path, body);
             Duration took = Duration.ofNanos(System.nanoTime() - started);
-            String id = res.statusCode() == 200 ? Json.tree(res.body()).path("execution_id").asText(null) : null;
+            String id = res.statusCode() == 200 ? Json.tree(res.body()).path(idField).asText(null) : null;
             return new Attempt(res.statusCode(), id, res.body(), took, null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -77,7 +97,7 @@ final class SteadyLoad implements AutoCloseable {
     private void run() {
         long next = System.nanoTime();
         for (int n = 0; running.get(); n++) {
-            Attempt attempt = post(system, agentId, "load " + n);
+            Attempt attempt = post(system, path, body.apply(n), idField);
             synchronized (attempts) {
                 attempts.add(attempt);
             }
@@ -108,15 +128,15 @@ final class SteadyLoad implements AutoCloseable {
         return (int) attempts().stream().filter(Attempt::accepted).count();
     }
 
-    /** The ids of the accepted executions. */
-    List<String> accepted() {
-        return attempts().stream().filter(Attempt::accepted).map(Attempt::executionId).toList();
+    /** The ids of what was accepted, in order. */
+    static List<String> accepted(List<Attempt> attempts) {
+        return attempts.stream().filter(Attempt::accepted).map(Attempt::id).toList();
     }
 
     /** How many attempts had each outcome ({@code 200 -> 41, 503 -> 6}). */
-    Map<String, Integer> outcomes() {
+    static Map<String, Integer> outcomes(List<Attempt> attempts) {
         Map<String, Integer> counts = new TreeMap<>();
-        attempts().forEach(a -> counts.merge(a.outcome(), 1, Integer::sum));
+        attempts.forEach(a -> counts.merge(a.outcome(), 1, Integer::sum));
         return counts;
     }
 

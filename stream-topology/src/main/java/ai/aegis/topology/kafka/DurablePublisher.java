@@ -117,7 +117,7 @@ public final class DurablePublisher implements RecordPublisher, AutoCloseable {
      * producer retries it by itself (the broker recognises a retried batch and keeps one copy) until it is durable.
      * It is sent again only after the cluster refused it outright, which stored nothing. What this process sent
      * before on the prompt producer is flushed first, so that a terminal event never overtakes the events before it.
-     * Only an interrupt (the caller is closing) gives up waiting.
+     * Only an interrupt (the caller is closing) or a closed publisher gives up waiting.
      */
     public RecordMetadata publishPatiently(String topic, String key, byte[] value, String ceType)
             throws UnavailableException, InterruptedException {
@@ -164,9 +164,10 @@ public final class DurablePublisher implements RecordPublisher, AutoCloseable {
         }
     }
 
-    private synchronized Producer<String, byte[]> patient() {
+    private synchronized Producer<String, byte[]> patient() throws UnavailableException {
         if (closed) {
-            throw new IllegalStateException("the publisher is closed");
+            // the process is stopping: the caller's write is not durable, and will not be retried here
+            throw new UnavailableException("the publisher is closed", null);
         }
         if (patient == null) {
             patient = patientFactory.get();

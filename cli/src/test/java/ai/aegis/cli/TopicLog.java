@@ -11,26 +11,23 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.function.Predicate;
 
 /**
- * What the events topic itself holds, read from the beginning to its current end (read_committed, as every
- * consumer of it must): the truth the end-to-end and fault tests check the system against, not a node's view.
+ * What a topic itself holds, read from the beginning to its current end (read_committed, as every consumer of it
+ * must): the truth the end-to-end and fault tests check the system against, not a node's view.
  */
-final class ExecutionEventLog {
+final class TopicLog {
 
-    private ExecutionEventLog() {
+    private TopicLog() {
     }
 
-    /** The events of each of {@code ids}, in topic order; an execution without any is absent. */
-    static Map<String, List<ExecutionEvent>> read(KafkaSettings kafka, Collection<String> ids) {
-        Set<String> wanted = new HashSet<>(ids);
-        Map<String, List<ExecutionEvent>> out = new HashMap<>();
+    /** The values of {@code topic} whose key {@code keys} accepts, by key, in topic order. */
+    static <T> Map<String, List<T>> read(KafkaSettings kafka, String topic, Class<T> type, Predicate<String> keys) {
+        Map<String, List<T>> out = new HashMap<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(kafka.consumer(null))) {
-            String topic = kafka.topics().executionEvents().name();
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
@@ -38,9 +35,8 @@ final class ExecutionEventLog {
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    ExecutionEvent e = Json.read(r.value(), ExecutionEvent.class);
-                    if (wanted.contains(e.executionId())) {
-                        out.computeIfAbsent(e.executionId(), k -> new ArrayList<>()).add(e);
+                    if (r.key() != null && r.value() != null && keys.test(r.key())) {
+                        out.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(Json.read(r.value(), type));
                     }
                 }
             }
@@ -48,9 +44,15 @@ final class ExecutionEventLog {
         return out;
     }
 
+    /** The events of each of {@code ids} (keyed by execution id), in order; an execution without any is absent. */
+    static Map<String, List<ExecutionEvent>> executionEvents(KafkaSettings kafka, Collection<String> ids) {
+        return read(kafka, kafka.topics().executionEvents().name(), ExecutionEvent.class,
+                new java.util.HashSet<>(ids)::contains);
+    }
+
     /** The terminal events' types of each of {@code ids} (an empty list when it has none). */
-    static Map<String, List<String>> terminals(KafkaSettings kafka, Collection<String> ids) {
-        Map<String, List<ExecutionEvent>> events = read(kafka, ids);
+    static Map<String, List<String>> executionTerminals(KafkaSettings kafka, Collection<String> ids) {
+        Map<String, List<ExecutionEvent>> events = executionEvents(kafka, ids);
         Map<String, List<String>> out = new HashMap<>();
         for (String id : ids) {
             out.put(id, events.getOrDefault(id, List.of()).stream().filter(ExecutionEvent::terminal)
