@@ -60,9 +60,7 @@ class BrokerLossFaultTest {
             FaultSuite.assertAnsweredInTime(attempts);
             List<String> accepted = SteadyLoad.accepted(attempts);
             Map<String, Integer> ended = FaultSuite.assertEachEndedExactlyOnce(system, accepted);
-            // no service died of it
-            assertThat(system.engine.healthy()).as("workflow engine").isTrue();
-            assertThat(system.approvals.healthy()).as("approval service").isTrue();
+            FaultSuite.assertStreamsHealthy(system);
 
             Map<String, Object> counts = new LinkedHashMap<>();
             counts.put("killed_broker", victim);
@@ -105,9 +103,7 @@ class BrokerLossFaultTest {
             FaultSuite.assertAnsweredInTime(recovering);
             accepted.addAll(SteadyLoad.accepted(recovering));
             Map<String, Integer> ended = FaultSuite.assertEachEndedExactlyOnce(system, accepted);
-            // the Streams applications waited the outage out
-            assertThat(system.engine.healthy()).as("workflow engine").isTrue();
-            assertThat(system.approvals.healthy()).as("approval service").isTrue();
+            FaultSuite.assertStreamsHealthy(system); // the Streams applications waited the outage out
 
             Map<String, Object> counts = new LinkedHashMap<>();
             counts.put("stopped_brokers", down);

@@ -123,6 +123,12 @@ final class FaultSuite {
         return counts;
     }
 
+    /** No service died of the fault: the workflow engine and the approval service (Kafka Streams) still run. */
+    static void assertStreamsHealthy(TestSystem system) {
+        assertThat(system.engine.healthy()).as("workflow engine").isTrue();
+        assertThat(system.approvals.healthy()).as("approval service").isTrue();
+    }
+
     /** Prints one line of a case's counts, {@code fault-suite | <case> | key=value ...}, which .ci/run shows. */
     static void report(String name, Map<String, ?> counts) {
         StringBuilder line = new StringBuilder("fault-suite | ").append(name).append(" |");

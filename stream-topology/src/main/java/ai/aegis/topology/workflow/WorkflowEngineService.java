@@ -96,6 +96,9 @@ public final class WorkflowEngineService implements AutoCloseable {
      * @throws IllegalStateException when it is not running within {@code timeout} (the instance is then closed)
      */
     public WorkflowEngineService start(Duration timeout, Runnable onFailure) {
+        if (streams != null || closed) {
+            throw new IllegalStateException("workflow engine " + applicationId + " was already started (or closed)");
+        }
         // The engine may be the first process on a fresh cluster: its topics must exist before its sources start.
         short replicationFactor;
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(settings.admin())) {
