@@ -39,7 +39,7 @@ public record KafkaSettings(String bootstrapServers, TopicCatalog topics, String
     /**
      * Client properties that {@code aegis.kafka.properties} may not set, each with the reason. Extras are applied
      * last, so any of these would silently undo a guarantee the services are written for (an acknowledged write is
-     * on every in-sync replica, never written twice, never reported failed and delivered later; outputs of aborted
+     * on every in-sync replica, never written twice, not retried once reported failed; outputs of aborted
      * transactions are never read); a settings object carrying one is refused, and with it the start.
      */
     public static final Map<String, String> FIXED_PROPERTIES = fixedProperties();
@@ -59,8 +59,8 @@ public record KafkaSettings(String bootstrapServers, TopicCatalog topics, String
 
     private static Map<String, String> fixedProperties() {
         Map<String, String> m = new LinkedHashMap<>();
-        String ack = "derived from aegis.kafka.ack-timeout-ms, so that a write the API reported as failed is not "
-                + "delivered later (set that key instead)";
+        String ack = "derived from aegis.kafka.ack-timeout-ms, so that the producer stops retrying a write once "
+                + "the API reported it failed (set that key instead)";
         m.put(ProducerConfig.ACKS_CONFIG, "Aegis writes with acks=all: an acknowledged write is on every in-sync "
                 + "replica");
         m.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "Aegis writes with the idempotent producer: a retried "
@@ -114,7 +114,8 @@ public record KafkaSettings(String bootstrapServers, TopicCatalog topics, String
 
     /**
      * A producer whose acknowledged writes are on every in-sync replica. Its own delivery timeout matches the ack
-     * timeout, so a write the caller was told failed is not delivered much later behind its back.
+     * timeout, so a write the caller was told failed is not retried behind its back (one the leader had already
+     * appended when a broker failed can still become durable: see {@link #patientProducer()}).
      */
     public Map<String, Object> producer() {
         Map<String, Object> p = common();
