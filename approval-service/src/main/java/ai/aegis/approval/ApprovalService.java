@@ -132,7 +132,9 @@ public final class ApprovalService implements Approvals, AutoCloseable {
         TopicTail replyTail = null;
         try {
             Duration installTimeout = kafka.ackTimeout().multipliedBy(6);
-            TopicInstaller.ensure(admin, topics(topics), kafka.replicationFactor(), installTimeout);
+            // the resolved replication factor, for the topology's internal topics too
+            kafka = kafka.withReplicationFactor(TopicInstaller.ensure(admin, topics(topics),
+                    kafka.replicationFactor(), installTimeout));
             List<TopicPartition> viewPartitions = partitions(admin, installTimeout,
                     topics.approvalRequests().name(), topics.approvalDecisions().name());
 

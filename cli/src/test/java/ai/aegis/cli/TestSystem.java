@@ -83,8 +83,10 @@ final class TestSystem implements AutoCloseable {
         this.dataDir = dataDir;
         this.runtime = runtime;
         String prefix = "e2e" + UUID.randomUUID().toString().substring(0, 8);
+        // the shared broker, unless the settings name another cluster (the fault suite's)
+        String bootstrap = settings.get("aegis.kafka.bootstrap-servers");
         Map<String, String> config = new HashMap<>(Map.of(
-                "aegis.kafka.bootstrap-servers", SharedTestBroker.get().bootstrapServers(),
+                "aegis.kafka.bootstrap-servers", bootstrap != null ? bootstrap : SharedTestBroker.get().bootstrapServers(),
                 "aegis.kafka.topic-prefix", prefix,
                 "aegis.kafka.partitions", "3",
                 "aegis.data-dir", dataDir.toString(),

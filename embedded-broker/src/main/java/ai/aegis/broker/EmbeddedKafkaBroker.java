@@ -53,7 +53,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * java.util.logging keeps only weak references to loggers: a level set on a logger nobody else holds yet is lost
      * when the logger is collected. Holding them here makes WARNING stick for the life of the JVM.
      */
-    private static final List<Logger> QUIETED_LOGGERS = quietKafkaLogging();
+    private static final List<Logger> QUIETED_LOGGERS = quietKafkaLoggers();
 
     private final Path dataDir;
     private final int brokerPort;
@@ -65,6 +65,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.brokerPort = brokerPort;
         this.server = server;
         this.running = true;
+    }
+
+    /**
+     * Sets Kafka's own loggers in this JVM to WARNING, unless the application configured them (loading this class
+     * does it): for code that runs Kafka's tools in-process, such as the tests' cluster formatting its storage.
+     */
+    public static void quietKafkaLogging() {
+        // QUIETED_LOGGERS, initialised with the class, holds the levels; calling this is what loads the class
     }
 
     /** Starts a broker on {@code dataDir}, reusing its ports if it was started before, free ports otherwise. */
@@ -304,7 +312,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    private static List<Logger> quietKafkaLogging() {
+    private static List<Logger> quietKafkaLoggers() {
         // The roots of Kafka's logger names ("kafka.request.logger" is below "kafka"); children inherit the level.
         List<Logger> loggers = List.of("kafka", "org.apache.kafka", "state.change.logger").stream()
                 .map(Logger::getLogger).toList();

@@ -2,12 +2,7 @@ package ai.aegis.testing;
 
 import ai.aegis.broker.EmbeddedKafkaBroker;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * One embedded broker per JVM for the tests of every module: starting a broker costs seconds, so tests share it
@@ -32,11 +27,7 @@ public final class SharedTestBroker {
             return broker;
         }
         if (dataDir == null) {
-            try {
-                dataDir = Files.createTempDirectory("aegis-shared-broker-");
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot create a temporary directory for the shared test broker", e);
-            }
+            dataDir = TestDirectories.create("aegis-shared-broker-");
             Runtime.getRuntime().addShutdownHook(new Thread(SharedTestBroker::shutdown, "shared-broker-shutdown"));
         }
         broker = EmbeddedKafkaBroker.start(dataDir);
@@ -47,17 +38,6 @@ public final class SharedTestBroker {
         if (broker != null) {
             broker.stop();
         }
-        deleteRecursively(dataDir);
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException | UncheckedIOException e) {
-            // Best effort at JVM exit: a leftover temporary directory is harmless.
-        }
+        TestDirectories.deleteRecursively(dataDir);
     }
 }

@@ -1,6 +1,7 @@
 package ai.aegis.topology.admin;
 
 import ai.aegis.schemas.topic.TopicSpec;
+import ai.aegis.topology.kafka.KafkaSettings;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -8,12 +9,14 @@ import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +29,11 @@ import java.util.concurrent.TimeoutException;
  * Creates the topics of the catalogue that do not exist yet. Safe to run at every start of every service and
  * concurrently from several of them: an existing topic is left exactly as it is (a concurrent creator winning the
  * race is fine), and nothing is ever deleted or reconfigured.
+ *
+ * <p>A topic is created with {@code min.insync.replicas} = {@link KafkaSettings#minInSyncReplicas} of its
+ * replication factor (2 on a three-broker cluster), set on the topic itself: the broker's default is 1, with
+ * which an {@code acks=all} write is acknowledged by the leader alone once the others fell out of sync, and lost
+ * with that one broker.
  */
 public final class TopicInstaller {
 
@@ -39,10 +47,11 @@ public final class TopicInstaller {
     /**
      * Ensures every topic exists, created with replication factor min(3, brokers in the cluster).
      *
+     * @return the replication factor used for topics that had to be created
      * @throws TopicInstallationException when the cluster does not answer within {@code timeout} or refuses a topic
      */
-    public static void ensure(Admin admin, Collection<TopicSpec> topics, Duration timeout) {
-        ensure(admin, topics, 0, timeout);
+    public static short ensure(Admin admin, Collection<TopicSpec> topics, Duration timeout) {
+        return ensure(admin, topics, 0, timeout);
     }
 
     /**
@@ -50,9 +59,12 @@ public final class TopicInstaller {
      * {@code replicationFactor} (0 = min(3, brokers in the cluster)). Returns once the created topics are visible
      * in the broker's metadata, so that a Kafka Streams application started right after finds its source topics.
      *
+     * @return the replication factor resolved ({@code replicationFactor}, or min(3, brokers) for 0), which a Kafka
+     *         Streams application of the same installation gives its internal topics
+     *         ({@link KafkaSettings#withReplicationFactor})
      * @throws TopicInstallationException when the cluster does not answer within {@code timeout} or refuses a topic
      */
-    public static void ensure(Admin admin, Collection<TopicSpec> topics, int replicationFactor, Duration timeout) {
+    public static short ensure(Admin admin, Collection<TopicSpec> topics, int replicationFactor, Duration timeout) {
         if (replicationFactor < 0 || replicationFactor > Short.MAX_VALUE) {
             throw new IllegalArgumentException("replication factor must be 0 (default) or positive: "
                     + replicationFactor);
@@ -61,33 +73,36 @@ public final class TopicInstaller {
             throw new IllegalArgumentException("timeout must be positive: " + timeout);
         }
         Map<String, TopicSpec> wanted = byName(topics);
-        if (wanted.isEmpty()) {
-            return;
-        }
         long deadline = System.nanoTime() + timeout.toNanos();
-
-        int brokers = await(admin.describeCluster(new DescribeClusterOptions().timeoutMs(remainingMs(deadline)))
-                .nodes(), deadline, timeout, "describe the cluster").size();
-        short rf = (short) (replicationFactor > 0 ? replicationFactor : Math.min(MAX_DEFAULT_REPLICATION, brokers));
+        short rf = replicationFactor > 0 ? (short) replicationFactor : (short) Math.clamp(
+                await(admin.describeCluster(new DescribeClusterOptions().timeoutMs(remainingMs(deadline))).nodes(),
+                        deadline, timeout, "describe the cluster").size(), 1, MAX_DEFAULT_REPLICATION);
+        if (wanted.isEmpty()) {
+            return rf;
+        }
 
         Set<String> existing = await(admin.listTopics(new ListTopicsOptions().timeoutMs(remainingMs(deadline)))
                 .names(), deadline, timeout, "list topics");
         List<NewTopic> missing = new ArrayList<>();
         for (TopicSpec spec : wanted.values()) {
             if (!existing.contains(spec.name())) {
-                missing.add(new NewTopic(spec.name(), spec.partitions(), rf).configs(spec.configs()));
+                Map<String, String> configs = new HashMap<>(spec.configs());
+                configs.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG,
+                        Integer.toString(KafkaSettings.minInSyncReplicas(rf)));
+                missing.add(new NewTopic(spec.name(), spec.partitions(), rf).configs(configs));
             }
         }
         if (missing.isEmpty()) {
-            return;
+            return rf;
         }
 
         var created = admin.createTopics(missing, new CreateTopicsOptions().timeoutMs(remainingMs(deadline)));
         for (var entry : created.values().entrySet()) {
             try {
                 await(entry.getValue(), deadline, timeout, "create topic " + entry.getKey());
-                LOG.log(System.Logger.Level.INFO, "created topic {0} ({1} partitions, replication factor {2})",
-                        entry.getKey(), wanted.get(entry.getKey()).partitions(), rf);
+                LOG.log(System.Logger.Level.INFO, "created topic {0} ({1} partitions, replication factor {2}, "
+                        + "min.insync.replicas {3})", entry.getKey(), wanted.get(entry.getKey()).partitions(), rf,
+                        KafkaSettings.minInSyncReplicas(rf));
             } catch (TopicInstallationException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
                     throw e;
@@ -96,6 +111,7 @@ public final class TopicInstaller {
             }
         }
         awaitVisible(admin, missing.stream().map(NewTopic::name).toList(), wanted, deadline, timeout);
+        return rf;
     }
 
     /** The controller answers createTopics before every broker has the new metadata; wait until one does. */

@@ -2,6 +2,7 @@ package ai.aegis.topology.workflow;
 
 import ai.aegis.topology.deadletter.StreamsDeadLetters;
 import ai.aegis.topology.health.ComponentHealth;
+import ai.aegis.topology.health.HealthState;
 import ai.aegis.topology.health.RestartBudget;
 import ai.aegis.topology.kafka.DurablePublisher;
 import ai.aegis.topology.kafka.KafkaSettings;
@@ -9,9 +10,12 @@ import ai.aegis.topology.kafka.StreamsSupervisor;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -34,12 +38,21 @@ public final class WorkflowEngineService implements AutoCloseable {
     /** The name of the engine in its dead letters and metrics. */
     public static final String CONSUMER = "workflow-engine";
 
-    private final KafkaStreams streams;
+    private final Topology topology;
     private final String applicationId;
     private final KafkaSettings settings;
+    private final Path stateDir;
     private final Duration closeTimeout;
+    /**
+     * Built by {@link #start}, once the topics are installed: the replication factor its internal topics get (and
+     * their {@code min.insync.replicas}) is the one the installation resolved then. Null before, and after a start
+     * that failed before it.
+     */
+    private volatile KafkaStreams streams;
+    /** Set with {@link #streams}: restarts failed stream threads and reports the client's health. */
+    private volatile StreamsSupervisor supervisor;
+    private volatile boolean closed;
     private final StreamsDeadLetters deadLetters;
-    private final StreamsSupervisor supervisor;
 
     /** With the default application id, {@link #defaultApplicationId}. */
     public WorkflowEngineService(KafkaSettings settings, Path dataDir) {
@@ -63,14 +76,11 @@ public final class WorkflowEngineService implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.applicationId = Objects.requireNonNull(applicationId, "applicationId");
         this.closeTimeout = config.closeTimeout();
+        this.stateDir = dataDir.resolve("workflow-engine");
         String source = DurablePublisher.sourceOf("workflow-engine");
-        WorkflowEngineTopology topology = new WorkflowEngineTopology(settings.topics(), new WorkflowMachine(),
-                source, config.retention());
+        this.topology = new WorkflowEngineTopology(settings.topics(), new WorkflowMachine(), source,
+                config.retention()).build();
         this.deadLetters = new StreamsDeadLetters(settings.topics().deadLetters().name(), CONSUMER, source);
-        this.streams = new KafkaStreams(topology.build(), config(settings, applicationId,
-                dataDir.resolve("workflow-engine"), deadLetters));
-        this.supervisor = new StreamsSupervisor("workflow engine " + applicationId, streams, RestartBudget.defaults(),
-                deadLetters);
     }
 
     /** {@code <topic prefix>-workflow-engine}: installations sharing a cluster keep separate engines. */
@@ -105,15 +115,24 @@ public final class WorkflowEngineService implements AutoCloseable {
      * @throws IllegalStateException when it is not running within {@code timeout} (the instance is then closed)
      */
     public WorkflowEngineService start(Duration timeout, Runnable onFailure) {
+        if (streams != null || closed) {
+            throw new IllegalStateException("workflow engine " + applicationId + " was already started (or closed)");
+        }
         // The engine may be the first process on a fresh cluster: its topics must exist before its sources start.
+        short replicationFactor;
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(settings.admin())) {
-            ai.aegis.topology.admin.TopicInstaller.ensure(admin, settings.topics().all(), settings.replicationFactor(),
-                    timeout);
+            replicationFactor = ai.aegis.topology.admin.TopicInstaller.ensure(admin, settings.topics().all(),
+                    settings.replicationFactor(), timeout);
         } catch (RuntimeException e) {
             close();
             throw new IllegalStateException("workflow engine " + applicationId + " cannot start: " + e.getMessage(),
                     e);
         }
+        KafkaStreams streams = new KafkaStreams(topology, config(settings.withReplicationFactor(replicationFactor),
+                applicationId, stateDir, deadLetters));
+        this.supervisor = new StreamsSupervisor("workflow engine " + applicationId, streams, RestartBudget.defaults(),
+                deadLetters);
+        this.streams = streams;
         CountDownLatch running = new CountDownLatch(1);
         streams.setStateListener((next, previous) -> {
             if (next == KafkaStreams.State.RUNNING) {
@@ -141,21 +160,32 @@ public final class WorkflowEngineService implements AutoCloseable {
         return this;
     }
 
+    /** {@code CREATED} before {@link #start}, {@code NOT_RUNNING} once closed before its Streams client existed. */
     public KafkaStreams.State state() {
-        return streams.state();
+        KafkaStreams s = streams;
+        if (s == null) {
+            return closed ? KafkaStreams.State.NOT_RUNNING : KafkaStreams.State.CREATED;
+        }
+        return s.state();
     }
 
     /**
-     * False once the Streams client stopped on an error (a stream thread failed more often than the restart budget
-     * allows): a process running only the engine should exit.
+     * False before the start and once the Streams client stopped on an error (a stream thread failed more often than
+     * the restart budget allows): a process running only the engine should exit.
      */
     public boolean healthy() {
-        return supervisor.healthy();
+        StreamsSupervisor s = supervisor;
+        return s != null && s.healthy();
     }
 
-    /** For readiness: the client's state, thread restarts and dead letters. */
+    /** For readiness: the client's state, thread restarts and dead letters ({@code loading} before the start). */
     public ComponentHealth health() {
-        return supervisor.health();
+        StreamsSupervisor s = supervisor;
+        if (s == null) {
+            return new ComponentHealth(closed ? HealthState.DOWN : HealthState.LOADING,
+                    Map.of("streams", state().name().toLowerCase(Locale.ROOT)));
+        }
+        return s.health();
     }
 
     /** Records the engine could not read, process or write, dead-lettered since it started. */
@@ -169,6 +199,11 @@ public final class WorkflowEngineService implements AutoCloseable {
 
     @Override
     public void close() {
+        this.closed = true;
+        KafkaStreams streams = this.streams;
+        if (streams == null) {
+            return;
+        }
         boolean closed = streams.close(CloseOptions.groupMembershipOperation(
                 CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(closeTimeout));
         if (!closed) {

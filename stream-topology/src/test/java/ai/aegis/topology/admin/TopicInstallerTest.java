@@ -6,6 +6,7 @@ import ai.aegis.schemas.topic.TopicSpec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
@@ -49,8 +50,9 @@ class TopicInstallerTest {
         List<TopicSpec> topics = catalog.all();
         List<String> names = topics.stream().map(TopicSpec::name).toList();
 
-        TopicInstaller.ensure(admin, topics, TIMEOUT);
+        short replication = TopicInstaller.ensure(admin, topics, TIMEOUT);
 
+        assertThat(replication).isEqualTo((short) 1);
         Map<String, TopicDescription> described = describe(names);
         assertThat(described.get(catalog.agents().name()).partitions()).hasSize(1);
         assertThat(described.get(catalog.executionRequests().name()).partitions()).hasSize(3);
@@ -62,6 +64,12 @@ class TopicInstallerTest {
         assertThat(config(catalog.agents().name()).get("cleanup.policy").value()).isEqualTo("compact");
         assertThat(config(catalog.executionRequests().name()).get("cleanup.policy").value()).isEqualTo("delete");
         assertThat(config(catalog.executionEvents().name()).get("retention.ms").value()).isEqualTo("-1");
+        // set on each topic, not left to the broker's default: min(RF - 1, 1) = 1 here (2 on three brokers)
+        for (String name : names) {
+            ConfigEntry minIsr = config(name).get("min.insync.replicas");
+            assertThat(minIsr.source()).as(name).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
+            assertThat(minIsr.value()).as(name).isEqualTo("1");
+        }
 
         Map<String, Uuid> idsBefore = topicIds(described);
         TopicInstaller.ensure(admin, topics, TIMEOUT);

@@ -1,0 +1,145 @@
+package ai.aegis.cli;
+
+import ai.aegis.schemas.json.Json;
+import ai.aegis.testing.Signals;
+import ai.aegis.testing.WhileParentLives;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * One service of a {@link TestSystem} run as its own {@code aegis} process (same broker, topics and groups, from
+ * the system's configuration written to a file), so that a test can kill it as the kernel would: SIGKILL, no
+ * shutdown hook, nothing more written. The process ends with the test JVM ({@link WhileParentLives}).
+ */
+final class ServiceProcess implements AutoCloseable {
+
+    private final String name;
+    private final Process process;
+    private final Path log;
+
+    private ServiceProcess(String name, Process process, Path log) {
+        this.name = name;
+        this.process = process;
+        this.log = log;
+    }
+
+    /**
+     * {@code aegis <command>} in its own JVM.
+     *
+     * @param overrides configuration keys replacing the system's (a data directory of its own, for an engine)
+     * @param aegis     adds to the {@code aegis} node of the configuration file (models, for a worker)
+     */
+    static ServiceProcess start(TestSystem system, Path dir, String name, String command,
+                                Map<String, String> overrides, Consumer<ObjectNode> aegis) throws IOException {
+        Map<String, String> keys = new HashMap<>(system.config());
+        keys.putAll(overrides);
+        ObjectNode config = Json.MAPPER.createObjectNode();
+        keys.forEach((key, value) -> {
+            String[] path = key.split("\\.");
+            ObjectNode node = config;
+            for (int i = 0; i < path.length - 1; i++) {
+                node = node.withObject("/" + path[i]);
+            }
+            node.put(path[path.length - 1], value);
+        });
+        aegis.accept(config.withObject("/aegis"));
+        Path file = dir.resolve(name + ".yaml");
+        Json.YAML.writeValue(file.toFile(), config);
+        Path log = dir.resolve(name + ".log");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "--enable-native-access=ALL-UNNAMED",
+                "-cp", classpath, WhileParentLives.class.getName(), AegisMain.class.getName(), command,
+                "--config", file.toString());
+        pb.environment().put("CLASSPATH", ""); // the class path is given above, never inherited
+        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        return new ServiceProcess(name, pb.start(), log);
+    }
+
+    /**
+     * {@code aegis worker} whose scripted model {@code model} runs {@code command} with {@code cmd.run}, then answers
+     * {@code reply} (the shape of the tests' in-process scripts, given as configuration).
+     */
+    static ServiceProcess worker(TestSystem system, Path dir, String name, String model, String command,
+                                 String reply) throws IOException {
+        return start(system, dir, name, "worker", Map.of(), aegis -> {
+            ObjectNode provider = aegis.withObject("/llm").putArray("providers").addObject()
+                    .put("name", "scripted-test").put("type", "scripted");
+            provider.putArray("models").addObject().put("alias", model).put("model", model);
+            ArrayNode script = provider.putObject("scripts").putArray(model);
+            script.addObject().putObject("tool_call").put("name", "cmd.run")
+                    .put("arguments", Json.write(Map.of("command", command)));
+            script.addObject().put("reply", reply);
+        });
+    }
+
+    ProcessHandle handle() {
+        return process.toHandle();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** What the process printed so far. */
+    String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
+
+    /**
+     * SIGKILL. A crash leaves the worker's sandboxes running, cut off from their gateway; they are removed too, so
+     * that the test leaves nothing behind.
+     */
+    void kill() {
+        List<ProcessHandle> children = process.descendants().toList();
+        Signals.kill(process.toHandle());
+        children.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /** Waits until the consumer group has {@code members} members, all with partitions, while this one lives. */
+    void awaitStableGroup(Admin admin, String group, int members) {
+        await().atMost(Duration.ofSeconds(90)).until(() -> {
+            assertThat(isAlive()).as(() -> name + " is running; its log:\n" + log()).isTrue();
+            ConsumerGroupDescription d;
+            try {
+                d = admin.describeConsumerGroups(List.of(group)).all().get(10, TimeUnit.SECONDS).get(group);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof GroupIdNotFoundException) {
+                    return false; // nobody joined yet
+                }
+                throw e;
+            }
+            return d.groupState() == GroupState.STABLE && d.members().size() == members
+                    && d.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty());
+        });
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package ai.aegis.cli;
+
+import ai.aegis.schemas.execution.ExecutionEvent;
+import ai.aegis.schemas.json.Json;
+import ai.aegis.topology.kafka.KafkaSettings;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * What a topic itself holds, read from the beginning to its current end (read_committed, as every consumer of it
+ * must): the truth the end-to-end and fault tests check the system against, not a node's view.
+ */
+final class TopicLog {
+
+    private TopicLog() {
+    }
+
+    /** The values of {@code topic} whose key {@code keys} accepts, by key, in topic order. */
+    static <T> Map<String, List<T>> read(KafkaSettings kafka, String topic, Class<T> type, Predicate<String> keys) {
+        Map<String, List<T>> out = new HashMap<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(kafka.consumer(null))) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    if (r.key() != null && r.value() != null && keys.test(r.key())) {
+                        out.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(Json.read(r.value(), type));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The events of each of {@code ids} (keyed by execution id), in order; an execution without any is absent. */
+    static Map<String, List<ExecutionEvent>> executionEvents(KafkaSettings kafka, Collection<String> ids) {
+        return read(kafka, kafka.topics().executionEvents().name(), ExecutionEvent.class,
+                new java.util.HashSet<>(ids)::contains);
+    }
+
+    /** The terminal events' types of each of {@code ids} (an empty list when it has none). */
+    static Map<String, List<String>> executionTerminals(KafkaSettings kafka, Collection<String> ids) {
+        Map<String, List<ExecutionEvent>> events = executionEvents(kafka, ids);
+        Map<String, List<String>> out = new HashMap<>();
+        for (String id : ids) {
+            out.put(id, events.getOrDefault(id, List.of()).stream().filter(ExecutionEvent::terminal)
+                    .map(ExecutionEvent::type).toList());
+        }
+        return out;
+    }
+}
