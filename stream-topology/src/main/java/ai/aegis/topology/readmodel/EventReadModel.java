@@ -36,6 +36,14 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
     public interface Aggregate<E, V> {
         void apply(E event);
 
+        /**
+         * Whether the event belongs to the aggregate's history at all; one it refuses is neither stored, nor
+         * applied, nor sent to subscribers (an execution refuses the events of a run attempt that was superseded).
+         */
+        default boolean accepts(E event) {
+            return true;
+        }
+
         boolean terminal();
 
         V view();
@@ -79,13 +87,16 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
         }
     }
 
-    /** Folds an event record; {@code id} is its offset. Duplicates (same or older id) are ignored. */
+    /**
+     * Folds an event record; {@code id} is its offset. Duplicates (same or older id) and events the aggregate does
+     * not accept are ignored.
+     */
     public void onEvent(String aggregateId, long id, byte[] value) {
         String json = new String(value, StandardCharsets.UTF_8);
         E event = parse.apply(value);
         synchronized (lock) {
             Entry e = entry(aggregateId);
-            if (!e.events.isEmpty() && e.events.getLast().id() >= id) {
+            if (!e.events.isEmpty() && e.events.getLast().id() >= id || !e.state.accepts(event)) {
                 return;
             }
             StoredEvent<E> stored = new StoredEvent<>(id, json, event, isTerminal.test(event));
