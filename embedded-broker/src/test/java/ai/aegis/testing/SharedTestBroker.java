@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -15,6 +16,14 @@ import java.util.stream.Stream;
  * which modules take as a test-scoped dependency and no production jar contains.
  */
 public final class SharedTestBroker {
+
+    /**
+     * What the test broker allows beyond a production one: share-group acquisition locks as short as a second, so
+     * that tests of lock expiry (a frozen worker, RENEW) set a short lock on their own group and need not wait 15 s.
+     * Every group keeps the production default unless a test changes its own.
+     */
+    public static final Map<String, String> TEST_PROPERTIES = Map.of(
+            "group.share.min.record.lock.duration.ms", "1000");
 
     private static EmbeddedKafkaBroker broker;
     private static Path dataDir;
@@ -39,7 +48,7 @@ public final class SharedTestBroker {
             }
             Runtime.getRuntime().addShutdownHook(new Thread(SharedTestBroker::shutdown, "shared-broker-shutdown"));
         }
-        broker = EmbeddedKafkaBroker.start(dataDir);
+        broker = EmbeddedKafkaBroker.start(dataDir, 0, 0, TEST_PROPERTIES);
         return broker;
     }
 
