@@ -15,6 +15,8 @@ import ai.aegis.worker.execution.ExecutionRunner;
 import ai.aegis.worker.gateway.DispatchGateway;
 import ai.aegis.worker.gateway.DispatchGatewayRoutes;
 import ai.aegis.worker.gateway.InnerLoopRegistry;
+import ai.aegis.topology.deadletter.DeadLetters;
+import ai.aegis.worker.kafka.AttemptSteps;
 import ai.aegis.worker.kafka.CommandListener;
 import ai.aegis.worker.kafka.ExecutionWorker;
 import ai.aegis.worker.kafka.KafkaEventSink;
@@ -30,7 +32,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * One execution worker: a member of the workers' consumer group, the sandboxes it runs, and its internal
+ * One execution worker: a member of the workers' share group, the sandboxes it runs, and its internal
  * listener (the dispatch gateway those sandboxes call back through a Unix socket), bound apart from the public API.
  */
 public final class WorkerService implements AutoCloseable {
@@ -40,7 +42,7 @@ public final class WorkerService implements AutoCloseable {
     private final WebServer internal;
     private final ExecutionWorker worker;
     private final ContainerRuntime runtime;
-    /** Everything the start opened; closing it stops the worker (newest first: the consumer group member first). */
+    /** Everything the start opened; closing it stops the worker (newest first: the share group member first). */
     private final Closer resources;
 
     private WorkerService(WebServer internal, ExecutionWorker worker, ContainerRuntime runtime, Closer resources) {
@@ -82,16 +84,20 @@ public final class WorkerService implements AutoCloseable {
             opened.add(internal::stop);
             DurablePublisher publisher = opened.add(new DurablePublisher(kafka, DurablePublisher.sourceOf("worker")));
             KafkaEventSink events = new KafkaEventSink(publisher, kafka.topics().executionEvents().name());
+            AttemptSteps steps = new AttemptSteps(step -> publisher.publishPatiently(
+                    kafka.topics().workflowSteps().name(), step.workflowExecutionId(), Json.writeBytes(step),
+                    WorkflowStepResult.CE_TYPE));
             ExecutionRunner runner = new ExecutionRunner(runtime, sessions, new ExecutionRunner.RunnerConfig(
                     new InetSocketAddress(config.internalHost(), internal.port()), config.workDir(),
                     config.maxOutputBytes(), "python3"),
-                    name -> agentLookup(agents, agentsTail, config.agentLookupWait(), name),
-                    step -> publisher.publishPatiently(kafka.topics().workflowSteps().name(),
-                            step.workflowExecutionId(), Json.writeBytes(step), WorkflowStepResult.CE_TYPE));
+                    name -> agentLookup(agents, agentsTail, config.agentLookupWait(), name), steps);
             ExecutionControls controls = new ExecutionControls();
             opened.add(new CommandListener(kafka, controls).start());
-            ExecutionWorker worker = opened.add(new ExecutionWorker(kafka, config.groupId(), config.concurrency(),
-                    config.failoverTimeout(), runner, events, controls).start());
+            DeadLetters deadLetters = new DeadLetters(publisher, kafka.topics().deadLetters().name(),
+                    "execution-worker");
+            ExecutionWorker worker = opened.add(new ExecutionWorker(kafka, config, runner, events, steps, controls,
+                    deadLetters));
+            worker.start();
             LOG.log(System.Logger.Level.INFO, "execution worker up: runtime " + runtime.name() + ", concurrency "
                     + config.concurrency() + ", dispatch gateway on " + config.internalHost() + ":" + internal.port()
                     + "; " + models.describe());
@@ -125,8 +131,8 @@ public final class WorkerService implements AutoCloseable {
     }
 
     /**
-     * Graceful stop: running executions are abandoned (they run again on another worker), finished ones committed,
-     * then the listeners and clients close.
+     * Graceful stop: running executions are abandoned and their requests released (they run again on another
+     * worker), then the listeners and clients close.
      */
     @Override
     public void close() {
