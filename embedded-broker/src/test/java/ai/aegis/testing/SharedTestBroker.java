@@ -18,12 +18,15 @@ import java.util.stream.Stream;
 public final class SharedTestBroker {
 
     /**
-     * What the test broker allows beyond a production one: share-group acquisition locks as short as a second, so
-     * that tests of lock expiry (a frozen worker, RENEW) set a short lock on their own group and need not wait 15 s.
-     * Every group keeps the production default unless a test changes its own.
+     * What the test broker allows beyond a production one: share-group acquisition locks and sessions as short as a
+     * second (heartbeats to match), so that tests of failover (a killed or frozen worker, RENEW) set short ones on
+     * their own group and need not wait 15 to 45 s. Every group keeps the production defaults unless a test (or
+     * the workers' own setting) changes its own.
      */
     public static final Map<String, String> TEST_PROPERTIES = Map.of(
-            "group.share.min.record.lock.duration.ms", "1000");
+            "group.share.min.record.lock.duration.ms", "1000",
+            "group.share.min.session.timeout.ms", "1000",
+            "group.share.min.heartbeat.interval.ms", "300");
 
     private static EmbeddedKafkaBroker broker;
     private static Path dataDir;

@@ -26,9 +26,10 @@ import java.util.Objects;
  * @param maxOutputBytes             cap of captured sandbox and command output
  * @param workDir                    where sandboxes' workspaces are created
  * @param failoverTimeout            how long a silent worker holds an execution before another worker runs it
- *                                   again: the share group's acquisition lock ({@code share.record.lock.duration.ms},
- *                                   which the worker sets on its group; the broker allows 15 s to 60 s by default).
- *                                   A running execution renews it every third of this
+ *                                   again: the share group's acquisition lock and session timeout
+ *                                   ({@code share.record.lock.duration.ms}, {@code share.session.timeout.ms}), which
+ *                                   the worker sets on its group (a broker allows 45 s to 60 s for both by default).
+ *                                   A running execution renews its lock every third of this
  * @param maxAttempts                how many runs an execution may have; a request delivered once more ends as
  *                                   failed (the group's delivery limit is set one above)
  * @param rememberedExecutions       how many executions the worker's view of the events topic remembers (their newest
@@ -54,8 +55,8 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
     public static final String DEFAULT_RUNTIME = "auto";
     public static final String DEFAULT_PYTHON = "/usr/bin/python3";
     public static final long DEFAULT_MAX_OUTPUT_BYTES = 512 * 1024;
-    /** Kafka's default acquisition lock. */
-    public static final Duration DEFAULT_FAILOVER_TIMEOUT = Duration.ofSeconds(30);
+    /** Kafka's default share session timeout, within its default bounds for locks (15 s to 60 s) too. */
+    public static final Duration DEFAULT_FAILOVER_TIMEOUT = Duration.ofSeconds(45);
     /** Four runs, and the share group's default delivery limit (5) for the delivery that gives up. */
     public static final int DEFAULT_MAX_ATTEMPTS = 4;
     /** The broker allows a delivery limit of 2 to 10: one more than the runs. */

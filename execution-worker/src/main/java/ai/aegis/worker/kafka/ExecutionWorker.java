@@ -611,6 +611,8 @@ public final class ExecutionWorker implements AutoCloseable {
                 controls.unregister(control);
             }
             if (control.superseded()) {
+                LOG.log(System.Logger.Level.WARNING, "superseded attempt " + attempt + " of execution " + id
+                        + " has stopped (" + control.reason() + "); nothing more of it is written");
                 return Ack.NONE;
             }
             return control.stop() == ExecutionControl.Stop.ABANDON ? Ack.RELEASE : Ack.ACCEPT;

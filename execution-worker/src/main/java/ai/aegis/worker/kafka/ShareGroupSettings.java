@@ -33,12 +33,22 @@ final class ShareGroupSettings {
     private ShareGroupSettings() {
     }
 
-    /** The group configs a workers' share group needs. */
-    static Map<String, String> of(Duration lockDuration, int maxAttempts) {
+    /**
+     * The group configs a workers' share group needs.
+     *
+     * @param failoverTimeout both the acquisition lock (how long a silent worker holds a request) and the session
+     *                        timeout (how long it holds its partitions: a partition that only the silent worker was
+     *                        assigned is fetched by nobody else until then, lock or no lock)
+     */
+    static Map<String, String> of(Duration failoverTimeout, int maxAttempts) {
+        long ms = failoverTimeout.toMillis();
         Map<String, String> m = new LinkedHashMap<>();
         m.put("share.auto.offset.reset", "earliest");
         m.put("share.isolation.level", "read_committed");
-        m.put("share.record.lock.duration.ms", Long.toString(lockDuration.toMillis()));
+        m.put("share.record.lock.duration.ms", Long.toString(ms));
+        m.put("share.session.timeout.ms", Long.toString(ms));
+        // Kafka's 5 s unless that leaves fewer than three heartbeats per session
+        m.put("share.heartbeat.interval.ms", Long.toString(Math.min(5_000, Math.max(1, ms / 3))));
         // one delivery more than runs: the delivery after the last run is the one that ends the execution as failed
         m.put("share.delivery.count.limit", Integer.toString(maxAttempts + 1));
         m.put("share.renew.acknowledge.enable", "true");
