@@ -3,6 +3,7 @@ package ai.aegis.cli;
 import ai.aegis.approval.ApprovalService;
 import ai.aegis.cli.AegisSystem.Service;
 import ai.aegis.testing.SharedTestBroker;
+import ai.aegis.testing.TopicRecords;
 import ai.aegis.ingress.IngressServer;
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.json.Json;
@@ -18,11 +19,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.TopicPartition;
 
 import java.io.IOException;
 import java.net.URI;
@@ -206,18 +205,7 @@ final class TestSystem implements AutoCloseable {
 
     /** Every record of a topic of this system, from the beginning to where it ends now, in partition order. */
     List<ConsumerRecord<String, byte[]>> records(String topic) {
-        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(kafka.consumer(null))) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                consumer.poll(Duration.ofMillis(500)).forEach(out::add);
-            }
-        }
-        return out;
+        return TopicRecords.all(kafka.consumer(null), topic);
     }
 
     /** The events on the topic of each of these executions, in order. */

@@ -38,19 +38,22 @@ import static org.awaitility.Awaitility.await;
 class WorkerFailoverTest {
 
     private static final String COMMAND = "sleep 4 && echo worked";
+    /** Slots of each worker in the killing test: every slot is a member of the share group. */
+    private static final int SLOTS = 3;
     private static final String REPLY = "done: {{last_tool_stdout}}";
 
     @Test
     void executionsOfAWorkerThatDiesAreRunAgainByTheOtherAndEndExactlyOnce(@TempDir Path dataDir) throws Exception {
-        Map<String, String> fastFailover = Map.of("aegis.worker.failover-timeout-ms", "6000");
+        Map<String, String> fastFailover = Map.of("aegis.worker.failover-timeout-ms", "6000",
+                "aegis.worker.concurrency", String.valueOf(SLOTS));
         try (TestSystem system = new TestSystem(dataDir, script(COMMAND), null, EnumSet.of(Service.INGRESS),
                 fastFailover)) {
             String group = system.config().get("aegis.worker.group-id");
             Process doomed = startWorkerProcess(system, dataDir, COMMAND);
             try (Admin admin = Admin.create(system.kafka.admin())) {
-                awaitMembers(admin, group, 1, doomed, dataDir);
+                awaitMembers(admin, group, SLOTS, doomed, dataDir);
                 try (AegisSystem survivor = system.start(EnumSet.of(Service.WORKER))) {
-                    awaitMembers(admin, group, 2, doomed, dataDir);
+                    awaitMembers(admin, group, 2 * SLOTS, doomed, dataDir);
                     String agentId = system.deploy(TestSystem.agent("failover", "work", 1));
                     List<String> ids = new ArrayList<>();
                     for (int i = 0; i < 6; i++) {
@@ -189,7 +192,10 @@ class WorkerFailoverTest {
         return pb.start();
     }
 
-    /** Waits until the share group has {@code members} members, the worker process being alive meanwhile. */
+    /**
+     * Waits until the share group has {@code members} members (one per slot of each worker), the worker process
+     * being alive meanwhile.
+     */
     private static void awaitMembers(Admin admin, String group, int members, Process doomed, Path dataDir) {
         await().atMost(Duration.ofSeconds(60)).until(() -> {
             assertThat(doomed.isAlive()).as(() -> "the worker process is running; its log:\n"

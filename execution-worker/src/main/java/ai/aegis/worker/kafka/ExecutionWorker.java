@@ -580,6 +580,9 @@ public final class ExecutionWorker implements AutoCloseable {
             if (lost != null) {
                 control.supersede("this worker lost the execution's request: " + lost);
             }
+            if (closing) { // registered after the close abandoned the running ones
+                control.abandon("the worker is shutting down");
+            }
             try {
                 control.bind(Thread.currentThread());
                 AttemptSink sink = new AttemptSink(events, control, ledger::newerAttemptThan);
