@@ -4,13 +4,11 @@ import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.worker.execution.EventSink;
 import ai.aegis.worker.execution.ExecutionControl;
 
-import java.util.function.BiPredicate;
-
 /**
  * The events of one run of an execution: numbered with the run's attempt, and fenced. Once the run is superseded
- * nothing more of it is written, its judges' events included; before it writes its end it makes sure that no newer
- * attempt has begun (as far as this worker has read) and that this worker still holds the request (a round trip to
- * Kafka). Judges (child executions with ids of their own) share the sink; their events keep no attempt.
+ * nothing more of it is written, its judges' events included; before it writes its end it confirms its lease
+ * ({@link ExecutionControl#confirmLease}: this worker still holds the request, and no newer attempt has begun).
+ * Judges (child executions with ids of their own) share the sink; their events keep no attempt.
  */
 final class AttemptSink implements EventSink {
 
@@ -18,13 +16,10 @@ final class AttemptSink implements EventSink {
 
     private final EventSink delegate;
     private final ExecutionControl control;
-    private final BiPredicate<String, Integer> newerAttempt;
 
-    /** @param newerAttempt whether an attempt newer than the given one of the execution has begun */
-    AttemptSink(EventSink delegate, ExecutionControl control, BiPredicate<String, Integer> newerAttempt) {
+    AttemptSink(EventSink delegate, ExecutionControl control) {
         this.delegate = delegate;
         this.control = control;
-        this.newerAttempt = newerAttempt;
     }
 
     @Override
@@ -40,9 +35,6 @@ final class AttemptSink implements EventSink {
             return;
         }
         if (event.terminal() && own(event)) {
-            if (newerAttempt.test(control.executionId(), control.attempt())) {
-                control.supersede("a newer attempt of the execution has begun");
-            }
             if (!control.confirmLease()) {
                 LOG.log(System.Logger.Level.WARNING, "execution " + control.executionId() + ": attempt "
                         + control.attempt() + " was superseded (" + control.reason() + "); its "

@@ -192,6 +192,8 @@ public final class ExecutionWorker implements AutoCloseable {
         final Delivery delivery;
         ConsumerRecord<String, byte[]> record;
         boolean lost;
+        /** The consumer returned the record and it has not been acknowledged since: it must be, before a poll. */
+        boolean inFlight = true;
         long confirmedAtNanos = System.nanoTime();
 
         Held(Delivery delivery) {
@@ -345,7 +347,9 @@ public final class ExecutionWorker implements AutoCloseable {
                         }
                         case null -> {
                             if (System.nanoTime() - nextRenew >= 0) {
-                                renew(held, false);
+                                if (renew(held, false)) {
+                                    checkNotSuperseded(held);
+                                }
                                 nextRenew = System.nanoTime() + renewEveryNanos;
                             }
                         }
@@ -375,15 +379,22 @@ public final class ExecutionWorker implements AutoCloseable {
             while (!held.lost) {
                 try {
                     consumer.acknowledge(held.record, AcknowledgeType.RENEW);
-                    Optional<KafkaException> refused = firstError(commit());
-                    if (refused.isPresent()) {
-                        return lose(held, "Kafka refused to renew its lock (" + refused.get().getMessage() + ")");
+                    held.inFlight = false;
+                    Optional<Optional<KafkaException>> result = resultOf(commit(), held.record);
+                    if (result.isEmpty()) {
+                        // the consumer did not send it: its share session was reset (this member was fenced
+                        // while silent), so the lock belongs to a session that is gone
+                        throw new KafkaException("the renewal was not confirmed by Kafka");
+                    }
+                    if (result.get().isPresent()) {
+                        return lose(held, "Kafka refused to renew its lock (" + result.get().get().getMessage() + ")");
                     }
                     ConsumerRecord<String, byte[]> back = takeBack(held.record);
                     if (back == null) {
                         return lose(held, "the renewed request did not come back from Kafka");
                     }
                     held.record = back;
+                    held.inFlight = true;
                     held.confirmedAtNanos = System.nanoTime();
                     return true;
                 } catch (KafkaException | IllegalStateException e) {
@@ -402,6 +413,18 @@ public final class ExecutionWorker implements AutoCloseable {
                 }
             }
             return false;
+        }
+
+        /**
+         * A renewal can succeed for a worker that lost its request: Kafka ignores the acknowledgement of a record
+         * that another worker has acknowledged already (it lies below the group's start offset). What this worker's
+         * ledger has read of the events topic tells: a newer attempt has begun.
+         */
+        private void checkNotSuperseded(Held held) {
+            ExecutionControl run = held.delivery.control;
+            if (run != null && ledger.newerAttemptThan(run.executionId(), run.attempt())) {
+                lose(held, "attempt " + run.attempt() + " was superseded by a newer one on the events topic");
+            }
         }
 
         private boolean lose(Held held, String why) {
@@ -437,17 +460,37 @@ public final class ExecutionWorker implements AutoCloseable {
             return null;
         }
 
-        /** Acknowledges the held request as the delivery said. */
+        /**
+         * Acknowledges the held request as the delivery said. A request this worker no longer speaks for is
+         * released if the consumer still holds it locally (it must acknowledge everything before it polls again;
+         * Kafka ignores or refuses the release, whoever acknowledged it meanwhile).
+         */
         private void finish(Held held, Ack ack) {
             if (held.lost || ack == Ack.NONE) {
+                if (held.inFlight) {
+                    try {
+                        consumer.acknowledge(held.record, AcknowledgeType.RELEASE);
+                        commit();
+                    } catch (KafkaException | IllegalStateException e) {
+                        LOG.log(System.Logger.Level.DEBUG, "execution slot " + index + ": releasing a lost request: "
+                                + e);
+                    }
+                }
                 return;
             }
             try {
                 consumer.acknowledge(held.record, ack.type);
-                firstError(commit()).ifPresent(e -> LOG.log(System.Logger.Level.WARNING, "execution slot " + index
-                        + ": the " + ack + " of " + held.record.key() + " was refused (" + e.getMessage() + "); the"
-                        + " request will be delivered again" + (ack == Ack.ACCEPT
-                        ? " and acknowledged then without running, its end being on the topic" : "")));
+                Optional<Optional<KafkaException>> result = resultOf(commit(), held.record);
+                LOG.log(System.Logger.Level.INFO, "execution slot " + index + ": the request of "
+                        + held.record.key() + " acknowledged: " + ack);
+                if (result.isEmpty() || result.get().isPresent()) {
+                    // refused: the lock ran out; no result: the consumer dropped it (its share session was reset)
+                    LOG.log(System.Logger.Level.WARNING, "execution slot " + index + ": the " + ack + " of "
+                            + held.record.key() + (result.isPresent() ? " was refused (" + result.get().get()
+                            .getMessage() + ")" : " was not confirmed by Kafka") + "; unless another worker has "
+                            + "acknowledged it, the request will be delivered again" + (ack == Ack.ACCEPT
+                            ? " and acknowledged then without running, its end being on the topic" : ""));
+                }
             } catch (KafkaException | IllegalStateException e) {
                 LOG.log(System.Logger.Level.WARNING, "execution slot " + index + ": could not " + ack + " "
                         + held.record.key() + " (" + e + "); the request will be delivered again");
@@ -481,8 +524,15 @@ public final class ExecutionWorker implements AutoCloseable {
         }
     }
 
-    private static Optional<KafkaException> firstError(Map<TopicIdPartition, Optional<KafkaException>> results) {
-        return results.values().stream().flatMap(Optional::stream).findFirst();
+    /**
+     * The result of the acknowledgement of {@code record} in a commit's results: empty when the commit did not
+     * acknowledge its partition at all, else the error (empty when it succeeded).
+     */
+    private static Optional<Optional<KafkaException>> resultOf(Map<TopicIdPartition, Optional<KafkaException>> results,
+                                                               ConsumerRecord<?, ?> record) {
+        return results.entrySet().stream()
+                .filter(e -> e.getKey().partition() == record.partition() && e.getKey().topic().equals(record.topic()))
+                .map(Map.Entry::getValue).findFirst();
     }
 
     /** One delivered request, from reading it to its end, on a virtual thread; tells its slot how to acknowledge. */
@@ -547,6 +597,31 @@ public final class ExecutionWorker implements AutoCloseable {
             };
         }
 
+        /**
+         * The lease of attempt {@code attempt}, confirmed before it writes its end: its slot renews the lock, and
+         * the ledger, brought up to the events topic's current end, shows no newer attempt. The renewal alone is not
+         * proof: Kafka also accepts it for a record another worker has acknowledged meanwhile.
+         */
+        private boolean leaseHolds(String executionId, int attempt) throws InterruptedException {
+            if (!slot.confirm()) {
+                return false;
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(slot.lockMs);
+            while (true) {
+                try {
+                    return ledger.current(executionId, LEDGER_WAIT).map(k -> k.attempt() <= attempt).orElse(true);
+                } catch (ExecutionLedger.BehindException e) {
+                    if (System.nanoTime() - deadline >= 0) {
+                        LOG.log(System.Logger.Level.WARNING, "execution " + executionId + ": cannot tell whether "
+                                + "attempt " + attempt + " is still the newest (" + e.getMessage() + "); it is "
+                                + "given up for another worker to run");
+                        return false;
+                    }
+                    Thread.sleep(RETRY_BACKOFF_MS); // a retry backoff, not synchronisation
+                }
+            }
+        }
+
         /** What the events topic says of the execution, waiting (the slot keeps the lock) until it can tell. */
         private Optional<AttemptLedger.Known> known(String executionId) throws InterruptedException {
             while (true) {
@@ -569,7 +644,7 @@ public final class ExecutionWorker implements AutoCloseable {
          */
         private Ack run(ExecutionRequest request, int attempt, boolean runIt) throws Exception {
             String id = request.executionId();
-            ExecutionControl control = controls.register(id, attempt, slot::confirm).orElse(null);
+            ExecutionControl control = controls.register(id, attempt, () -> leaseHolds(id, attempt)).orElse(null);
             if (control == null) {
                 LOG.log(System.Logger.Level.INFO, "execution " + id + " already runs here (attempt " + attempt
                         + " or newer): this delivery is acknowledged, the running one is the only run");
@@ -585,7 +660,7 @@ public final class ExecutionWorker implements AutoCloseable {
             }
             try {
                 control.bind(Thread.currentThread());
-                AttemptSink sink = new AttemptSink(events, control, ledger::newerAttemptThan);
+                AttemptSink sink = new AttemptSink(events, control);
                 steps.runAs(control, () -> {
                     if (!runIt) {
                         endInWorker(request, control, sink, "the execution was run " + (attempt - 1)

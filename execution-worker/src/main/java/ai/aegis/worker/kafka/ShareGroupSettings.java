@@ -75,8 +75,10 @@ final class ShareGroupSettings {
             ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, groupId);
             try {
                 admin.incrementalAlterConfigs(Map.of(group, settings.entrySet().stream()
-                        .map(e -> new AlterConfigOp(new ConfigEntry(e.getKey(), e.getValue()), AlterConfigOp.OpType.SET))
+                        .map(e -> new AlterConfigOp(new ConfigEntry(e.getKey(), e.getValue()),
+                                AlterConfigOp.OpType.SET))
                         .toList())).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                awaitVisible(admin, group, settings, timeout);
             } catch (ExecutionException e) {
                 Map<String, String> wrong = differences(admin, group, settings, timeout);
                 if (!wrong.isEmpty()) {
@@ -94,6 +96,27 @@ final class ShareGroupSettings {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while configuring the share group '" + groupId + "'", e);
+        }
+    }
+
+    /**
+     * Waits until the brokers report the new values: a group config reaches them through the cluster's metadata, a
+     * moment after the change was acknowledged, and a consumer that joined before would start the group at the
+     * latest request (Kafka's default), skipping the ones already waiting.
+     */
+    private static void awaitVisible(Admin admin, ConfigResource group, Map<String, String> settings,
+                                     Duration timeout)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<String, String> wrong = differences(admin, group, settings, timeout);
+        while (!wrong.isEmpty()) {
+            if (System.nanoTime() - deadline >= 0) {
+                throw new IllegalStateException("the share group '" + group.name() + "' was configured, but the "
+                        + "brokers still report other values for " + wrong.keySet() + " after "
+                        + timeout.toMillis() + " ms");
+            }
+            Thread.sleep(100); // polling the cluster's metadata, which offers no notification
+            wrong = differences(admin, group, settings, timeout);
         }
     }
 

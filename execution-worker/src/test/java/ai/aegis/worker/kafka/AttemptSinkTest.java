@@ -25,7 +25,7 @@ class AttemptSinkTest {
     @Test
     void eventsCarryTheRunsAttemptAndJudgesKeepTheirOwn() throws Exception {
         ExecutionControl control = new ExecutionControl(ID, 3, ExecutionControl.Lease.HELD);
-        AttemptSink sink = new AttemptSink(out, control, (id, attempt) -> false);
+        AttemptSink sink = new AttemptSink(out, control);
         sink.emit(new ExecutionEvent.ExecutionStarted(ID, "agent", T));
         sink.emit(new ExecutionEvent.ExecutionStarted("judge", "judge-agent", T));
         sink.emitDurably(new ExecutionEvent.ExecutionCompleted(ID, "out", 1, T));
@@ -41,7 +41,7 @@ class AttemptSinkTest {
             asked.incrementAndGet();
             return held.get();
         });
-        AttemptSink sink = new AttemptSink(out, control, (id, attempt) -> false);
+        AttemptSink sink = new AttemptSink(out, control);
         sink.emit(new ExecutionEvent.IterationStarted(ID, 1, "task", T));
         assertThat(asked).hasValue(0); // ordinary events need no round trip
         held.set(false);
@@ -55,12 +55,4 @@ class AttemptSinkTest {
         assertThat(out.types()).containsExactly("iteration_started");
     }
 
-    @Test
-    void aNewerAttemptOnTheTopicSupersedesTheRunBeforeItsEnd() throws Exception {
-        ExecutionControl control = new ExecutionControl(ID, 1, ExecutionControl.Lease.HELD);
-        AttemptSink sink = new AttemptSink(out, control, (id, attempt) -> id.equals(ID) && attempt == 1);
-        sink.emitDurably(new ExecutionEvent.ExecutionFailed(ID, "zombie", 1, T));
-        assertThat(out.all()).isEmpty();
-        assertThat(control.superseded()).isTrue();
-    }
 }
