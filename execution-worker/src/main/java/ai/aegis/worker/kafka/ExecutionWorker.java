@@ -239,7 +239,9 @@ public final class ExecutionWorker implements AutoCloseable {
             try {
                 while (!closing) {
                     try {
-                        consumer = new KafkaShareConsumer<>(kafka.withClientId(kafka.clientId() + "-slot-" + index)
+                        String client = (kafka.clientId() == null ? "aegis-worker" : kafka.clientId()) + "-slot-"
+                                + index;
+                        consumer = new KafkaShareConsumer<>(kafka.withClientId(client)
                                 .shareConsumer(config.groupId(), 1));
                         consume();
                     } catch (GroupIdNotFoundException | InvalidGroupIdException | AuthenticationException
