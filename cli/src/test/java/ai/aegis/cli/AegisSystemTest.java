@@ -55,14 +55,16 @@ class AegisSystemTest {
         try (ServerSocket again = new ServerSocket(gatewayPort, 1, InetAddress.getLoopbackAddress())) {
             assertThat(again.isBound()).isTrue();
         }
-        // the worker, the engine and the approval service left their groups (far sooner than a session timeout)
+        // the worker (a share group), the engine and the approval service left their groups (far sooner than a
+        // session timeout)
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers))) {
-            List<String> groups = List.of(prefix + "-workers", prefix + "-workflow-engine",
-                    prefix + "-approval-service");
+            List<String> groups = List.of(prefix + "-workflow-engine", prefix + "-approval-service");
             await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
                 Map<String, ConsumerGroupDescription> described = admin.describeConsumerGroups(groups).all()
                         .get(10, TimeUnit.SECONDS);
                 described.forEach((group, d) -> assertThat(d.members()).as(group).isEmpty());
+                assertThat(admin.describeShareGroups(List.of(prefix + "-workers")).all().get(10, TimeUnit.SECONDS)
+                        .get(prefix + "-workers").members()).as("the workers' share group").isEmpty();
             });
         }
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ShareGroupDescription;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 
@@ -118,7 +119,7 @@ final class ServiceProcess implements AutoCloseable {
         children.forEach(ProcessHandle::destroyForcibly);
     }
 
-    /** Waits until the consumer group has {@code members} members, all with partitions, while this one lives. */
+    /** Waits until the consumer group (a Streams app) has {@code members} members, all with partitions. */
     void awaitStableGroup(Admin admin, String group, int members) {
         await().atMost(Duration.ofSeconds(90)).until(() -> {
             assertThat(isAlive()).as(() -> name + " is running; its log:\n" + log()).isTrue();
@@ -133,6 +134,26 @@ final class ServiceProcess implements AutoCloseable {
             }
             return d.groupState() == GroupState.STABLE && d.members().size() == members
                     && d.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty());
+        });
+    }
+
+    /**
+     * Waits until the workers' share group has {@code members} members (each worker is one per slot,
+     * {@code aegis.worker.concurrency}) while this one lives.
+     */
+    void awaitShareGroup(Admin admin, String group, int members) {
+        await().atMost(Duration.ofSeconds(90)).until(() -> {
+            assertThat(isAlive()).as(() -> name + " is running; its log:\n" + log()).isTrue();
+            ShareGroupDescription d;
+            try {
+                d = admin.describeShareGroups(List.of(group)).all().get(10, TimeUnit.SECONDS).get(group);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof GroupIdNotFoundException) {
+                    return false; // nobody joined yet
+                }
+                throw e;
+            }
+            return d.groupState() == GroupState.STABLE && d.members().size() == members;
         });
     }
 

@@ -3,7 +3,9 @@ package ai.aegis.cli;
 import ai.aegis.approval.ApprovalService;
 import ai.aegis.cli.AegisSystem.Service;
 import ai.aegis.testing.SharedTestBroker;
+import ai.aegis.testing.TopicRecords;
 import ai.aegis.ingress.IngressServer;
+import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.topology.kafka.KafkaSettings;
 import ai.aegis.topology.workflow.WorkflowEngineService;
@@ -19,6 +21,9 @@ import io.helidon.config.ConfigSources;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 
 import java.io.IOException;
 import java.net.URI;
@@ -35,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The whole system as {@code aegis up} composes it ({@link AegisSystem}), on the shared real broker with topics of
@@ -197,24 +203,32 @@ final class TestSystem implements AutoCloseable {
         return awaitEnd(executionId[0], Duration.ofSeconds(30));
     }
 
-    /** Every record of {@code topic} written so far, partition by partition, in offset order. */
+    static JsonNode args(String json) {
+        return Json.tree(json);
+    }
+
+    /** Every record of a topic of this system, from the beginning to where it ends now, in partition order. */
     List<ConsumerRecord<String, byte[]>> records(String topic) {
-        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(kafka.consumer(null))) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                consumer.poll(Duration.ofMillis(300)).forEach(out::add);
+        return TopicRecords.all(kafka.consumer(null), topic);
+    }
+
+    /** The events on the topic of each of these executions, in order. */
+    Map<String, List<ExecutionEvent>> events(List<String> ids) {
+        Map<String, List<ExecutionEvent>> out = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r : records(kafka.topics().executionEvents().name())) {
+            ExecutionEvent e = Json.read(r.value(), ExecutionEvent.class);
+            if (ids.contains(e.executionId())) {
+                out.computeIfAbsent(e.executionId(), k -> new ArrayList<>()).add(e);
             }
         }
         return out;
     }
 
-    static JsonNode args(String json) {
-        return Json.tree(json);
+    /** Writes a record as any producer could (no checks, no headers unless given). */
+    RecordMetadata write(ProducerRecord<String, byte[]> record) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.producer())) {
+            return producer.send(record).get(30, TimeUnit.SECONDS);
+        }
     }
 
     @Override

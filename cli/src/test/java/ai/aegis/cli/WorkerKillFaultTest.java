@@ -28,6 +28,9 @@ import static org.awaitility.Awaitility.await;
 @Tag(FaultSuite.TAG)
 class WorkerKillFaultTest {
 
+    /** Share consumers per worker: each worker is this many members of the group. */
+    private static final int SLOTS = 3;
+
     @TempDir
     Path dataDir;
 
@@ -35,15 +38,15 @@ class WorkerKillFaultTest {
     void executionsOfAWorkerKilledUnderLoadAreRunAgainAndEndExactlyOnce() throws Exception {
         BrokerCluster cluster = SharedTestCluster.get();
         try (TestSystem system = FaultSuite.system(dataDir, cluster, EnumSet.of(Service.INGRESS),
-                Map.of("aegis.worker.failover-timeout-ms", "6000"));
-             // the process that will die joins first, so it keeps most partitions when the second worker joins
+                Map.of("aegis.worker.failover-timeout-ms", "6000", "aegis.worker.concurrency",
+                        String.valueOf(SLOTS)));
              ServiceProcess doomed = ServiceProcess.worker(system, dataDir, "doomed-worker", FaultSuite.MODEL,
                      FaultSuite.TOOL_COMMAND, FaultSuite.REPLY);
              Admin admin = Admin.create(system.kafka.admin())) {
             String group = system.config().get("aegis.worker.group-id");
-            doomed.awaitStableGroup(admin, group, 1);
+            doomed.awaitShareGroup(admin, group, SLOTS);
             try (AegisSystem survivor = system.start(EnumSet.of(Service.WORKER))) {
-                doomed.awaitStableGroup(admin, group, 2);
+                doomed.awaitShareGroup(admin, group, 2 * SLOTS);
                 String agentId = FaultSuite.deployAgent(system);
                 List<SteadyLoad.Attempt> attempts;
                 try (SteadyLoad load = SteadyLoad.executions(system, agentId, Duration.ofMillis(300))) {

@@ -10,6 +10,7 @@ import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.raft.DynamicVoters;
 import org.apache.kafka.server.common.MetadataVersion;
+import org.apache.kafka.server.common.ShareVersion;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -90,14 +91,24 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      *                               {@link #STARTUP_TIMEOUT}
      */
     public static EmbeddedKafkaBroker start(Path dataDir, int brokerPort, int controllerPort) {
+        return start(dataDir, brokerPort, controllerPort, Map.of());
+    }
+
+    /**
+     * Starts a broker on {@code dataDir} with some broker properties of its own, applied over this class's settings
+     * (the test broker allows short share-group lock durations, which a production broker refuses).
+     */
+    public static EmbeddedKafkaBroker start(Path dataDir, int brokerPort, int controllerPort,
+                                            Map<String, String> brokerProperties) {
         Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(brokerProperties, "brokerProperties");
         checkPort(brokerPort, "brokerPort");
         checkPort(controllerPort, "controllerPort");
         Path dir = dataDir.toAbsolutePath();
         try {
             Files.createDirectories(dir);
             BrokerState state = prepareStorage(dir, brokerPort, controllerPort);
-            return launch(dir, state);
+            return launch(dir, state, brokerProperties);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare embedded Kafka data directory " + dir, e);
         }
@@ -174,6 +185,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     .setDirectories(List.of(logDir.toString()))
                     .setMetadataLogDirectory(logDir.toString())
                     .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+                    // Share groups (KIP-932) are what the workers consume execution requests with: said here rather
+                    // than left to what the release version happens to imply.
+                    .setFeatureLevel(ShareVersion.FEATURE_NAME, ShareVersion.LATEST_PRODUCTION.featureLevel())
                     .setControllerListenerName(CONTROLLER_LISTENER)
                     .setHasDynamicQuorum(true)
                     .setInitialControllers(DynamicVoters.parse(voters))
@@ -183,8 +197,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    private static EmbeddedKafkaBroker launch(Path dir, BrokerState state) {
-        KafkaConfig config = KafkaConfig.fromProps(serverProperties(dir.resolve(LOG_DIR_NAME), state), false);
+    private static EmbeddedKafkaBroker launch(Path dir, BrokerState state, Map<String, String> overrides) {
+        Properties properties = serverProperties(dir.resolve(LOG_DIR_NAME), state);
+        properties.putAll(overrides);
+        KafkaConfig config = KafkaConfig.fromProps(properties, false);
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, state.brokerPort(), server);
         try {
@@ -262,6 +278,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("offsets.topic.replication.factor", "1");
         p.put("transaction.state.log.replication.factor", "1");
         p.put("transaction.state.log.min.isr", "1");
+        // The share coordinator keeps the workers' share group state (which request is acquired, delivered how often).
         p.put("share.coordinator.state.topic.replication.factor", "1");
         p.put("share.coordinator.state.topic.min.isr", "1");
         // Few internal partitions: the first consumer group or transaction creates them, 50 would take seconds.

@@ -2,14 +2,20 @@ package ai.aegis.broker;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.InvalidRecordStateException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
@@ -26,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -77,6 +84,64 @@ class EmbeddedKafkaBrokerTest {
             // The log continues where it stopped: the next record gets the next offset, not 0 again.
             assertThat(produce(bootstrap, topic, "agent-1", "again").offset()).isEqualTo(1);
         }
+    }
+
+    /**
+     * Share groups work on the single node (the workers consume execution requests as one), and broker properties
+     * given at start apply: here a lock shorter than Kafka's 15 s minimum, which a test broker allows so that lock
+     * expiry is tested quickly. A member that holds a record past its lock loses it to another member (delivery
+     * count 2), and its late acknowledgement is refused.
+     */
+    @Test
+    void shareGroupsWorkAndGivenBrokerPropertiesApply() throws Exception {
+        String topic = "share-" + UUID.randomUUID();
+        String group = "share-group-" + UUID.randomUUID();
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir, 0, 0,
+                Map.of("group.share.min.record.lock.duration.ms", "1000"))) {
+            String bootstrap = broker.bootstrapServers();
+            createTopic(bootstrap, topic, 1);
+            try (Admin admin = admin(bootstrap)) {
+                admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), List.of(
+                        new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"),
+                                AlterConfigOp.OpType.SET),
+                        new AlterConfigOp(new ConfigEntry("share.record.lock.duration.ms", "1500"),
+                                AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+            }
+            produce(bootstrap, topic, "job-1", "work");
+            Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                    ConsumerConfig.GROUP_ID_CONFIG, group, ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit",
+                    ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+            try (KafkaShareConsumer<String, String> slow = new KafkaShareConsumer<>(config,
+                    new StringDeserializer(), new StringDeserializer());
+                 KafkaShareConsumer<String, String> other = new KafkaShareConsumer<>(config,
+                         new StringDeserializer(), new StringDeserializer())) {
+                slow.subscribe(List.of(topic));
+                other.subscribe(List.of(topic));
+                ConsumerRecord<String, String> first = pollOne(slow);
+                assertThat(first.value()).isEqualTo("work");
+                assertThat(first.deliveryCount()).contains((short) 1);
+                assertThat(slow.acquisitionLockTimeoutMs()).contains(1500);
+
+                ConsumerRecord<String, String> again = pollOne(other); // once the slow member's lock ran out
+                assertThat(again.offset()).isEqualTo(first.offset());
+                assertThat(again.deliveryCount()).contains((short) 2);
+
+                slow.acknowledge(first, AcknowledgeType.ACCEPT);
+                assertThat(slow.commitSync(Duration.ofSeconds(10)).values()).singleElement()
+                        .satisfies(error -> assertThat(error).get().isInstanceOf(InvalidRecordStateException.class));
+                other.acknowledge(again, AcknowledgeType.ACCEPT);
+                assertThat(other.commitSync(Duration.ofSeconds(10)).values()).allMatch(Optional::isEmpty);
+            }
+        }
+    }
+
+    private static ConsumerRecord<String, String> pollOne(KafkaShareConsumer<String, String> consumer) {
+        List<ConsumerRecord<String, String>> got = new ArrayList<>();
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+            consumer.poll(Duration.ofMillis(500)).forEach(got::add);
+            return !got.isEmpty();
+        });
+        return got.getFirst();
     }
 
     @Test

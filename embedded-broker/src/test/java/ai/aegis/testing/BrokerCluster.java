@@ -483,6 +483,8 @@ public final class BrokerCluster implements AutoCloseable {
         p.put("num.network.threads", "2");
         p.put("background.threads", "2");
         p.put("log.cleaner.dedupe.buffer.size", Integer.toString(8 * 1024 * 1024));
+        // short share-group locks and sessions, as the shared test broker allows: failover cases set their own
+        p.putAll(SharedTestBroker.TEST_PROPERTIES);
         p.putAll(overrides);
         return p;
     }

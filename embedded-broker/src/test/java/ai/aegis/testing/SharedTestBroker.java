@@ -3,13 +3,25 @@ package ai.aegis.testing;
 import ai.aegis.broker.EmbeddedKafkaBroker;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * One embedded broker per JVM for the tests of every module: starting a broker costs seconds, so tests share it
- * and isolate themselves with unique topic prefixes and group ids instead. It lives in the test-support module,
- * which modules take as a test-scoped dependency and no production jar contains.
+ * and isolate themselves with unique topic prefixes and group ids instead. It is test code of the embedded broker,
+ * shared with the other modules as a test-scoped test-jar that no production jar contains.
  */
 public final class SharedTestBroker {
+
+    /**
+     * What the test broker allows beyond a production one: share-group acquisition locks and sessions as short as a
+     * second (heartbeats to match), so that tests of failover (a killed or frozen worker, RENEW) set short ones on
+     * their own group and need not wait 15 to 45 s. Every group keeps the production defaults unless a test (or
+     * the workers' own setting) changes its own.
+     */
+    public static final Map<String, String> TEST_PROPERTIES = Map.of(
+            "group.share.min.record.lock.duration.ms", "1000",
+            "group.share.min.session.timeout.ms", "1000",
+            "group.share.min.heartbeat.interval.ms", "300");
 
     private static EmbeddedKafkaBroker broker;
     private static Path dataDir;
@@ -30,7 +42,7 @@ public final class SharedTestBroker {
             dataDir = TestDirectories.create("aegis-shared-broker-");
             Runtime.getRuntime().addShutdownHook(new Thread(SharedTestBroker::shutdown, "shared-broker-shutdown"));
         }
-        broker = EmbeddedKafkaBroker.start(dataDir);
+        broker = EmbeddedKafkaBroker.start(dataDir, 0, 0, TEST_PROPERTIES);
         return broker;
     }
 

@@ -16,7 +16,8 @@ import java.util.function.Predicate;
 
 /**
  * Reads a topic the way an analyst's consumer would (every partition from the beginning, committed records only), for
- * tests that check what a component wrote: a dead letter, an event.
+ * tests that check what a component wrote: a dead letter, an event. {@link #await} reads until a condition holds,
+ * {@link #all} everything up to where the topic ends now.
  */
 public final class TopicRecords {
 
@@ -56,5 +57,23 @@ public final class TopicRecords {
             }
         }
         return read;
+    }
+
+    /**
+     * @param consumerConfig an assign-only consumer's configuration (no group), with the deserializers of K and V
+     */
+    public static <K, V> List<ConsumerRecord<K, V>> all(Map<String, Object> consumerConfig, String topic) {
+        List<ConsumerRecord<K, V>> out = new ArrayList<>();
+        try (KafkaConsumer<K, V> consumer = new KafkaConsumer<>(consumerConfig)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
     }
 }

@@ -17,8 +17,8 @@ import java.util.Objects;
  * The worker's settings ({@code aegis.worker.*}). The defaults are written once, in {@link Builder}; {@link #from}
  * reads the configuration through it, and {@link #toBuilder()} changes a few settings of an existing one.
  *
- * @param groupId                    consumer group of all workers
- * @param concurrency                executions one worker runs at once
+ * @param groupId                    the share group of all workers (a share group's id cannot be a consumer group's)
+ * @param concurrency                executions one worker runs at once (one share consumer each)
  * @param internalHost               the internal listener (dispatch gateway) binds here; never the public port
  * @param internalPort               0 picks a free port
  * @param runtime                    {@code auto} or a runtime name ({@code docker}, {@code bubblewrap}, {@code process})
@@ -26,8 +26,15 @@ import java.util.Objects;
  * @param pythonCommand              interpreter that runs {@code bootstrap.py}
  * @param maxOutputBytes             cap of captured sandbox and command output
  * @param workDir                    where sandboxes' workspaces are created
- * @param failoverTimeout            how long the group waits for a silent worker before its unfinished executions
- *                                   run elsewhere (the consumer session timeout)
+ * @param failoverTimeout            how long a silent worker holds an execution before another worker runs it
+ *                                   again: the share group's acquisition lock and session timeout
+ *                                   ({@code share.record.lock.duration.ms}, {@code share.session.timeout.ms}), which
+ *                                   the worker sets on its group (a broker allows 45 s to 60 s for both by default).
+ *                                   A running execution renews its lock every third of this
+ * @param maxAttempts                how many runs an execution may have; a request delivered once more ends as
+ *                                   failed (the group's delivery limit is set one above)
+ * @param rememberedExecutions       how many executions the worker's view of the events topic remembers (their newest
+ *                                   attempt and whether they ended), to recognise a request whose execution ended
  * @param topicInstallTimeout        how long the start waits for the topics to exist (created when missing)
  * @param agentLookupWait            how long a workflow step that names an agent waits for this worker's view of
  *                                   the agents topic to catch up before it looks the name up
@@ -39,17 +46,25 @@ import java.util.Objects;
 public record WorkerConfig(String groupId, int concurrency, String internalHost, int internalPort,
                            String runtime, boolean allowUnsafeProcessRuntime,
                            String pythonCommand, long maxOutputBytes, Path workDir, Duration failoverTimeout,
-                           Duration topicInstallTimeout, Duration agentLookupWait, Duration shutdownGrace,
+                           int maxAttempts, int rememberedExecutions, Duration topicInstallTimeout,
+                           Duration agentLookupWait, Duration shutdownGrace,
                            DockerRuntimeConfig docker, BubblewrapRuntimeConfig bubblewrap, ConsoleConfig output) {
 
-    public static final String DEFAULT_GROUP = "aegis-execution-workers";
+    /** Not the consumer group of earlier versions ({@code aegis-execution-workers}): a share group needs its own id. */
+    public static final String DEFAULT_GROUP = "aegis-execution-share";
     public static final int DEFAULT_CONCURRENCY = 4;
     public static final String DEFAULT_INTERNAL_HOST = "127.0.0.1";
     public static final int DEFAULT_INTERNAL_PORT = 8081;
     public static final String DEFAULT_RUNTIME = "auto";
     public static final String DEFAULT_PYTHON = "/usr/bin/python3";
     public static final long DEFAULT_MAX_OUTPUT_BYTES = 512 * 1024;
+    /** Kafka's default share session timeout, within its default bounds for locks (15 s to 60 s) too. */
     public static final Duration DEFAULT_FAILOVER_TIMEOUT = Duration.ofSeconds(45);
+    /** Four runs, and the share group's default delivery limit (5) for the delivery that gives up. */
+    public static final int DEFAULT_MAX_ATTEMPTS = 4;
+    /** The broker allows a delivery limit of 2 to 10: one more than the runs. */
+    public static final int MAX_MAX_ATTEMPTS = 9;
+    public static final int DEFAULT_REMEMBERED_EXECUTIONS = 100_000;
     public static final Duration DEFAULT_TOPIC_INSTALL_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_AGENT_LOOKUP_WAIT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(1);
@@ -62,6 +77,19 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
         Objects.requireNonNull(output, "output");
         if (concurrency < 1) {
             throw new IllegalArgumentException("aegis.worker.concurrency must be at least 1 (got " + concurrency + ")");
+        }
+        if (maxAttempts < 1 || maxAttempts > MAX_MAX_ATTEMPTS) {
+            throw new IllegalArgumentException("aegis.worker.max-attempts must be 1 to " + MAX_MAX_ATTEMPTS + " (got "
+                    + maxAttempts + ")");
+        }
+        if (rememberedExecutions < 1) {
+            throw new IllegalArgumentException("aegis.worker.remembered-executions must be at least 1 (got "
+                    + rememberedExecutions + ")");
+        }
+        Objects.requireNonNull(failoverTimeout, "failoverTimeout");
+        if (failoverTimeout.toMillis() < 1) {
+            throw new IllegalArgumentException("aegis.worker.failover-timeout-ms must be positive (got "
+                    + failoverTimeout.toMillis() + ")");
         }
     }
 
@@ -92,6 +120,8 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
         w.get("max-output-bytes").asLong().ifPresent(b::maxOutputBytes);
         w.get("work-dir").asString().map(Path::of).ifPresent(b::workDir);
         w.get("failover-timeout-ms").asLong().map(Duration::ofMillis).ifPresent(b::failoverTimeout);
+        w.get("max-attempts").asInt().ifPresent(b::maxAttempts);
+        w.get("remembered-executions").asInt().ifPresent(b::rememberedExecutions);
         w.get("topic-install-timeout-ms").asLong().map(Duration::ofMillis).ifPresent(b::topicInstallTimeout);
         w.get("agent-lookup-wait-ms").asLong().map(Duration::ofMillis).ifPresent(b::agentLookupWait);
         w.get("shutdown-grace-ms").asLong().map(Duration::ofMillis).ifPresent(b::shutdownGrace);
@@ -140,6 +170,8 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
         private long maxOutputBytes = DEFAULT_MAX_OUTPUT_BYTES;
         private Path workDir = Path.of(System.getProperty("java.io.tmpdir"));
         private Duration failoverTimeout = DEFAULT_FAILOVER_TIMEOUT;
+        private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+        private int rememberedExecutions = DEFAULT_REMEMBERED_EXECUTIONS;
         private Duration topicInstallTimeout = DEFAULT_TOPIC_INSTALL_TIMEOUT;
         private Duration agentLookupWait = DEFAULT_AGENT_LOOKUP_WAIT;
         private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
@@ -161,6 +193,8 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
             maxOutputBytes = c.maxOutputBytes;
             workDir = c.workDir;
             failoverTimeout = c.failoverTimeout;
+            maxAttempts = c.maxAttempts;
+            rememberedExecutions = c.rememberedExecutions;
             topicInstallTimeout = c.topicInstallTimeout;
             agentLookupWait = c.agentLookupWait;
             shutdownGrace = c.shutdownGrace;
@@ -219,6 +253,16 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
             return this;
         }
 
+        public Builder maxAttempts(int v) {
+            maxAttempts = v;
+            return this;
+        }
+
+        public Builder rememberedExecutions(int v) {
+            rememberedExecutions = v;
+            return this;
+        }
+
         public Builder topicInstallTimeout(Duration v) {
             topicInstallTimeout = v;
             return this;
@@ -256,7 +300,7 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
         public WorkerConfig build() {
             return new WorkerConfig(groupId, concurrency, internalHost, internalPort, runtime,
                     allowUnsafeProcessRuntime, pythonCommand, maxOutputBytes, workDir, failoverTimeout,
-                    topicInstallTimeout, agentLookupWait, shutdownGrace,
+                    maxAttempts, rememberedExecutions, topicInstallTimeout, agentLookupWait, shutdownGrace,
                     docker != null ? docker : new DockerRuntimeConfig(null, null, null, null, null,
                             workDir.resolve("aegis-docker"), null, null),
                     bubblewrap != null ? bubblewrap : BubblewrapRuntimeConfig.under(workDir), output);

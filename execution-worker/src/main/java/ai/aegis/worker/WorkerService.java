@@ -19,6 +19,8 @@ import ai.aegis.worker.execution.ExecutionRunner;
 import ai.aegis.worker.gateway.DispatchGateway;
 import ai.aegis.worker.gateway.DispatchGatewayRoutes;
 import ai.aegis.worker.gateway.InnerLoopRegistry;
+import ai.aegis.topology.deadletter.DeadLetters;
+import ai.aegis.worker.kafka.AttemptSteps;
 import ai.aegis.worker.kafka.CommandListener;
 import ai.aegis.worker.kafka.ExecutionWorker;
 import ai.aegis.worker.kafka.KafkaEventSink;
@@ -36,7 +38,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One execution worker: a member of the workers' consumer group, the sandboxes it runs, and its internal
+ * One execution worker: a member of the workers' share group, the sandboxes it runs, and its internal
  * listener (the dispatch gateway those sandboxes call back through a Unix socket), bound apart from the public API.
  */
 public final class WorkerService implements AutoCloseable {
@@ -52,7 +54,7 @@ public final class WorkerService implements AutoCloseable {
     private final TopicTail agentsTail;
     private final CommandListener commands;
     private final List<DeadLetters> deadLetters;
-    /** Everything the start opened; closing it stops the worker (newest first: the consumer group member first). */
+    /** Everything the start opened; closing it stops the worker (newest first: the share group member first). */
     private final Closer resources;
 
     private WorkerService(WebServer internal, ExecutionWorker worker, ContainerRuntime runtime, TopicTail agentsTail,
@@ -105,21 +107,24 @@ public final class WorkerService implements AutoCloseable {
                     config.internalPort());
             opened.add(internal::stop);
             KafkaEventSink events = new KafkaEventSink(publisher, kafka.topics().executionEvents().name());
+            AttemptSteps steps = new AttemptSteps(step -> publisher.publishPatiently(
+                    kafka.topics().workflowSteps().name(), step.workflowExecutionId(), Json.writeBytes(step),
+                    WorkflowStepResult.CE_TYPE));
             ExecutionRunner runner = new ExecutionRunner(runtime, sessions, new ExecutionRunner.RunnerConfig(
                     new InetSocketAddress(config.internalHost(), internal.port()), config.workDir(),
                     config.maxOutputBytes(), "python3", config.output()),
-                    name -> agentLookup(agents, agentsTail, config.agentLookupWait(), name),
-                    step -> publisher.publishPatiently(kafka.topics().workflowSteps().name(),
-                            step.workflowExecutionId(), Json.writeBytes(step), WorkflowStepResult.CE_TYPE));
+                    name -> agentLookup(agents, agentsTail, config.agentLookupWait(), name), steps);
             ExecutionControls controls = new ExecutionControls();
             CommandListener commands = opened.add(new CommandListener(kafka, controls, commandLetters).start());
-            ExecutionWorker worker = opened.add(new ExecutionWorker(kafka, config.groupId(), config.concurrency(),
-                    config.failoverTimeout(), runner, events, controls).start());
+            DeadLetters requestLetters = new DeadLetters(publisher, deadLetterTopic, ExecutionWorker.CONSUMER);
+            ExecutionWorker worker = opened.add(new ExecutionWorker(kafka, config, runner, events, steps, controls,
+                    requestLetters));
+            worker.start();
             LOG.log(System.Logger.Level.INFO, "execution worker up: runtime " + runtime.name() + ", concurrency "
                     + config.concurrency() + ", dispatch gateway on " + config.internalHost() + ":" + internal.port()
                     + "; " + models.describe());
             return new WorkerService(internal, worker, runtime, agentsTail, commands,
-                    List.of(agentLetters, commandLetters), opened);
+                    List.of(requestLetters, agentLetters, commandLetters), opened);
         } catch (RuntimeException e) {
             opened.closeAll(e);
             throw e;
@@ -177,8 +182,8 @@ public final class WorkerService implements AutoCloseable {
     }
 
     /**
-     * Graceful stop: running executions are abandoned (they run again on another worker), finished ones committed,
-     * then the listeners and clients close.
+     * Graceful stop: running executions are abandoned and their requests released (they run again on another
+     * worker), then the listeners and clients close.
      */
     @Override
     public void close() {

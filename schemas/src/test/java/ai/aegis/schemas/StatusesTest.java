@@ -64,7 +64,9 @@ class StatusesTest {
 
     @Test
     void terminalStatusesAreTheEndsAndTheStepResultsStatuses() {
-        assertThat(wireNames(Arrays.stream(ExecutionStatus.values()).filter(ExecutionStatus::terminal)))
+        // a step result is an end, or (running) the notice that a new run attempt of the step's execution began
+        assertThat(wireNames(Stream.concat(Arrays.stream(ExecutionStatus.values()).filter(ExecutionStatus::terminal),
+                Stream.of(ExecutionStatus.RUNNING))))
                 .containsExactlyElementsOf(schemaEnum(SchemaResources.WORKFLOW_STEP_RESULT, "status"));
         assertThat(Arrays.stream(WorkflowStatus.values()).filter(WorkflowStatus::terminal))
                 .containsExactly(WorkflowStatus.COMPLETED, WorkflowStatus.FAILED, WorkflowStatus.CANCELLED);

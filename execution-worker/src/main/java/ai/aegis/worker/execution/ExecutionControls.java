@@ -23,18 +23,34 @@ public final class ExecutionControls {
         }
     };
 
-    /** @return the new control, or empty when the execution already runs here (a duplicate delivery) */
-    public synchronized Optional<ExecutionControl> register(String executionId) {
-        if (running.containsKey(executionId)) {
-            return Optional.empty();
+    /**
+     * Registers a run of attempt {@code attempt}.
+     *
+     * @return the new control; empty when this attempt or a newer one already runs here (a duplicate delivery). An
+     * older attempt still running here (this worker was frozen past its lock and took the execution again) is
+     * superseded by the new one.
+     */
+    public synchronized Optional<ExecutionControl> register(String executionId, int attempt,
+                                                            ExecutionControl.Lease lease) {
+        ExecutionControl existing = running.get(executionId);
+        if (existing != null) {
+            if (existing.attempt() >= attempt) {
+                return Optional.empty();
+            }
+            existing.supersede("attempt " + attempt + " of the execution started on this worker");
         }
-        ExecutionControl control = new ExecutionControl(executionId);
+        ExecutionControl control = new ExecutionControl(executionId, attempt, lease);
         String early = earlyCancels.remove(executionId);
         if (early != null) {
             control.cancel(early);
         }
         running.put(executionId, control);
         return Optional.of(control);
+    }
+
+    /** The newest run of the execution on this worker, if one runs here. */
+    public Optional<ExecutionControl> get(String executionId) {
+        return Optional.ofNullable(running.get(executionId));
     }
 
     public synchronized void unregister(ExecutionControl control) {

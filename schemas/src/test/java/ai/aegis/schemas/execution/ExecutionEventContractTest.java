@@ -182,6 +182,36 @@ class ExecutionEventContractTest {
         assertThat(old.omittedBytes()).isNull();
     }
 
+    /**
+     * Every event type carries its run attempt as {@code attempt} when it has one; without one (the first run, and
+     * every record written before attempts existed) it reads as attempt 1.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("everyEventType")
+    void everyEventCarriesItsRunAttemptAndOneWithoutReadsAsTheFirst(ExecutionEvent event, String expectedJson) {
+        ExecutionEvent second = event.withAttempt(2);
+        String json = Json.write(second);
+
+        JsonNode expected = Json.tree(expectedJson);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) expected.get(event.type())).put("attempt", 2);
+        assertThat(Json.tree(json)).isEqualTo(expected);
+        assertThat(Json.read(json, ExecutionEvent.class)).isEqualTo(second);
+        assertThat(second.attemptNumber()).isEqualTo(2);
+        assertThat(second.withAttempt(null)).isEqualTo(event);
+        assertThat(SchemaValidation.validate(SCHEMA, Json.tree(json))).isEmpty();
+
+        ExecutionEvent old = Json.read(expectedJson, ExecutionEvent.class);
+        assertThat(old.attempt()).isNull();
+        assertThat(old.attemptNumber()).isEqualTo(1);
+    }
+
+    @Test
+    void attemptsCountFromOne() {
+        assertThat(SchemaValidation.validate(SCHEMA, Json.tree("""
+                {"execution_started":{"execution_id":"e","agent_id":"a","started_at":"2026-03-05T14:00:00Z",
+                 "attempt":0}}"""))).isNotEmpty();
+    }
+
     @Test
     void exactlyTheFourLastTypesAreTerminal() {
         assertThat(everyEventType().map(a -> (ExecutionEvent) a.get()[0]).filter(ExecutionEvent::terminal)

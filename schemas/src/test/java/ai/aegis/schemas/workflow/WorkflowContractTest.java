@@ -165,6 +165,36 @@ class WorkflowContractTest {
                 .succeeded()).isFalse();
     }
 
+    /** A second run attempt's notice and result carry their attempt; a result of before attempts reads as the first. */
+    @Test
+    void attemptNoticesAndNumberedResultsRoundTripAndValidate() {
+        WorkflowStepResult notice = WorkflowStepResult.attemptStarted(RUN, 3, EXEC, 2, T0);
+        WorkflowStepResult result = new WorkflowStepResult(RUN, 3, EXEC, ExecutionStatus.COMPLETED, "ok", null, null,
+                null, T0).withAttempt(2);
+
+        assertThat(Json.tree(Json.write(notice))).isEqualTo(Json.tree("""
+                {"workflow_execution_id":"%s","step":3,"execution_id":"%s","status":"running","output":"",
+                 "finished_at":"2026-03-05T14:00:00Z","attempt":2}
+                """.formatted(RUN, EXEC)));
+        for (WorkflowStepResult r : List.of(notice, result)) {
+            String json = Json.write(r);
+            assertThat(Json.read(json, WorkflowStepResult.class)).isEqualTo(r);
+            assertThat(SchemaValidation.validate(SchemaResources.WORKFLOW_STEP_RESULT, Json.tree(json))).isEmpty();
+        }
+        assertThat(notice.attemptNotice()).isTrue();
+        assertThat(notice.succeeded()).isFalse();
+        assertThat(result.attemptNotice()).isFalse();
+        assertThat(result.attemptNumber()).isEqualTo(2);
+        WorkflowStepResult old = Json.read("""
+                {"workflow_execution_id":"%s","step":3,"execution_id":"%s","status":"completed",
+                 "finished_at":"2026-03-05T14:00:00Z"}""".formatted(RUN, EXEC), WorkflowStepResult.class);
+        assertThat(old.attempt()).isNull();
+        assertThat(old.attemptNumber()).isEqualTo(1);
+        assertThat(SchemaValidation.validate(SchemaResources.WORKFLOW_STEP_RESULT, Json.tree("""
+                {"workflow_execution_id":"r","step":1,"execution_id":"e","status":"completed",
+                 "finished_at":"2026-03-05T14:00:00Z","attempt":0}"""))).isNotEmpty();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
             "{\"workflow_execution_id\":\"r\",\"step\":1,\"execution_id\":\"e\",\"status\":\"done\",\"finished_at\":\"2026-03-05T14:00:00Z\"}",

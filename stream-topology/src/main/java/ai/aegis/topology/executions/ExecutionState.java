@@ -13,6 +13,12 @@ import java.util.List;
  * Folds an execution's request and events into its {@link ExecutionView}. Pure domain logic: the order of the
  * request and the first events may vary (they travel on different topics), so every step tolerates either order,
  * and a terminal status is never overwritten.
+ *
+ * <p>Run attempts: the first event of a newer attempt (a worker took the execution over from a lost one and runs it
+ * again from the start) supersedes the older ones. Their iterations leave the view, and their later events (of a
+ * worker that was frozen and woke up) are not accepted: the model ({@link EventReadModel}) neither stores, nor
+ * streams, nor folds them, nor serves them when it reads a stream's history back. An event without an attempt is
+ * of the first.
  */
 public final class ExecutionState implements EventReadModel.Aggregate<ExecutionEvent, ExecutionView> {
 
@@ -28,6 +34,8 @@ public final class ExecutionState implements EventReadModel.Aggregate<ExecutionE
     private String finalOutput;
     private String error;
     private final List<ExecutionView.Iteration> iterations = new ArrayList<>();
+    /** The newest run attempt seen; 0 before any event. */
+    private int attempt;
 
     public ExecutionState(String id) {
         this.id = id;
@@ -40,8 +48,21 @@ public final class ExecutionState implements EventReadModel.Aggregate<ExecutionE
         requestedAt = request.requestedAt();
     }
 
+    /** The model refuses the events of a superseded attempt before they reach {@link #apply}. */
+    @Override
+    public int attempt(ExecutionEvent event) {
+        return event.attemptNumber();
+    }
+
     @Override
     public void apply(ExecutionEvent event) {
+        if (event.attemptNumber() > attempt) {
+            if (attempt > 0 && !terminal()) {
+                // the run starts again from its first iteration: what the lost run did is no longer the state
+                iterations.clear();
+            }
+            attempt = event.attemptNumber();
+        }
         switch (event) {
             case ExecutionEvent.ExecutionStarted e -> {
                 agentId = e.agentId();

@@ -175,6 +175,23 @@ public record KafkaSettings(String bootstrapServers, TopicCatalog topics, String
     }
 
     /**
+     * A member of a share group (KIP-932) that acknowledges every record explicitly and acquires at most
+     * {@code maxRecords} at a time ({@code record_limit}: no prefetch, so no record is locked that its member cannot
+     * start). Isolation and the start offset of a share group are group settings, not the member's.
+     */
+    public Map<String, Object> shareConsumer(String groupId, int maxRecords) {
+        Map<String, Object> c = common();
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, Objects.requireNonNull(groupId, "groupId"));
+        c.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
+        c.put(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
+        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxRecords);
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        c.putAll(extra);
+        return c;
+    }
+
+    /**
      * The base of every Kafka Streams application here: exactly-once v2 (a step's state and outputs commit
      * together), string keys and byte values, internal topics replicated like the installation's own (0 leaves it
      * to the broker's default), the security and tuning extras, which cannot override the guarantee, and the

@@ -8,8 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -43,6 +45,16 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
     /** One aggregate's state: folds its events, says when it ended, renders its view. Used under the model's lock. */
     public interface Aggregate<E, V> {
         void apply(E event);
+
+        /**
+         * The run attempt that wrote the event (1 for aggregates that are never run twice). Once an attempt's first
+         * event is folded, the events of older attempts that come after it (a worker that was frozen and woke up)
+         * are not part of the history: neither stored, nor applied, nor streamed, nor served when a stream reads
+         * the history back from the topic.
+         */
+        default int attempt(E event) {
+            return 1;
+        }
 
         boolean terminal();
 
@@ -98,10 +110,22 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
         int subscribers;
         /** Subscribers waiting for this aggregate's next event wait here, not on the model's lock. */
         final Object arrived = new Object();
+        /** Run attempt -> the offset of its first event: a few entries (one per attempt), never more. */
+        final NavigableMap<Integer, Long> attemptsFrom = new TreeMap<>();
 
         Entry(String id) {
             this.id = id;
             this.state = newAggregate.apply(id);
+        }
+
+        /** Whether an event of {@code attempt} at {@code offset} comes after a newer attempt began. */
+        boolean superseded(int attempt, long offset) {
+            for (long from : attemptsFrom.tailMap(attempt, false).values()) {
+                if (from < offset) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
@@ -133,8 +157,9 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
     }
 
     /**
-     * Folds an event record of {@code partition} at offset {@code id}. Duplicates (same or older id) are ignored; a
-     * value that does not parse throws and changes nothing.
+     * Folds an event record of {@code partition} at offset {@code id}. Duplicates (same or older id) and events of a
+     * superseded run attempt ({@link Aggregate#attempt}) are ignored; a value that does not parse throws and changes
+     * nothing.
      */
     public void onEvent(String aggregateId, int partition, long id, byte[] value) {
         E event = parse.apply(value); // first: it refuses a tombstone or a malformed value, and nothing changes
@@ -142,13 +167,15 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
         Entry e;
         synchronized (lock) {
             e = entry(aggregateId);
-            if (e.lastId >= id) {
+            int attempt = e.state.attempt(event);
+            if (e.lastId >= id || e.superseded(attempt, id)) {
                 return;
             }
             if (e.firstId < 0) {
                 e.firstId = id;
                 e.partition = partition;
             }
+            e.attemptsFrom.putIfAbsent(attempt, id);
             e.window.add(stored);
             retainedBytes += stored.retainedBytes();
             holding.add(e);
@@ -167,13 +194,23 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
         }
     }
 
-    /** An event read back from the topic, as the view would have stored it; null when it does not parse. */
-    StoredEvent stored(EventHistory.Found record) {
+    /**
+     * An event of {@code entry} read back from the topic, as the view would have stored it; null when it does not
+     * parse or belongs to a superseded run attempt (the fold refused it too: it is not part of the history).
+     */
+    private StoredEvent stored(Entry entry, EventHistory.Found record) {
+        E event;
         try {
-            return new StoredEvent(record.offset(), record.value(), isTerminal.test(parse.apply(record.value())));
+            event = parse.apply(record.value());
         } catch (RuntimeException unreadable) {
             return null; // the tail skipped it too: it is not part of the aggregate's events
         }
+        synchronized (lock) {
+            if (entry.superseded(entry.state.attempt(event), record.offset())) {
+                return null;
+            }
+        }
+        return new StoredEvent(record.offset(), record.value(), isTerminal.test(event));
     }
 
     /** Waits (bounded) until the aggregate's view satisfies {@code until}; returns the view as it then is. */
@@ -402,7 +439,7 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
             }
             List<StoredEvent> events = new ArrayList<>(page.records().size());
             for (EventHistory.Found found : page.records()) {
-                StoredEvent s = found.offset() > cursor && found.offset() <= to ? stored(found) : null;
+                StoredEvent s = found.offset() > cursor && found.offset() <= to ? stored(entry, found) : null;
                 if (s != null) {
                     events.add(s);
                 }

@@ -79,6 +79,11 @@ import java.util.function.Supplier;
  *   <li><b>Late, repeated and foreign inputs</b> are ignored: a result whose step (or execution id) is not the
  *       pending one, a decision for another approval id, anything after the run ended, and any step result,
  *       decision or cancel for a run without state (never started, or purged after its retention).
+ *   <li><b>Run attempts</b>: a worker that runs a step's execution again (it took it over from a lost worker) first
+ *       announces the new attempt (a step result with status {@code running}); the run remembers the newest
+ *       announced attempt of its pending work and from then on ignores results of older attempts, so a frozen worker
+ *       that wakes up cannot end the step with its superseded run. An announcement changes nothing else; a result
+ *       without an attempt is of the first.
  *   <li><b>Cancel</b> ends a running run with {@code workflow_cancelled} and nothing else: the execution or approval
  *       the current state started is left to finish on its own (its result is then ignored); stopping it is the
  *       ingress's business through the execution commands.
@@ -260,8 +265,19 @@ public final class WorkflowMachine {
         Pending pending = current == null ? null : current.pending();
         if (current == null || !current.running() || pending == null || Pending.HUMAN.equals(pending.kind())
                 || result.step() != pending.step()
-                || (result.executionId() != null && !result.executionId().equals(pending.executionId()))) {
-            return Result.unchanged(current);
+                || (result.executionId() != null && !result.executionId().equals(pending.executionId()))
+                || result.attemptNumber() < pending.attemptNumber()) {
+            return Result.unchanged(current); // late, repeated, foreign, or of a superseded run attempt
+        }
+        if (result.attemptNotice()) {
+            // a worker runs the step's execution again: from now on only that attempt (or a newer one) may end it
+            if (result.attemptNumber() == pending.attemptNumber()) {
+                return Result.unchanged(current);
+            }
+            return new Result(new WorkflowState(current.workflowExecutionId(), current.workflow(), current.status(),
+                    current.currentState(), current.step(), current.blackboard(),
+                    pending.withAttempt(result.attemptNumber()), current.startedAt(), current.requestedAt()),
+                    List.of());
         }
         Run run = new Run(current, current.workflow().parsedManifest());
         State state = run.currentState();

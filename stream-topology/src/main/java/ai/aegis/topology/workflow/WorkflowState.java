@@ -34,17 +34,35 @@ public record WorkflowState(String workflowExecutionId, WorkflowRecord workflow,
 
     /**
      * The work a state started and waits for. Only an input naming this work (same step, same execution or approval
-     * id) moves the run on; anything else is late, repeated or foreign and ignored.
+     * id, and not of a superseded run attempt) moves the run on; anything else is late, repeated or foreign and
+     * ignored.
      *
      * @param kind        {@link #AGENT}, {@link #HUMAN} or {@link #CONTAINER}
      * @param executionId Agent and ContainerRun states: the execution requested
      * @param approvalId  Human states: the approval requested
      * @param step        the step that started the work
+     * @param attempt     the newest run attempt of the execution a worker has announced; null (stored before
+     *                    attempts existed, or none announced) is the first
      */
-    public record Pending(String kind, String executionId, String approvalId, int step) {
+    public record Pending(String kind, String executionId, String approvalId, int step, Integer attempt) {
 
         public static final String AGENT = "agent";
         public static final String HUMAN = "human";
         public static final String CONTAINER = "container";
+
+        /** Work just started: its first attempt. */
+        public Pending(String kind, String executionId, String approvalId, int step) {
+            this(kind, executionId, approvalId, step, null);
+        }
+
+        /** {@link #attempt()}, an absent one read as the first. */
+        public int attemptNumber() {
+            return attempt == null || attempt < 1 ? 1 : attempt;
+        }
+
+        /** The same work, now run as attempt {@code newest}. */
+        public Pending withAttempt(int newest) {
+            return new Pending(kind, executionId, approvalId, step, newest);
+        }
     }
 }

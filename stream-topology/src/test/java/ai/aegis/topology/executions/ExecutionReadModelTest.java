@@ -81,6 +81,63 @@ class ExecutionReadModelTest {
         });
     }
 
+    /**
+     * A worker took the execution over as attempt 2 while attempt 1's worker was frozen: once attempt 2 began, the
+     * frozen worker's later events (its output, its end) are neither in the view, nor in the history, nor streamed.
+     */
+    @Test
+    void eventsOfASupersededAttemptAreLeftOutOfTheViewTheHistoryAndTheStream() throws Exception {
+        supersededAttemptWritesOn();
+        ExecutionView v = model.view(ID).orElseThrow();
+        assertThat(v.status().wireName()).isEqualTo("completed");
+        assertThat(v.finalOutput()).isEqualTo("real output");
+        assertThat(v.iterations()).singleElement().satisfies(i -> assertThat(i.output()).isEqualTo("real output"));
+        assertThat(readToEnd(subscribe(ID, -1))).extracting(StoredEvent::id)
+                .containsExactly(0L, 1L, 2L, 3L, 4L, 8L, 9L);
+    }
+
+    /** The same when the history has left memory and a stream reads it back from the topic. */
+    @Test
+    void aStreamReadingTheHistoryBackLeavesOutTheSupersededAttemptToo() throws Exception {
+        model = new ExecutionReadModel(new EventReadModel.Limits(100, 1 << 20, 1)); // keeps next to nothing
+        supersededAttemptWritesOn();
+        var sub = subscribe(ID, -1);
+        assertThat(readToEnd(sub)).extracting(StoredEvent::id).containsExactly(0L, 1L, 2L, 3L, 4L, 8L, 9L);
+        assertThat(sub.readBack()).as("read back from the topic").isPositive();
+    }
+
+    /** Attempt 1 writes, attempt 2 begins, attempt 1 (frozen, woken) writes on, attempt 2 ends. */
+    private void supersededAttemptWritesOn() {
+        event(0, new ExecutionEvent.ExecutionStarted(ID, "agent", T));
+        event(1, new ExecutionEvent.IterationStarted(ID, 1, "task", T));
+        event(2, new ExecutionEvent.IterationOutput(ID, 1, "stdout", "first run", T));
+        event(3, new ExecutionEvent.ExecutionStarted(ID, "agent", T).withAttempt(2));
+        event(4, new ExecutionEvent.IterationStarted(ID, 1, "task", T).withAttempt(2));
+        // the frozen first worker wakes up and goes on writing
+        event(5, new ExecutionEvent.IterationOutput(ID, 1, "stdout", "zombie", T).withAttempt(1));
+        event(6, new ExecutionEvent.IterationCompleted(ID, 1, "zombie output", T));
+        event(7, new ExecutionEvent.ExecutionCompleted(ID, "zombie output", 1, T));
+        ExecutionView running = model.view(ID).orElseThrow();
+        assertThat(running.status().wireName()).isEqualTo("running");
+        assertThat(running.iterations()).singleElement().satisfies(i ->
+                assertThat(i.status().wireName()).isEqualTo("running"));
+        event(8, new ExecutionEvent.IterationCompleted(ID, 1, "real output", T).withAttempt(2));
+        event(9, new ExecutionEvent.ExecutionCompleted(ID, "real output", 1, T).withAttempt(2));
+    }
+
+    @Test
+    void aNewAttemptAfterTheEndChangesNothingAndEventsWithoutAnAttemptAreOfTheFirst() {
+        event(0, new ExecutionEvent.ExecutionStarted(ID, "agent", T).withAttempt(1));
+        event(1, new ExecutionEvent.IterationStarted(ID, 1, "task", T));
+        event(2, new ExecutionEvent.IterationCompleted(ID, 1, "out", T));
+        event(3, new ExecutionEvent.ExecutionCompleted(ID, "out", 1, T));
+        event(4, new ExecutionEvent.ExecutionStarted(ID, "agent", T).withAttempt(2));
+        ExecutionView v = model.view(ID).orElseThrow();
+        assertThat(v.status().wireName()).isEqualTo("completed");
+        assertThat(v.finalOutput()).isEqualTo("out");
+        assertThat(v.iterations()).singleElement().satisfies(i -> assertThat(i.output()).isEqualTo("out"));
+    }
+
     @Test
     void aSubscriberGetsHistoryThenLiveEventsExactlyOnce() throws Exception {
         event(0, new ExecutionEvent.ExecutionStarted(ID, "agent", T));

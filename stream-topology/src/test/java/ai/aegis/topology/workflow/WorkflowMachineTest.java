@@ -421,6 +421,53 @@ class WorkflowMachineTest {
                 .isEqualTo(new Result(null, List.of()));
     }
 
+    /**
+     * The step's execution is run again as attempt 2 (its first worker was lost): once the new attempt is announced,
+     * a result of attempt 1 (a frozen worker waking up) is ignored, and attempt 2's result ends the step.
+     */
+    @Test
+    void afterANewAttemptIsAnnouncedResultsOfTheSupersededAttemptAreIgnored() {
+        WorkflowState drafting = start(WorkflowFixtures.review()).state();
+        Result announced = machine.apply(drafting, new WorkflowMachine.StepResult(
+                WorkflowStepResult.attemptStarted(RUN, 1, id(1), 2, NOW)));
+        assertThat(announced.effects()).isEmpty();
+        WorkflowState second = announced.state();
+        assertThat(second.pending()).isEqualTo(new WorkflowState.Pending(WorkflowState.Pending.AGENT, id(1), null, 1,
+                2));
+        assertThat(second.currentState()).isEqualTo("drafter");
+        assertThat(second.blackboard()).isEqualTo(drafting.blackboard());
+
+        WorkflowStepResult zombie = new WorkflowStepResult(RUN, 1, id(1), ExecutionStatus.COMPLETED, "stale", null,
+                null, null, NOW);
+        Result ignored = machine.apply(second, new WorkflowMachine.StepResult(zombie));
+        assertThat(ignored.state()).isSameAs(second);
+        assertThat(ignored.effects()).isEmpty();
+        assertThat(machine.apply(second, new WorkflowMachine.StepResult(zombie.withAttempt(1))).effects()).isEmpty();
+        // the same announcement again, or an older one, changes nothing
+        assertThat(machine.apply(second, new WorkflowMachine.StepResult(
+                WorkflowStepResult.attemptStarted(RUN, 1, id(1), 2, NOW))).state()).isSameAs(second);
+        assertThat(machine.apply(second, new WorkflowMachine.StepResult(
+                WorkflowStepResult.attemptStarted(RUN, 1, id(1), 1, NOW))).state()).isSameAs(second);
+
+        Result ended = machine.apply(second, new WorkflowMachine.StepResult(new WorkflowStepResult(RUN, 1, id(1),
+                ExecutionStatus.COMPLETED, "Release 2.0 is out", null, null, null, NOW).withAttempt(2)));
+        assertThat(ended.state().currentState()).isEqualTo("review");
+        assertThat(ended.events().getFirst()).isEqualTo(new StateExited(RUN, "drafter", "success",
+                TextNode.valueOf("Release 2.0 is out"), NOW));
+    }
+
+    /** A notice is not an end: without attempts, a result of the first run still ends the step as before. */
+    @Test
+    void anAttemptNoticeNeverEndsAStepAndUnnumberedResultsAreOfTheFirstAttempt() {
+        WorkflowState drafting = start(WorkflowFixtures.review()).state();
+        Result notice = machine.apply(drafting, new WorkflowMachine.StepResult(
+                WorkflowStepResult.attemptStarted(RUN, 1, id(1), 1, NOW)));
+        assertThat(notice.state()).isSameAs(drafting);
+        assertThat(notice.effects()).isEmpty();
+        Result ended = result(drafting, ExecutionStatus.COMPLETED, "draft");
+        assertThat(ended.state().currentState()).isEqualTo("review");
+    }
+
     @Test
     void inputsAfterTheEndAreIgnored() {
         WorkflowState review = inReview(WorkflowFixtures.review());
