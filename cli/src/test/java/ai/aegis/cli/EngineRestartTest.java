@@ -2,6 +2,7 @@ package ai.aegis.cli;
 
 import ai.aegis.cli.AegisSystem.Service;
 import ai.aegis.testing.SharedTestBroker;
+import ai.aegis.testing.Signals;
 import ai.aegis.topology.config.InstanceId;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,9 +43,10 @@ class EngineRestartTest {
                 "aegis.data-dir", dataDir.toString()));
         String group = prefix + "-workflow-engine";
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers));
-             AegisProcess first = AegisProcess.start("engine", AegisProcess.tree(config), dataDir, "engine")) {
-            first.awaitGroup(admin, group, 1);
+             ServiceProcess first = ServiceProcess.start(config, dataDir, "engine", "engine", aegis -> { })) {
+            first.awaitStableGroup(admin, group, 1);
             first.kill();
+            Signals.awaitExit(first.handle(), Duration.ofSeconds(30));
 
             // Far shorter than the 45 s session of the dead member: a dynamic member would still be waiting for it.
             config.put("aegis.workflows.start-timeout-ms", "25000");

@@ -52,6 +52,12 @@ final class ServiceProcess implements AutoCloseable {
                                 Map<String, String> overrides, Consumer<ObjectNode> aegis) throws IOException {
         Map<String, String> keys = new HashMap<>(system.config());
         keys.putAll(overrides);
+        return start(keys, dir, name, command, aegis);
+    }
+
+    /** {@code aegis <command>} on exactly these configuration keys (and the additions of {@code aegis}). */
+    static ServiceProcess start(Map<String, String> keys, Path dir, String name, String command,
+                                Consumer<ObjectNode> aegis) throws IOException {
         ObjectNode config = Json.MAPPER.createObjectNode();
         keys.forEach((key, value) -> {
             String[] path = key.split("\\.");

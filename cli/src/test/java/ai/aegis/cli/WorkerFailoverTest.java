@@ -3,27 +3,19 @@ package ai.aegis.cli;
 import ai.aegis.cli.AegisSystem.Service;
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.json.Json;
+import ai.aegis.testing.Signals;
 import ai.aegis.worker.llm.scripted.ScriptStep;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ShareGroupDescription;
-import org.apache.kafka.common.GroupState;
-import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -49,11 +41,11 @@ class WorkerFailoverTest {
         try (TestSystem system = new TestSystem(dataDir, script(COMMAND), null, EnumSet.of(Service.INGRESS),
                 fastFailover)) {
             String group = system.config().get("aegis.worker.group-id");
-            Process doomed = startWorkerProcess(system, dataDir, COMMAND);
-            try (Admin admin = Admin.create(system.kafka.admin())) {
-                awaitMembers(admin, group, SLOTS, doomed, dataDir);
+            try (ServiceProcess doomed = ServiceProcess.worker(system, dataDir, "doomed-worker", "work", COMMAND,
+                    REPLY); Admin admin = Admin.create(system.kafka.admin())) {
+                doomed.awaitShareGroup(admin, group, SLOTS);
                 try (AegisSystem survivor = system.start(EnumSet.of(Service.WORKER))) {
-                    awaitMembers(admin, group, 2 * SLOTS, doomed, dataDir);
+                    doomed.awaitShareGroup(admin, group, 2 * SLOTS);
                     String agentId = system.deploy(TestSystem.agent("failover", "work", 1));
                     List<String> ids = new ArrayList<>();
                     for (int i = 0; i < 6; i++) {
@@ -63,12 +55,7 @@ class WorkerFailoverTest {
                     // share group hands requests to whichever worker has a free slot)
                     await().atMost(Duration.ofSeconds(60)).until(() ->
                             running(system, ids) > survivor.worker().activeExecutions());
-                    List<ProcessHandle> sandboxes = doomed.descendants().toList();
-                    doomed.destroyForcibly(); // SIGKILL: dies mid-execution
-                    assertThat(doomed.waitFor(10, TimeUnit.SECONDS)).isTrue();
-                    // A crash leaves its sandboxes running, cut off from their gateway; the test removes them so
-                    // that it leaves nothing behind.
-                    sandboxes.forEach(ProcessHandle::destroyForcibly);
+                    doomed.kill(); // SIGKILL: dies mid-execution
 
                     for (String id : ids) {
                         JsonAssert.status(system.awaitEnd(id, Duration.ofSeconds(90)), "completed");
@@ -82,9 +69,6 @@ class WorkerFailoverTest {
                             .filter(e -> e instanceof ExecutionEvent.ExecutionStarted).count() > 1
                             && all.stream().filter(ExecutionEvent::terminal).allMatch(e -> e.attemptNumber() == 2));
                 }
-            } finally {
-                doomed.descendants().forEach(ProcessHandle::destroyForcibly);
-                doomed.destroyForcibly();
             }
         }
     }
@@ -97,9 +81,9 @@ class WorkerFailoverTest {
         try (TestSystem system = new TestSystem(dataDir, script(command), null, EnumSet.of(Service.INGRESS),
                 shortLock)) {
             String group = system.config().get("aegis.worker.group-id");
-            Process frozen = startWorkerProcess(system, dataDir, command);
-            try (Admin admin = Admin.create(system.kafka.admin())) {
-                awaitMembers(admin, group, 1, frozen, dataDir);
+            try (ServiceProcess frozen = ServiceProcess.worker(system, dataDir, "doomed-worker", "work", command,
+                    REPLY); Admin admin = Admin.create(system.kafka.admin())) {
+                frozen.awaitShareGroup(admin, group, 1);
                 String agentId = system.deploy(TestSystem.agent("frozen", "work", 1));
                 String id = system.startExecution(agentId, "the job");
                 // the only worker runs it: its sandbox is in the command
@@ -108,15 +92,15 @@ class WorkerFailoverTest {
                     return view.path("iterations").size() == 1
                             && "running".equals(view.path("iterations").get(0).path("status").asText());
                 });
-                signal(frozen, "STOP"); // frozen: no heartbeat, no renewal, no writes; its sandbox runs on
+                Signals.pause(frozen.handle()); // frozen: no heartbeat, no renewal, no writes; its sandbox runs on
                 try (AegisSystem other = system.start(EnumSet.of(Service.WORKER))) {
                     // the lock runs out: the other worker runs the execution again, as attempt 2, to its end
                     JsonAssert.status(system.awaitEnd(id, Duration.ofSeconds(90)), "completed");
-                    signal(frozen, "CONT");
+                    Signals.resume(frozen.handle());
                     // the woken worker is done with the request: its run stopped as superseded (or, were it not
                     // fenced, it would have ended it and acknowledged it)
                     await().atMost(Duration.ofSeconds(60)).until(() -> {
-                        String log = read(dataDir.resolve("doomed-worker.log"));
+                        String log = frozen.log();
                         return log.contains("superseded attempt 1 of execution " + id + " has stopped")
                                 || log.contains("the request of " + id + " acknowledged");
                     });
@@ -141,10 +125,6 @@ class WorkerFailoverTest {
                     assertThat(view.path("iterations").size()).as(view.toString()).isEqualTo(1);
                     assertThat(view.path("final_output").asText()).isEqualTo("done: worked");
                 }
-            } finally {
-                signal(frozen, "CONT");
-                frozen.descendants().forEach(ProcessHandle::destroyForcibly);
-                frozen.destroyForcibly();
             }
         }
     }
@@ -153,75 +133,6 @@ class WorkerFailoverTest {
         return Map.of("work", List.of(
                 ScriptStep.toolCall("cmd.run", Json.MAPPER.createObjectNode().put("command", command)),
                 ScriptStep.reply(REPLY)));
-    }
-
-    /** Sends a signal to the worker process only (not to its sandboxes, which are its children). */
-    private static void signal(Process process, String signal) throws Exception {
-        if (process.isAlive()) {
-            assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start()
-                    .waitFor(10, TimeUnit.SECONDS)).isTrue();
-        }
-    }
-
-    /**
-     * {@code aegis worker} in its own JVM, on the test system's configuration (same broker, topics and group), with
-     * the same scripted model given as configuration.
-     */
-    private static Process startWorkerProcess(TestSystem system, Path dataDir, String command) throws IOException {
-        ObjectNode config = Json.MAPPER.createObjectNode();
-        system.config().forEach((key, value) -> {
-            String[] path = key.split("\\.");
-            ObjectNode node = config;
-            for (int i = 0; i < path.length - 1; i++) {
-                node = node.withObject("/" + path[i]);
-            }
-            node.put(path[path.length - 1], value);
-        });
-        ObjectNode provider = config.withObject("/aegis").withObject("/llm").putArray("providers").addObject()
-                .put("name", "scripted-test").put("type", "scripted");
-        provider.putArray("models").addObject().put("alias", "work").put("model", "work");
-        ArrayNode script = provider.putObject("scripts").putArray("work");
-        script.addObject().putObject("tool_call").put("name", "cmd.run")
-                .put("arguments", Json.write(Map.of("command", command)));
-        script.addObject().put("reply", REPLY);
-        Path file = dataDir.resolve("doomed-worker.yaml");
-        Json.YAML.writeValue(file.toFile(), config);
-        String java = ProcessHandle.current().info().command().orElse("java");
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "--enable-native-access=ALL-UNNAMED",
-                "-cp", classpath, AegisMain.class.getName(), "worker", "--config", file.toString());
-        pb.environment().put("CLASSPATH", ""); // the class path is given above, never inherited
-        pb.redirectErrorStream(true).redirectOutput(dataDir.resolve("doomed-worker.log").toFile());
-        return pb.start();
-    }
-
-    /**
-     * Waits until the share group has {@code members} members (one per slot of each worker), the worker process
-     * being alive meanwhile.
-     */
-    private static void awaitMembers(Admin admin, String group, int members, Process doomed, Path dataDir) {
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
-            assertThat(doomed.isAlive()).as(() -> "the worker process is running; its log:\n"
-                    + read(dataDir.resolve("doomed-worker.log"))).isTrue();
-            ShareGroupDescription d;
-            try {
-                d = admin.describeShareGroups(List.of(group)).all().get(10, TimeUnit.SECONDS).get(group);
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof GroupIdNotFoundException) {
-                    return false; // nobody joined yet
-                }
-                throw e;
-            }
-            return d.groupState() == GroupState.STABLE && d.members().size() == members;
-        });
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            return "(unreadable: " + e + ")";
-        }
     }
 
     static long running(TestSystem system, List<String> ids) throws Exception {
