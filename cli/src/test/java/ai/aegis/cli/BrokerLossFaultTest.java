@@ -45,8 +45,9 @@ class BrokerLossFaultTest {
             int victim;
             try (SteadyLoad load = SteadyLoad.executions(system, agentId, LOAD_INTERVAL)) {
                 await().atMost(PROGRESS_WITHIN).until(() -> load.acceptedCount() >= 5);
-                // the broker coordinating the workers' group: its loss also moves their offsets and membership
-                victim = cluster.coordinatorOf(group);
+                // the broker coordinating the workers' share group: its loss also moves their membership and
+                // which requests they hold
+                victim = cluster.shareCoordinatorOf(group);
                 cluster.kill(victim);
                 cluster.awaitFenced(victim, Duration.ofSeconds(60));
                 int fenced = load.acceptedCount();

@@ -140,7 +140,7 @@ class RefinementAndControlTest {
         assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(200);
         assertThat(Json.tree(cancel.body()).get("status").asText()).isEqualTo("cancelled");
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(15));
-        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.allProcesses().noneMatch(
+        await().atMost(Duration.ofSeconds(30)).until(() -> ProcessHandle.allProcesses().noneMatch(
                 p -> p.info().commandLine().orElse("").contains("sleep 30")));
 
         SseClient.Result stream = SseClient.read(system.http, system.base + "/v1/executions/" + executionId

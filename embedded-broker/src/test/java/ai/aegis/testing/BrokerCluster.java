@@ -315,6 +315,12 @@ public final class BrokerCluster implements AutoCloseable {
                 .coordinator().id();
     }
 
+    /** The id of the broker coordinating a share group (its members and which records they acquired). */
+    public int shareCoordinatorOf(String groupId) throws Exception {
+        return admin.describeShareGroups(List.of(groupId)).all().get(10, TimeUnit.SECONDS).get(groupId)
+                .coordinator().id();
+    }
+
     /** The last {@code lines} lines of a broker's log (or the controller's, for {@link #CONTROLLER_ID}). */
     public String logTail(int id, int lines) {
         Member m = id == CONTROLLER_ID ? controller : broker(id);
@@ -462,6 +468,8 @@ public final class BrokerCluster implements AutoCloseable {
         p.put("process.roles", "controller");
         p.put("listeners", "CONTROLLER://" + HOST + ":" + c.port);
         p.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT");
+        // the controller validates group configs against its own bounds: the same short share-group ones
+        p.putAll(SharedTestBroker.TEST_PROPERTIES);
         return p;
     }
 
