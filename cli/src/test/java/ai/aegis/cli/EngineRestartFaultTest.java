@@ -1,8 +1,6 @@
 package ai.aegis.cli;
 
 import ai.aegis.cli.AegisSystem.Service;
-import ai.aegis.schemas.execution.ExecutionRequest;
-import ai.aegis.schemas.workflow.WorkflowEvent;
 import ai.aegis.testing.BrokerCluster;
 import ai.aegis.testing.SharedTestCluster;
 import ai.aegis.topology.workflow.WorkflowEngineService;
@@ -15,13 +13,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -35,20 +29,6 @@ import static org.awaitility.Awaitility.await;
 @Tag(FaultSuite.TAG)
 class EngineRestartFaultTest {
 
-    private static final String WORKFLOW = """
-            apiVersion: 100monkeys.ai/v1
-            kind: Workflow
-            metadata: {name: steady-flow, version: "1.0.0"}
-            spec:
-              initial_state: work
-              states:
-                work:
-                  kind: Agent
-                  agent: %s
-                  input: "{{workflow.input}}"
-                  transitions: []
-            """.formatted(FaultSuite.AGENT);
-
     @TempDir
     Path dataDir;
 
@@ -59,7 +39,7 @@ class EngineRestartFaultTest {
                 EnumSet.of(Service.WORKER, Service.APPROVALS, Service.INGRESS), Map.of());
              Admin admin = Admin.create(system.kafka.admin())) {
             FaultSuite.deployAgent(system);
-            HttpResponse<String> registered = system.post("/v1/workflows", WORKFLOW);
+            HttpResponse<String> registered = system.post("/v1/workflows", FaultSuite.WORKFLOW);
             assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
             String group = WorkflowEngineService.defaultApplicationId(system.kafka);
             // its own state directory; a dead member leaves the group after 10 s instead of Streams' 45
@@ -69,9 +49,9 @@ class EngineRestartFaultTest {
             List<SteadyLoad.Attempt> attempts;
             try (ServiceProcess first = ServiceProcess.start(system, dataDir, "engine-1", "engine", engine, a -> { })) {
                 first.awaitStableGroup(admin, group, 1);
-                try (SteadyLoad load = SteadyLoad.workflowRuns(system, "steady-flow", Duration.ofMillis(500))) {
+                try (SteadyLoad load = SteadyLoad.workflowRuns(system, FaultSuite.WORKFLOW_NAME, Duration.ofMillis(500))) {
                     await().atMost(Duration.ofSeconds(120)).until(() -> load.acceptedCount() >= 5
-                            && !terminals(system, SteadyLoad.accepted(load.attempts())).isEmpty());
+                            && !FaultSuite.runTerminals(system, SteadyLoad.accepted(load.attempts())).isEmpty());
                     first.kill();
                     try (ServiceProcess second = ServiceProcess.start(system, dataDir, "engine-2", "engine", engine,
                             a -> { })) {
@@ -82,17 +62,9 @@ class EngineRestartFaultTest {
                         FaultSuite.assertAnsweredInTime(attempts);
                         List<String> runs = SteadyLoad.accepted(attempts);
                         Map<String, Integer> ended = FaultSuite.assertExactlyOneTerminal("workflow run", runs,
-                                () -> terminals(system, runs));
+                                () -> FaultSuite.runTerminals(system, runs));
 
-                        Map<String, List<String>> requests = stepRequests(system, new HashSet<>(runs));
-                        Map<String, List<String>> notOnce = new TreeMap<>();
-                        runs.forEach(run -> {
-                            if (requests.getOrDefault(run, List.of()).size() != 1) {
-                                notOnce.put(run, requests.getOrDefault(run, List.of()));
-                            }
-                        });
-                        assertThat(notOnce).as("runs whose step was not requested exactly once").isEmpty();
-                        List<String> executions = runs.stream().map(run -> requests.get(run).getFirst()).toList();
+                        List<String> executions = FaultSuite.assertEachStepRequestedOnce(system, runs);
                         Map<String, Integer> executionsEnded = FaultSuite.assertEachEndedExactlyOnce(system,
                                 executions);
 
@@ -106,31 +78,5 @@ class EngineRestartFaultTest {
                 }
             }
         }
-    }
-
-    /** The terminal workflow events of each run, as the workflow events topic holds them. */
-    private static Map<String, List<String>> terminals(TestSystem system, List<String> runs) {
-        Set<String> wanted = new HashSet<>(runs);
-        Map<String, List<String>> out = new HashMap<>();
-        TopicLog.read(system.kafka, system.kafka.topics().workflowEvents().name(), WorkflowEvent.class,
-                wanted::contains).forEach((run, events) -> {
-                    List<String> types = events.stream().filter(WorkflowEvent::terminal).map(WorkflowEvent::type)
-                            .toList();
-                    if (!types.isEmpty()) {
-                        out.put(run, types);
-                    }
-                });
-        return out;
-    }
-
-    /** The execution ids the committed requests name for each run's steps. */
-    private static Map<String, List<String>> stepRequests(TestSystem system, Set<String> runs) {
-        Map<String, List<String>> byRun = new HashMap<>();
-        TopicLog.read(system.kafka, system.kafka.topics().executionRequests().name(), ExecutionRequest.class,
-                key -> true).values().stream().flatMap(List::stream)
-                .filter(r -> r.workflow() != null && runs.contains(r.workflow().workflowExecutionId()))
-                .forEach(r -> byRun.computeIfAbsent(r.workflow().workflowExecutionId(), k -> new java.util.ArrayList<>())
-                        .add(r.executionId()));
-        return byRun;
     }
 }

@@ -1,15 +1,19 @@
 package ai.aegis.cli;
 
 import ai.aegis.cli.AegisSystem.Service;
+import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.json.Json;
+import ai.aegis.schemas.workflow.WorkflowEvent;
 import ai.aegis.testing.BrokerCluster;
 import ai.aegis.worker.llm.scripted.ScriptStep;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +47,22 @@ final class FaultSuite {
     static final String AGENT = "steady";
     /** A bound for the backlog of a case to drain after its fault, on a loaded two-core machine. */
     static final Duration END_WITHIN = Duration.ofSeconds(240);
+
+    /** A workflow of one Agent step running the load's agent. */
+    static final String WORKFLOW_NAME = "steady-flow";
+    static final String WORKFLOW = """
+            apiVersion: 100monkeys.ai/v1
+            kind: Workflow
+            metadata: {name: %s, version: "1.0.0"}
+            spec:
+              initial_state: work
+              states:
+                work:
+                  kind: Agent
+                  agent: %s
+                  input: "{{workflow.input}}"
+                  transitions: []
+            """.formatted(WORKFLOW_NAME, AGENT);
 
     private FaultSuite() {
     }
@@ -134,5 +154,49 @@ final class FaultSuite {
         StringBuilder line = new StringBuilder("fault-suite | ").append(name).append(" |");
         new LinkedHashMap<>(counts).forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
         System.out.println(line);
+    }
+
+    /** The terminal workflow events of each run, as the workflow events topic holds them. */
+    static Map<String, List<String>> runTerminals(TestSystem system, List<String> runs) {
+        Set<String> wanted = new HashSet<>(runs);
+        Map<String, List<String>> out = new HashMap<>();
+        TopicLog.read(system.kafka, system.kafka.topics().workflowEvents().name(), WorkflowEvent.class,
+                wanted::contains).forEach((run, events) -> {
+                    List<String> types = events.stream().filter(WorkflowEvent::terminal).map(WorkflowEvent::type)
+                            .toList();
+                    if (!types.isEmpty()) {
+                        out.put(run, types);
+                    }
+                });
+        return out;
+    }
+
+    /**
+     * Checks that the one step of each of {@code runs} was requested exactly once (a transaction the engine's crash cut
+     * short was aborted, and no reader sees its request).
+     *
+     * @return the step's execution id of each run, in the order of {@code runs}
+     */
+    static List<String> assertEachStepRequestedOnce(TestSystem system, List<String> runs) {
+        Map<String, List<String>> requests = stepRequests(system, new HashSet<>(runs));
+        Map<String, List<String>> notOnce = new TreeMap<>();
+        runs.forEach(run -> {
+            if (requests.getOrDefault(run, List.of()).size() != 1) {
+                notOnce.put(run, requests.getOrDefault(run, List.of()));
+            }
+        });
+        assertThat(notOnce).as("runs whose step was not requested exactly once").isEmpty();
+        return runs.stream().map(run -> requests.get(run).getFirst()).toList();
+    }
+
+    /** The execution ids the committed requests name for each run's steps. */
+    private static Map<String, List<String>> stepRequests(TestSystem system, Set<String> runs) {
+        Map<String, List<String>> byRun = new HashMap<>();
+        TopicLog.read(system.kafka, system.kafka.topics().executionRequests().name(), ExecutionRequest.class,
+                key -> true).values().stream().flatMap(List::stream)
+                .filter(r -> r.workflow() != null && runs.contains(r.workflow().workflowExecutionId()))
+                .forEach(r -> byRun.computeIfAbsent(r.workflow().workflowExecutionId(), k -> new ArrayList<>())
+                        .add(r.executionId()));
+        return byRun;
     }
 }

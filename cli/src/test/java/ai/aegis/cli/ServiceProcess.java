@@ -18,9 +18,11 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -104,6 +106,24 @@ final class ServiceProcess implements AutoCloseable {
 
     boolean isAlive() {
         return process.isAlive();
+    }
+
+    /**
+     * Waits until a sandbox of this worker starts a process whose command line contains {@code command} (one that
+     * was not running when the wait began: it has just started, so it still has time to run when the caller acts).
+     * The process start times Linux gives are too coarse to tell a young process from an old one.
+     */
+    void awaitNewSandboxProcess(String command, Duration within) {
+        Set<Long> before = sandboxProcesses(command);
+        await().atMost(within).pollInterval(Duration.ofMillis(20)).until(() -> {
+            assertThat(isAlive()).as(() -> name + " is running; its log:\n" + log()).isTrue();
+            return sandboxProcesses(command).stream().anyMatch(pid -> !before.contains(pid));
+        });
+    }
+
+    private Set<Long> sandboxProcesses(String command) {
+        return process.descendants().filter(p -> p.info().commandLine().map(c -> c.contains(command)).orElse(false))
+                .map(ProcessHandle::pid).collect(Collectors.toSet());
     }
 
     /** What the process printed so far. */

@@ -50,13 +50,37 @@ final class TopicLog {
                 new java.util.HashSet<>(ids)::contains);
     }
 
-    /** The terminal events' types of each of {@code ids} (an empty list when it has none). */
+    /**
+     * The terminal events' types of each of {@code ids} (an empty list when it has none) in its {@link #history}: a
+     * terminal event of a superseded attempt, which every reader ignores, does not count.
+     */
     static Map<String, List<String>> executionTerminals(KafkaSettings kafka, Collection<String> ids) {
         Map<String, List<ExecutionEvent>> events = executionEvents(kafka, ids);
         Map<String, List<String>> out = new HashMap<>();
         for (String id : ids) {
-            out.put(id, events.getOrDefault(id, List.of()).stream().filter(ExecutionEvent::terminal)
+            out.put(id, history(events.getOrDefault(id, List.of())).stream().filter(ExecutionEvent::terminal)
                     .map(ExecutionEvent::type).toList());
+        }
+        return out;
+    }
+
+    /**
+     * An execution's events as every reader of the topic takes them (the API's views, the workers' ledgers): an
+     * event of an attempt older than one already seen is of a superseded run and ignored, and nothing after the first
+     * terminal event counts. So at most one terminal event is in it, whatever a zombie worker wrote.
+     */
+    static List<ExecutionEvent> history(List<ExecutionEvent> onTopic) {
+        List<ExecutionEvent> out = new ArrayList<>();
+        int newest = 0;
+        for (ExecutionEvent e : onTopic) {
+            if (e.attemptNumber() < newest) {
+                continue;
+            }
+            newest = e.attemptNumber();
+            out.add(e);
+            if (e.terminal()) {
+                break;
+            }
         }
         return out;
     }

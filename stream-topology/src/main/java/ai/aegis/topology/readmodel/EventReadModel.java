@@ -157,8 +157,8 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
     }
 
     /**
-     * Folds an event record of {@code partition} at offset {@code id}. Duplicates (same or older id) and events of a
-     * superseded run attempt ({@link Aggregate#attempt}) are ignored; a value that does not parse throws and changes
+     * Folds an event record of {@code partition} at offset {@code id}. Duplicates (same or older id), events of a
+     * superseded run attempt ({@link Aggregate#attempt}) and events after the terminal one are ignored; a value that does not parse throws and changes
      * nothing.
      */
     public void onEvent(String aggregateId, int partition, long id, byte[] value) {
@@ -168,8 +168,8 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
         synchronized (lock) {
             e = entry(aggregateId);
             int attempt = e.state.attempt(event);
-            if (e.lastId >= id || e.superseded(attempt, id)) {
-                return;
+            if (e.lastId >= id || e.superseded(attempt, id) || e.lastTerminal) {
+                return; // an end is final: what follows it (an attempt that ran on past a zombie's end) is not history
             }
             if (e.firstId < 0) {
                 e.firstId = id;

@@ -126,16 +126,22 @@ class ExecutionReadModelTest {
     }
 
     @Test
-    void aNewAttemptAfterTheEndChangesNothingAndEventsWithoutAnAttemptAreOfTheFirst() {
+    void aNewAttemptAfterTheEndChangesNothingAndEventsWithoutAnAttemptAreOfTheFirst() throws Exception {
         event(0, new ExecutionEvent.ExecutionStarted(ID, "agent", T).withAttempt(1));
         event(1, new ExecutionEvent.IterationStarted(ID, 1, "task", T));
         event(2, new ExecutionEvent.IterationCompleted(ID, 1, "out", T));
         event(3, new ExecutionEvent.ExecutionCompleted(ID, "out", 1, T));
+        // attempt 2 began before attempt 1's worker, woken from a freeze, wrote the end: an end is final
         event(4, new ExecutionEvent.ExecutionStarted(ID, "agent", T).withAttempt(2));
+        event(5, new ExecutionEvent.IterationStarted(ID, 1, "task", T).withAttempt(2));
+        event(6, new ExecutionEvent.IterationCompleted(ID, 1, "other", T).withAttempt(2));
+        event(7, new ExecutionEvent.IterationStarted(ID, 2, "task", T).withAttempt(2));
         ExecutionView v = model.view(ID).orElseThrow();
         assertThat(v.status().wireName()).isEqualTo("completed");
         assertThat(v.finalOutput()).isEqualTo("out");
         assertThat(v.iterations()).singleElement().satisfies(i -> assertThat(i.output()).isEqualTo("out"));
+        assertThat(readToEnd(subscribe(ID, -1))).extracting(StoredEvent::id).containsExactly(0L, 1L, 2L, 3L);
+        assertThat(subscribe(ID, 3).atEnd()).isTrue();
     }
 
     @Test
