@@ -64,14 +64,14 @@ class FaultSequenceTest {
         try (TestSystem system = FaultSuite.system(dataDir, cluster, EnumSet.of(Service.APPROVALS, Service.INGRESS),
                 settings);
              Admin admin = Admin.create(system.kafka.admin());
-             ServiceProcess doomed = ServiceProcess.worker(system, dataDir, "doomed-worker", FaultSuite.MODEL,
+             ServiceProcess workerA = ServiceProcess.worker(system, dataDir, "worker-a", FaultSuite.MODEL,
                      FaultSuite.TOOL_COMMAND, FaultSuite.REPLY);
-             ServiceProcess frozen = ServiceProcess.worker(system, dataDir, "frozen-worker", FaultSuite.MODEL,
+             ServiceProcess workerB = ServiceProcess.worker(system, dataDir, "worker-b", FaultSuite.MODEL,
                      FaultSuite.TOOL_COMMAND, FaultSuite.REPLY);
              ServiceProcess firstEngine = ServiceProcess.start(system, dataDir, "engine-1", "engine", engine, a -> { });
              AegisSystem survivor = system.start(EnumSet.of(Service.WORKER))) {
             String workers = system.config().get("aegis.worker.group-id");
-            frozen.awaitShareGroup(admin, workers, 3 * SLOTS);
+            workerB.awaitShareGroup(admin, workers, 3 * SLOTS);
             String engineGroup = WorkflowEngineService.defaultApplicationId(system.kafka);
             firstEngine.awaitStableGroup(admin, engineGroup, 1);
             String agentId = FaultSuite.deployAgent(system);
@@ -93,20 +93,23 @@ class FaultSequenceTest {
                 cluster.start(victim);
                 counts.put("killed_broker", victim);
 
-                // 2. a worker killed while its sandboxes run
-                doomed.awaitNewSandboxProcess(SANDBOX, STEP_WITHIN);
+                // 2. a worker process killed while a sandbox of its runs (whichever gets a request first)
+                ServiceProcess doomed = ServiceProcess.awaitNewSandboxProcess(List.of(workerA, workerB), SANDBOX,
+                        STEP_WITHIN);
+                ServiceProcess frozen = doomed == workerA ? workerB : workerA;
                 doomed.kill();
                 List<String> beforeKill = SteadyLoad.accepted(executions.attempts());
                 progress(accepted, 5);
                 awaitEnded(system, beforeKill); // what the dead worker ran, the others ran again
 
                 // 3. a worker frozen while a sandbox of its has most of its second to run, past its lock
-                long rerunsBefore = reruns(system, SteadyLoad.accepted(executions.attempts()));
-                frozen.awaitNewSandboxProcess(SANDBOX, STEP_WITHIN);
+                long rerunsBefore = reruns(system);
+                ServiceProcess.awaitNewSandboxProcess(List.of(frozen), SANDBOX, STEP_WITHIN);
                 Signals.pause(frozen.handle());
                 List<String> beforeFreeze = SteadyLoad.accepted(executions.attempts());
-                // its lock runs out and another worker runs what it held again
-                await().atMost(STEP_WITHIN).until(() -> reruns(system, beforeFreeze) > rerunsBefore);
+                // its lock runs out and another worker runs what it held again (an execution of the load, or a
+                // workflow run's step)
+                await().atMost(STEP_WITHIN).until(() -> reruns(system) > rerunsBefore);
                 Signals.resume(frozen.handle());
                 // woken, it finds its attempt superseded and writes nothing more of it
                 await().atMost(STEP_WITHIN).until(() -> frozen.log().contains("superseded attempt"));
@@ -167,9 +170,10 @@ class FaultSequenceTest {
                 .executionTerminals(system.kafka, ids).values().stream().noneMatch(List::isEmpty));
     }
 
-    /** How many of {@code ids} were started more than once. */
-    private static long reruns(TestSystem system, List<String> ids) {
-        return TopicLog.executionEvents(system.kafka, ids).values().stream().filter(events -> events.stream()
+    /** How many executions were started more than once. */
+    private static long reruns(TestSystem system) {
+        return TopicLog.read(system.kafka, system.kafka.topics().executionEvents().name(), ExecutionEvent.class,
+                id -> true).values().stream().filter(events -> events.stream()
                 .filter(e -> e instanceof ExecutionEvent.ExecutionStarted).count() > 1).count();
     }
 

@@ -6,6 +6,7 @@ import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.workflow.WorkflowEvent;
 import ai.aegis.testing.BrokerCluster;
 import ai.aegis.worker.llm.scripted.ScriptStep;
+import org.awaitility.core.ConditionTimeoutException;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -126,10 +127,17 @@ final class FaultSuite {
      */
     static Map<String, Integer> assertExactlyOneTerminal(String what, Collection<String> ids, Terminals terminals) {
         AtomicReference<Map<String, List<String>>> last = new AtomicReference<>();
-        await().atMost(END_WITHIN).pollInterval(Duration.ofSeconds(1)).until(() -> {
-            last.set(terminals.read());
-            return ids.stream().allMatch(id -> !last.get().getOrDefault(id, List.of()).isEmpty());
-        });
+        try {
+            await().atMost(END_WITHIN).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                last.set(terminals.read());
+                return ids.stream().allMatch(id -> !last.get().getOrDefault(id, List.of()).isEmpty());
+            });
+        } catch (ConditionTimeoutException e) {
+            List<String> open = ids.stream().filter(id -> last.get() == null
+                    || last.get().getOrDefault(id, List.of()).isEmpty()).toList();
+            throw new AssertionError(open.size() + " accepted " + what + " ids have not ended within " + END_WITHIN
+                    + ": " + open, e);
+        }
         Map<String, List<String>> notExactlyOnce = new TreeMap<>();
         Map<String, Integer> counts = new TreeMap<>();
         for (String id : ids) {

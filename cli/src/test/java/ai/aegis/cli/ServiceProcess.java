@@ -10,6 +10,7 @@ import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ShareGroupDescription;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.awaitility.core.ConditionTimeoutException;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -109,16 +111,34 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /**
-     * Waits until a sandbox of this worker starts a process whose command line contains {@code command} (one that
-     * was not running when the wait began: it has just started, so it still has time to run when the caller acts).
-     * The process start times Linux gives are too coarse to tell a young process from an old one.
+     * Waits until a sandbox of one of {@code workers} starts a process whose command line contains {@code command}
+     * (one that was not running when the wait began: it has just started, so it still has time to run when the
+     * caller acts on it), and returns that worker. Which worker gets a request is the share group's choice. The
+     * process start times Linux gives are too coarse to tell a young process from an old one.
      */
-    void awaitNewSandboxProcess(String command, Duration within) {
-        Set<Long> before = sandboxProcesses(command);
-        await().atMost(within).pollInterval(Duration.ofMillis(20)).until(() -> {
-            assertThat(isAlive()).as(() -> name + " is running; its log:\n" + log()).isTrue();
-            return sandboxProcesses(command).stream().anyMatch(pid -> !before.contains(pid));
-        });
+    static ServiceProcess awaitNewSandboxProcess(List<ServiceProcess> workers, String command, Duration within) {
+        Map<ServiceProcess, Set<Long>> before = new HashMap<>();
+        workers.forEach(w -> before.put(w, w.sandboxProcesses(command)));
+        AtomicReference<ServiceProcess> found = new AtomicReference<>();
+        try {
+            await().atMost(within).pollInterval(Duration.ofMillis(20)).until(() -> {
+                for (ServiceProcess w : workers) {
+                    assertThat(w.isAlive()).as(() -> w.name + " is running; its log:\n" + w.log()).isTrue();
+                    if (w.sandboxProcesses(command).stream().anyMatch(pid -> !before.get(w).contains(pid))) {
+                        found.set(w);
+                        return true;
+                    }
+                }
+                return false;
+            });
+        } catch (ConditionTimeoutException e) {
+            StringBuilder logs = new StringBuilder();
+            workers.forEach(w -> logs.append("\n--- ").append(w.name).append(", the end of its log:\n")
+                    .append(w.log().substring(Math.max(0, w.log().length() - 4000))));
+            throw new AssertionError("no new sandbox in " + workers.stream().map(w -> w.name).toList() + " within "
+                    + within + logs, e);
+        }
+        return found.get();
     }
 
     private Set<Long> sandboxProcesses(String command) {

@@ -16,7 +16,12 @@ import java.util.Objects;
  *   port: 8080                            0 picks a free one
  *   max-body-bytes: 1048576               larger request bodies are refused with 413
  *   sse-heartbeat-ms: 15000               keep-alive comment on an idle event stream
- *   max-executions-in-memory: 10000       executions (and workflow runs) each node's views keep
+ *   max-executions-in-memory: 10000       finished executions (and workflow runs) each node's views keep in
+ *                                         memory; older finished ones go to the on-disk archive
+ *   finished-retention-ms: 86400000       how long the archive answers for a finished one (24 h)
+ *   max-pending-executions: 10000         accepted, not started executions (all agents) past which POST
+ *                                         /v1/executions answers 503 with Retry-After
+ *   max-pending-per-agent: 2000           the same for one agent, answered 429
  *   event-history-bytes: 67108864         event bytes each of the two views holds in memory (64 MiB)
  *   event-history-bytes-per-execution: 1048576   of those, for one execution (or workflow run)
  *   catch-up-readers: 2                   consumers that read events no longer in memory back for streams
@@ -39,7 +44,14 @@ import java.util.Objects;
  *
  * @param authMode              {@code local-token} (default) or {@code none} (logs a warning on every start)
  * @param dataDir               where the local API token lives
- * @param maxExecutionsInMemory executions (state and recent events) each node keeps for reads and streams
+ * @param maxExecutionsInMemory finished executions (state and recent events) each node keeps in memory for reads and
+ *                              streams; unfinished ones are bounded by {@code maxPendingExecutions} and the workers
+ * @param finishedRetention     how long a finished execution or workflow run no longer in memory stays answerable
+ *                              from the node's archive on disk ({@code <data-dir>/views})
+ * @param maxPendingExecutions  executions accepted and not started yet, of all agents, past which new ones are
+ *                              refused with 503 (the backlog is the workers', and growing it helps nobody)
+ * @param maxPendingPerAgent    the same for one agent, refused with 429, so that one agent's flood leaves room
+ *                              for the others
  * @param eventHistoryBytes     event bytes each view (executions, workflow runs) keeps in memory; older events are
  *                              read back from the topic when a stream needs them
  * @param eventHistoryBytesPerExecution the same for one execution or workflow run
@@ -55,7 +67,8 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                             Duration readYourWrites, String authMode, Path dataDir,
                             Duration topicInstallTimeout, Duration startCatchUpTimeout, Duration readSyncTimeout,
                             Duration kafkaHealthTimeout, Duration kafkaHealthCache, Duration shutdownGrace,
-                            int deadLettersInMemory, String managementHost, int managementPort) {
+                            int deadLettersInMemory, String managementHost, int managementPort,
+                            Duration finishedRetention, int maxPendingExecutions, int maxPendingPerAgent) {
 
     /** {@code aegis.auth.mode} without authentication. */
     public static final String AUTH_NONE = "none";
@@ -82,6 +95,9 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
     /** {@code management-port} when there is no management listener. */
     public static final int NO_MANAGEMENT_PORT = -1;
     public static final String DEFAULT_MANAGEMENT_HOST = "127.0.0.1";
+    public static final Duration DEFAULT_FINISHED_RETENTION = Duration.ofHours(24);
+    public static final int DEFAULT_MAX_PENDING_EXECUTIONS = 10_000;
+    public static final int DEFAULT_MAX_PENDING_PER_AGENT = 2_000;
 
     public IngressConfig {
         Objects.requireNonNull(host, "host");
@@ -110,6 +126,11 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         }
         if (managementPort < NO_MANAGEMENT_PORT || managementPort > 65535) {
             throw new IllegalArgumentException("aegis.ingress.management-port must be -1 (none) or a port");
+        }
+        positive("finished-retention-ms", finishedRetention);
+        if (maxPendingExecutions < 1 || maxPendingPerAgent < 1) {
+            throw new IllegalArgumentException("aegis.ingress.max-pending-executions and max-pending-per-agent must "
+                    + "be at least 1");
         }
     }
 
@@ -142,6 +163,9 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         in.get("dead-letters-in-memory").asInt().ifPresent(b::deadLettersInMemory);
         in.get("management-host").asString().ifPresent(b::managementHost);
         in.get("management-port").asInt().ifPresent(b::managementPort);
+        millis(in, "finished-retention-ms").ifPresent(b::finishedRetention);
+        in.get("max-pending-executions").asInt().ifPresent(b::maxPendingExecutions);
+        in.get("max-pending-per-agent").asInt().ifPresent(b::maxPendingPerAgent);
         aegis.get("auth.mode").asString().ifPresent(b::authMode);
         return b.build();
     }
@@ -170,7 +194,10 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                 .shutdownGrace(shutdownGrace)
                 .deadLettersInMemory(deadLettersInMemory)
                 .managementHost(managementHost)
-                .managementPort(managementPort);
+                .managementPort(managementPort)
+                .finishedRetention(finishedRetention)
+                .maxPendingExecutions(maxPendingExecutions)
+                .maxPendingPerAgent(maxPendingPerAgent);
     }
 
     public IngressConfig withPort(int newPort) {
@@ -227,6 +254,9 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         private int deadLettersInMemory = DEFAULT_DEAD_LETTERS_IN_MEMORY;
         private String managementHost = DEFAULT_MANAGEMENT_HOST;
         private int managementPort = NO_MANAGEMENT_PORT;
+        private Duration finishedRetention = DEFAULT_FINISHED_RETENTION;
+        private int maxPendingExecutions = DEFAULT_MAX_PENDING_EXECUTIONS;
+        private int maxPendingPerAgent = DEFAULT_MAX_PENDING_PER_AGENT;
 
         private Builder() {
         }
@@ -341,12 +371,27 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
             return this;
         }
 
+        public Builder finishedRetention(Duration finishedRetention) {
+            this.finishedRetention = finishedRetention;
+            return this;
+        }
+
+        public Builder maxPendingExecutions(int maxPendingExecutions) {
+            this.maxPendingExecutions = maxPendingExecutions;
+            return this;
+        }
+
+        public Builder maxPendingPerAgent(int maxPendingPerAgent) {
+            this.maxPendingPerAgent = maxPendingPerAgent;
+            return this;
+        }
+
         public IngressConfig build() {
             return new IngressConfig(host, port, maxBodyBytes, sseHeartbeat, maxExecutionsInMemory,
                     eventHistoryBytes, eventHistoryBytesPerExecution, catchUpReaders, catchUpQueue, catchUpTimeout,
                     readYourWrites, authMode, dataDir, topicInstallTimeout, startCatchUpTimeout, readSyncTimeout,
                     kafkaHealthTimeout, kafkaHealthCache, shutdownGrace, deadLettersInMemory, managementHost,
-                    managementPort);
+                    managementPort, finishedRetention, maxPendingExecutions, maxPendingPerAgent);
         }
     }
 }

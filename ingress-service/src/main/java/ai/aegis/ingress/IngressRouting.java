@@ -7,6 +7,7 @@ import ai.aegis.ingress.auth.AuthFilter;
 import ai.aegis.ingress.auth.LocalApiToken;
 import ai.aegis.ingress.deadletters.DeadLetterRoutes;
 import ai.aegis.ingress.deadletters.DeadLetterView;
+import ai.aegis.ingress.executions.ExecutionAdmission;
 import ai.aegis.ingress.executions.ExecutionRoutes;
 import ai.aegis.ingress.executions.ExecutionService;
 import ai.aegis.ingress.health.HealthRoutes;
@@ -89,7 +90,8 @@ public final class IngressRouting {
                 topics.workflows().name(), config.readYourWrites()), views.workflows(), views.agents(),
                 views.workflowRuns(), publisher, topics.workflowCommands().name());
         ExecutionService executionService = new ExecutionService(publisher, views.agents(), views.executions(),
-                topics.executionRequests().name(), topics.executionCommands().name());
+                topics.executionRequests().name(), topics.executionCommands().name(),
+                new ExecutionAdmission(config.maxPendingExecutions(), config.maxPendingPerAgent()));
         this.agentRoutes = new AgentRoutes(agentService, views.agents(), awaitViews);
         this.executionRoutes = new ExecutionRoutes(executionService, views.executions(), executionStream, awaitViews);
         this.workflowRoutes = new WorkflowRoutes(workflowService, views.workflows(), views.workflowRuns(),

@@ -6,20 +6,25 @@ import ai.aegis.ingress.auth.LocalApiToken;
 import ai.aegis.ingress.deadletters.DeadLetterView;
 import ai.aegis.ingress.health.KafkaHealth;
 import ai.aegis.ingress.health.Readiness;
+import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.topology.admin.TopicInstaller;
 import ai.aegis.topology.deadletter.DeadLetters;
+import ai.aegis.topology.executions.ExecutionView;
 import ai.aegis.topology.health.HealthCheck;
 import ai.aegis.topology.kafka.DurablePublisher;
 import ai.aegis.topology.kafka.KafkaSettings;
 import ai.aegis.topology.lifecycle.Closer;
+import ai.aegis.topology.readmodel.RocksViewArchive;
 import ai.aegis.topology.tail.CatchUpReader;
 import ai.aegis.topology.tail.TopicTail;
+import ai.aegis.topology.workflow.WorkflowExecutionView;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import org.apache.kafka.clients.admin.Admin;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,7 +80,15 @@ public final class IngressServer implements AutoCloseable {
             opened.add(publisher);
             DeadLetters viewLetters = new DeadLetters(publisher, topics.deadLetters().name(),
                     TopicTail.consumerName(TAIL));
-            IngressViews views = new IngressViews(topics, config.viewLimits());
+            // Before the tail, which writes into them; closed after it.
+            Path archives = config.dataDir().resolve("views");
+            RocksViewArchive<ExecutionView> executionArchive = opened.add(new RocksViewArchive<>(
+                    archives.resolve(topics.prefix() + ".executions"), config.finishedRetention(), Clock.systemUTC(),
+                    Json::writeBytes, bytes -> Json.read(bytes, ExecutionView.class)));
+            RocksViewArchive<WorkflowExecutionView> runArchive = opened.add(new RocksViewArchive<>(
+                    archives.resolve(topics.prefix() + ".workflow-runs"), config.finishedRetention(),
+                    Clock.systemUTC(), Json::writeBytes, bytes -> Json.read(bytes, WorkflowExecutionView.class)));
+            IngressViews views = new IngressViews(topics, config.viewLimits(), executionArchive, runArchive);
             TopicTail tail = new TopicTail(TAIL, kafka, views.topics(), views, viewLetters);
             opened.add(tail);
             tail.start();

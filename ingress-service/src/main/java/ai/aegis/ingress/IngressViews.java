@@ -3,7 +3,10 @@ package ai.aegis.ingress;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.topology.agents.AgentRegistryView;
 import ai.aegis.topology.executions.ExecutionReadModel;
+import ai.aegis.topology.executions.ExecutionView;
 import ai.aegis.topology.readmodel.EventReadModel;
+import ai.aegis.topology.readmodel.ViewArchive;
+import ai.aegis.topology.workflow.WorkflowExecutionView;
 import ai.aegis.topology.serde.WireReaders;
 import ai.aegis.topology.tail.TopicTail;
 import ai.aegis.topology.workflow.WorkflowReadModel;
@@ -29,10 +32,20 @@ public final class IngressViews implements TopicTail.RecordHandler {
     private final String workflowCommandsTopic;
     private final String workflowEventsTopic;
 
-    /** @param limits what the executions view and, separately, the workflow runs view may hold */
+    /** Views that forget the finished aggregates past the limits (tests). */
     public IngressViews(TopicCatalog topics, EventReadModel.Limits limits) {
-        this.executions = new ExecutionReadModel(limits);
-        this.workflowRuns = new WorkflowReadModel(limits);
+        this(topics, limits, null, null);
+    }
+
+    /**
+     * @param limits           what the executions view and, separately, the workflow runs view may hold
+     * @param executionArchive where finished executions past the limits stay answerable (null: forgotten)
+     * @param runArchive       the same for workflow runs
+     */
+    public IngressViews(TopicCatalog topics, EventReadModel.Limits limits, ViewArchive<ExecutionView> executionArchive,
+                        ViewArchive<WorkflowExecutionView> runArchive) {
+        this.executions = new ExecutionReadModel(limits, executionArchive);
+        this.workflowRuns = new WorkflowReadModel(limits, runArchive);
         this.agentsTopic = topics.agents().name();
         this.requestsTopic = topics.executionRequests().name();
         this.eventsTopic = topics.executionEvents().name();

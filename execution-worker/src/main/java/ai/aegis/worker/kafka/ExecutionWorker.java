@@ -604,7 +604,7 @@ public final class ExecutionWorker implements AutoCloseable {
 
         /**
          * The lease of attempt {@code attempt}, confirmed before it writes its end: its slot renews the lock, and
-         * the ledger, brought up to the events topic's current end, shows no newer attempt and no end. The renewal alone is not
+         * the ledger, brought up to the events topic's current end, shows no newer attempt. The renewal alone is not
          * proof: Kafka also accepts it for a record another worker has acknowledged meanwhile.
          */
         private boolean leaseHolds(String executionId, int attempt) throws InterruptedException {
@@ -614,10 +614,7 @@ public final class ExecutionWorker implements AutoCloseable {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(slot.lockMs);
             while (true) {
                 try {
-                    // no newer attempt, and no end yet: a worker that woke from a freeze may have ended the
-                    // execution while this attempt ran, and an end is final
-                    return ledger.current(executionId, LEDGER_WAIT).map(k -> k.attempt() <= attempt && !k.ended())
-                            .orElse(true);
+                    return ledger.current(executionId, LEDGER_WAIT).map(k -> k.attempt() <= attempt).orElse(true);
                 } catch (ExecutionLedger.BehindException e) {
                     if (System.nanoTime() - deadline >= 0) {
                         LOG.log(System.Logger.Level.WARNING, "execution " + executionId + ": cannot tell whether "

@@ -8,6 +8,7 @@ import ai.aegis.schemas.Ids;
 import ai.aegis.topology.executions.ExecutionReadModel;
 import ai.aegis.topology.executions.ExecutionView;
 import ai.aegis.topology.kafka.DurablePublisher;
+import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -53,6 +54,9 @@ public final class ExecutionRoutes implements HttpService {
             Api.ok(res, Map.of("execution_id", service.start(Api.body(req))));
         } catch (DurablePublisher.UnavailableException e) {
             Api.unavailable(res);
+        } catch (ExecutionAdmission.RefusedException e) {
+            res.header(HeaderNames.RETRY_AFTER, ExecutionAdmission.RETRY_AFTER_SECONDS);
+            Api.json(res, e.refusal().status(), e.refusal().body());
         }
     }
 
@@ -81,9 +85,7 @@ public final class ExecutionRoutes implements HttpService {
         int limit = IngressAnswers.limit(req, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
         Optional<String> status = Api.query(req, "status");
         awaitViews.run();
-        Api.ok(res, readModel.list(v -> agentId.map(a -> a.equalsIgnoreCase(v.agentId())).orElse(true)
-                        && status.map(s -> s.equals(v.status().wireName())).orElse(true), limit)
-                .stream().map(ExecutionView::summary).toList());
+        Api.ok(res, readModel.list(status, agentId, limit).stream().map(ExecutionView::summary).toList());
     }
 
     private void stream(ServerRequest req, ServerResponse res) {

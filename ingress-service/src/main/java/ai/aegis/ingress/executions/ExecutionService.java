@@ -30,9 +30,11 @@ public final class ExecutionService {
     private final ExecutionReadModel readModel;
     private final String topic;
     private final String commandsTopic;
+    private final ExecutionAdmission admission;
 
     public ExecutionService(RecordPublisher publisher, AgentRegistryView agents, ExecutionReadModel readModel,
-                            String topic, String commandsTopic) {
+                            String topic, String commandsTopic, ExecutionAdmission admission) {
+        this.admission = admission;
         this.publisher = publisher;
         this.agents = agents;
         this.readModel = readModel;
@@ -58,7 +60,10 @@ public final class ExecutionService {
         return readModel.awaitView(executionId, ExecutionView::terminal, wait).orElse(view);
     }
 
-    /** @return the new execution id */
+    /**
+     * @return the new execution id
+     * @throws ExecutionAdmission.RefusedException when the workers' backlog is full (nothing is published)
+     */
     public String start(String body) throws DurablePublisher.UnavailableException {
         JsonNode json = JsonBodies.object(body);
         JsonNode agentId = json.get("agent_id");
@@ -74,6 +79,9 @@ public final class ExecutionService {
         JsonNode overrides = JsonBodies.optionalObject(json, "context_overrides");
         AgentRecord agent = agents.get(agentId.asText().toLowerCase())
                 .orElseThrow(() -> new BadRequest(404, "Agent not found"));
+        admission.check(readModel, agent.id()).ifPresent(refusal -> {
+            throw new ExecutionAdmission.RefusedException(refusal);
+        });
         ExecutionRequest request = ExecutionRequest.forAgent(agent)
                 .setExecutionId(UUID.randomUUID().toString())
                 .setInput(input)

@@ -112,9 +112,7 @@ public final class WorkflowRoutes implements HttpService {
         Optional<String> name = Api.query(req, "workflow");
         Optional<String> status = Api.query(req, "status");
         awaitViews.run();
-        Api.ok(res, executions.list(v -> name.map(n -> n.equals(v.workflowName())).orElse(true)
-                && status.map(s -> s.equals(v.status().wireName())).orElse(true), limit)
-                .stream().map(WorkflowExecutionView::summary).toList());
+        Api.ok(res, executions.list(status, name, limit).stream().map(WorkflowExecutionView::summary).toList());
     }
 
     private void getExecution(ServerRequest req, ServerResponse res) {

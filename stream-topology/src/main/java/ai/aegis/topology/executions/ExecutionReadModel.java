@@ -3,12 +3,15 @@ package ai.aegis.topology.executions;
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.topology.readmodel.EventReadModel;
+import ai.aegis.topology.readmodel.ViewArchive;
 import ai.aegis.topology.serde.WireReaders;
 
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Predicate;
+import java.util.Locale;
+import java.util.Optional;
 
 /** The node's view of executions: folded from the execution request and event topics. */
 public final class ExecutionReadModel extends EventReadModel<ExecutionEvent, ExecutionState, ExecutionView> {
@@ -19,8 +22,12 @@ public final class ExecutionReadModel extends EventReadModel<ExecutionEvent, Exe
             .reversed();
 
     public ExecutionReadModel(Limits limits) {
-        super(limits, ExecutionState::new, WireReaders.EXECUTION_EVENT::read,
-                ExecutionEvent::terminal);
+        this(limits, null);
+    }
+
+    /** @param archive where finished executions past the limit are kept (null: forgotten) */
+    public ExecutionReadModel(Limits limits, ViewArchive<ExecutionView> archive) {
+        super(limits, ExecutionState::new, WireReaders.EXECUTION_EVENT::read, ExecutionEvent::terminal, archive);
     }
 
     /** Folds a request record (from the tail or from the node that just accepted it). */
@@ -28,7 +35,25 @@ public final class ExecutionReadModel extends EventReadModel<ExecutionEvent, Exe
         update(request.executionId(), state -> state.apply(request));
     }
 
-    public List<ExecutionView> list(Predicate<ExecutionView> filter, int limit) {
-        return list(filter, NEWEST_FIRST, limit);
+    /**
+     * The executions in memory with that status and of that agent (either may be empty), newest first.
+     *
+     * @param status a status's wire name ({@code pending}, {@code completed})
+     */
+    public List<ExecutionView> list(Optional<String> status, Optional<String> agentId, int limit) {
+        List<String> facets = new ArrayList<>(2);
+        status.ifPresent(st -> facets.add(ExecutionState.STATUS + st));
+        agentId.ifPresent(a -> facets.add(ExecutionState.AGENT + a.toLowerCase(Locale.ROOT)));
+        return list(facets, NEWEST_FIRST, limit);
+    }
+
+    /** Executions accepted and not started yet (no event), on every node's requests this node has read. */
+    public int pending() {
+        return count(ExecutionState.PENDING_OF_AGENT);
+    }
+
+    /** The same, of one agent. */
+    public int pending(String agentId) {
+        return count(ExecutionState.PENDING_OF_AGENT + agentId.toLowerCase(Locale.ROOT));
     }
 }

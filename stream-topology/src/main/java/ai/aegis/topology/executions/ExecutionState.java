@@ -22,6 +22,15 @@ import java.util.List;
  */
 public final class ExecutionState implements EventReadModel.Aggregate<ExecutionEvent, ExecutionView> {
 
+    /** Facet prefixes: {@code status:<wire name>}, {@code agent:<id>}. */
+    static final String STATUS = "status:";
+    static final String AGENT = "agent:";
+    /**
+     * {@code pending:} (every pending execution) and {@code pending:<agent id>}: what admission control counts,
+     * without walking the view.
+     */
+    static final String PENDING_OF_AGENT = "pending:";
+
     private final String id;
     private String agentId;
     private String agentName;
@@ -115,6 +124,16 @@ public final class ExecutionState implements EventReadModel.Aggregate<ExecutionE
         totalIterations = total;
         finalOutput = output;
         error = reason;
+    }
+
+    @Override
+    public List<String> facets() {
+        String agent = agentId == null ? null : agentId.toLowerCase(java.util.Locale.ROOT);
+        if (status == ExecutionStatus.PENDING) {
+            return agent == null ? List.of(STATUS + status.wireName(), PENDING_OF_AGENT)
+                    : List.of(STATUS + status.wireName(), AGENT + agent, PENDING_OF_AGENT, PENDING_OF_AGENT + agent);
+        }
+        return agent == null ? List.of(STATUS + status.wireName()) : List.of(STATUS + status.wireName(), AGENT + agent);
     }
 
     /** From the status alone: eviction asks this of many executions, building their views would be waste. */

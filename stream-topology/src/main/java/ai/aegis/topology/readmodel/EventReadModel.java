@@ -3,7 +3,7 @@ package ai.aegis.topology.readmodel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -59,6 +59,15 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
         boolean terminal();
 
         V view();
+
+        /**
+         * The index keys the aggregate is listed under now ({@code status:pending}, {@code agent:<id>}): a few short
+         * strings that {@link #list} and {@link #count} answer from without looking at other aggregates. Asked after
+         * every change, so cheap.
+         */
+        default List<String> facets() {
+            return List.of();
+        }
     }
 
     /** What one retained event costs beyond its bytes: the objects that hold it, roughly. */
@@ -112,10 +121,25 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
         final Object arrived = new Object();
         /** Run attempt -> the offset of its first event: a few entries (one per attempt), never more. */
         final NavigableMap<Integer, Long> attemptsFrom = new TreeMap<>();
+        /** The facets it is indexed under. */
+        List<String> facets = List.of();
+        /** Counts changes, so that a reader waiting for one does not miss it. */
+        volatile long version;
 
         Entry(String id) {
             this.id = id;
             this.state = newAggregate.apply(id);
+        }
+
+        /** A finished aggregate read back from the archive: every event of it is on the topic, none in memory. */
+        Entry(String id, ViewArchive.Archived<V> archived) {
+            this(id);
+            partition = archived.partition();
+            firstId = archived.firstId();
+            lastId = archived.lastId();
+            evictedThrough = archived.lastId();
+            lastTerminal = true;
+            attemptsFrom.putAll(archived.attemptsFrom());
         }
 
         /** Whether an event of {@code attempt} at {@code offset} comes after a newer attempt began. */
@@ -133,27 +157,56 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
     private final Function<String, S> newAggregate;
     private final Function<byte[], E> parse;
     private final Predicate<E> isTerminal;
+    /** Every aggregate in memory, in the order this node first heard of them. */
     private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>();
     /** Aggregates that hold events, oldest first: trimmed in this order when the view holds too many bytes. */
     private final LinkedHashSet<Entry> holding = new LinkedHashSet<>();
+    /** Finished aggregates without subscribers, in the order they became so: forgotten (archived) in this order. */
+    private final LinkedHashSet<Entry> finished = new LinkedHashSet<>();
+    /** facet -> the aggregates listed under it, in the order they entered it. */
+    private final Map<String, LinkedHashSet<Entry>> byFacet = new HashMap<>();
+    private final ViewArchive<V> archive;
     private long retainedBytes;
+    private int subscribers;
     private final Object lock = new Object();
 
+    /** A view that forgets the finished aggregates past its limit (the topic keeps them). */
     public EventReadModel(Limits limits, Function<String, S> newAggregate, Function<byte[], E> parse,
                           Predicate<E> isTerminal) {
+        this(limits, newAggregate, parse, isTerminal, null);
+    }
+
+    /**
+     * @param archive where finished aggregates past the limit go, and are read from while its retention keeps them;
+     *                null: they are forgotten
+     */
+    public EventReadModel(Limits limits, Function<String, S> newAggregate, Function<byte[], E> parse,
+                          Predicate<E> isTerminal, ViewArchive<V> archive) {
         this.limits = limits;
         this.newAggregate = newAggregate;
         this.parse = parse;
         this.isTerminal = isTerminal;
+        this.archive = archive;
     }
 
     /** Changes an aggregate's state by something other than an event (a request record, say). */
     public void update(String id, Consumer<S> change) {
+        Entry e;
         synchronized (lock) {
-            change.accept(entry(id).state);
-            evict();
-            lock.notifyAll();
+            e = entries.get(id);
+            if (e == null) {
+                if (archived(id)) {
+                    return; // finished and archived: a late request record (read at a start) changes nothing
+                }
+                e = entry(id);
+            }
+            try {
+                change.accept(e.state);
+            } finally {
+                changed(e);
+            }
         }
+        wake(e);
     }
 
     /**
@@ -166,7 +219,13 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
         StoredEvent stored = new StoredEvent(id, value, isTerminal.test(event));
         Entry e;
         synchronized (lock) {
-            e = entry(aggregateId);
+            e = entries.get(aggregateId);
+            if (e == null) {
+                if (archived(aggregateId)) {
+                    return; // finished and archived: read again at a start, or written after its end
+                }
+                e = entry(aggregateId);
+            }
             int attempt = e.state.attempt(event);
             if (e.lastId >= id || e.superseded(attempt, id) || e.lastTerminal) {
                 return; // an end is final: what follows it (an attempt that ran on past a zombie's end) is not history
@@ -185,13 +244,51 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
                 e.state.apply(event);
             } finally {
                 trim(e);
-                evict();
-                lock.notifyAll();
+                changed(e);
             }
         }
+        wake(e);
+    }
+
+    /** After a change of {@code e} under the lock: its index, whether it may be forgotten, the bound. */
+    private void changed(Entry e) {
+        e.version++;
+        List<String> now = e.state.facets();
+        if (!now.equals(e.facets)) {
+            unindex(e);
+            for (String facet : now) {
+                byFacet.computeIfAbsent(facet, f -> new LinkedHashSet<>()).add(e);
+            }
+            e.facets = List.copyOf(now);
+        }
+        if (e.subscribers == 0 && e.state.terminal()) {
+            finished.add(e);
+        }
+        evict();
+    }
+
+    private void unindex(Entry e) {
+        for (String facet : e.facets) {
+            LinkedHashSet<Entry> listed = byFacet.get(facet);
+            if (listed != null) {
+                listed.remove(e);
+                if (listed.isEmpty()) {
+                    byFacet.remove(facet);
+                }
+            }
+        }
+        e.facets = List.of();
+    }
+
+    /** Wakes the readers waiting for a change of {@code e} (streams, {@link #awaitView}); outside the lock. */
+    private static void wake(EventReadModel<?, ?, ?>.Entry e) {
         synchronized (e.arrived) {
             e.arrived.notifyAll();
         }
+    }
+
+    private boolean archived(String id) {
+        return archive != null && archive.contains(id);
     }
 
     /**
@@ -216,48 +313,92 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
     /** Waits (bounded) until the aggregate's view satisfies {@code until}; returns the view as it then is. */
     public Optional<V> awaitView(String id, Predicate<V> until, java.time.Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (lock) {
-            while (true) {
-                Entry e = entries.get(id);
-                Optional<V> now = e == null ? Optional.empty() : Optional.of(e.state.view());
-                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (now.isEmpty() || until.test(now.get()) || left <= 0) {
-                    return now;
+        while (true) {
+            Entry e;
+            long version;
+            Optional<V> now;
+            synchronized (lock) {
+                e = entries.get(id);
+                if (e == null) {
+                    return archivedView(id);
                 }
-                try {
-                    lock.wait(left);
-                } catch (InterruptedException ex) {
-                    Thread.currentThread().interrupt();
-                    return now;
+                version = e.version;
+                now = Optional.of(e.state.view());
+            }
+            long left = deadline - System.nanoTime();
+            if (until.test(now.get()) || left <= 0) {
+                return now;
+            }
+            try {
+                synchronized (e.arrived) {
+                    if (e.version == version) {
+                        TimeUnit.NANOSECONDS.timedWait(e.arrived, left);
+                    }
                 }
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return now;
             }
         }
     }
 
+    /** The aggregate's view: from memory, else from the archive while it keeps it. */
     public Optional<V> view(String id) {
         synchronized (lock) {
             Entry e = entries.get(id);
-            return e == null ? Optional.empty() : Optional.of(e.state.view());
+            if (e != null) {
+                return Optional.of(e.state.view());
+            }
         }
+        return archivedView(id);
     }
 
-    /** Filtered, sorted, at most {@code limit}. */
-    public List<V> list(Predicate<V> filter, Comparator<V> order, int limit) {
+    private Optional<V> archivedView(String id) {
+        return archive == null ? Optional.empty() : archive.get(id).map(ViewArchive.Archived::view);
+    }
+
+    /**
+     * The aggregates in memory listed under every one of {@code facets} (all of them when none), the ones this node
+     * heard of last first, at most {@code limit}, sorted by {@code order}. It walks the smallest of the facets' lists
+     * from its newest end and stops at {@code limit}: the cost is the page's, not the view's.
+     */
+    public List<V> list(List<String> facets, Comparator<V> order, int limit) {
         List<V> out = new ArrayList<>();
         synchronized (lock) {
-            for (Entry e : entries.values()) {
-                V v = e.state.view();
-                if (filter.test(v)) {
-                    out.add(v);
+            java.util.SequencedCollection<Entry> walk = entries.sequencedValues();
+            for (String facet : facets) {
+                LinkedHashSet<Entry> listed = byFacet.get(facet);
+                if (listed == null) {
+                    return List.of();
+                }
+                if (listed.size() < walk.size()) {
+                    walk = listed;
+                }
+            }
+            for (Entry e : walk.reversed()) {
+                if (out.size() >= limit) {
+                    break;
+                }
+                if (e.facets.containsAll(facets)) {
+                    out.add(e.state.view());
                 }
             }
         }
         out.sort(order);
-        return out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
+        return out;
+    }
+
+    /** How many aggregates in memory are listed under {@code facet}, at once. */
+    public int count(String facet) {
+        synchronized (lock) {
+            LinkedHashSet<Entry> listed = byFacet.get(facet);
+            return listed == null ? 0 : listed.size();
+        }
     }
 
     /**
-     * Subscribes to an aggregate's events after {@code afterId} (-1 for all). Empty when the aggregate is unknown.
+     * Subscribes to an aggregate's events after {@code afterId} (-1 for all). Empty when the aggregate is unknown
+     * (neither in memory nor in the archive).
      *
      * @param history where events no longer in memory are read back from ({@code topic}, the one this view folds
      *                the aggregate's events from)
@@ -265,20 +406,30 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
     public Optional<Subscription> subscribe(String id, long afterId, EventHistory history, String topic) {
         synchronized (lock) {
             Entry e = entries.get(id);
-            if (e == null) {
-                return Optional.empty();
+            if (e != null) {
+                e.subscribers++;
+                subscribers++;
+                finished.remove(e);
+                return Optional.of(new Subscription(e, afterId, e.lastTerminal && afterId >= e.lastId, history,
+                        topic, true));
             }
-            e.subscribers++;
-            return Optional.of(new Subscription(e, afterId, e.lastTerminal && afterId >= e.lastId, history, topic));
         }
+        if (archive == null) {
+            return Optional.empty();
+        }
+        // finished: its events are all on the topic, and nothing changes it any more
+        return archive.get(id).map(a -> new Subscription(new Entry(id, a), afterId, afterId >= a.lastId(), history,
+                topic, false));
     }
 
+    /** Streams open on aggregates in memory. */
     public int subscriberCount() {
         synchronized (lock) {
-            return entries.values().stream().mapToInt(e -> e.subscribers).sum();
+            return subscribers;
         }
     }
 
+    /** Aggregates in memory. */
     public int size() {
         synchronized (lock) {
             return entries.size();
@@ -292,7 +443,7 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
         }
     }
 
-    /** The bytes of events this view holds for one aggregate; empty when it is unknown. */
+    /** The bytes of events this view holds for one aggregate; empty when it is not in memory. */
     public OptionalLong retainedBytes(String id) {
         synchronized (lock) {
             Entry e = entries.get(id);
@@ -323,17 +474,21 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
         }
     }
 
+    /**
+     * Forgets the finished aggregates without subscribers past {@link Limits#maxAggregates()}, the ones that finished
+     * first first, into the archive when there is one. Unfinished aggregates are never forgotten: admission control
+     * bounds how many there are.
+     */
     private void evict() {
-        if (entries.size() <= limits.maxAggregates()) {
-            return;
-        }
-        Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator();
-        while (entries.size() > limits.maxAggregates() && it.hasNext()) {
-            Entry e = it.next().getValue();
-            if (e.state.terminal() && e.subscribers == 0) {
-                it.remove();
-                retainedBytes -= e.window.bytes();
-                holding.remove(e);
+        while (finished.size() > limits.maxAggregates()) {
+            Entry e = finished.removeFirst();
+            entries.remove(e.id);
+            unindex(e);
+            retainedBytes -= e.window.bytes();
+            holding.remove(e);
+            if (archive != null && e.firstId >= 0) {
+                archive.put(e.id, new ViewArchive.Archived<>(e.partition, e.firstId, e.lastId, e.attemptsFrom,
+                        e.state.view()));
             }
         }
     }
@@ -353,8 +508,13 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
         private boolean closed;
         private long readBack;
 
-        private Subscription(Entry entry, long afterId, boolean atEnd, EventHistory history, String topic) {
+        /** Whether {@code entry} is in memory (and counts its subscribers); an archived one is not. */
+        private final boolean counted;
+
+        private Subscription(Entry entry, long afterId, boolean atEnd, EventHistory history, String topic,
+                             boolean counted) {
             this.entry = entry;
+            this.counted = counted;
             this.cursor = afterId;
             this.atEnd = atEnd;
             this.history = history;
@@ -465,10 +625,15 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
         @Override
         public void close() {
             synchronized (lock) {
-                if (!closed) {
-                    closed = true;
+                if (!closed && counted) {
                     entry.subscribers--;
+                    subscribers--;
+                    if (entry.subscribers == 0 && entry.state.terminal() && entries.get(entry.id) == entry) {
+                        finished.add(entry);
+                        evict();
+                    }
                 }
+                closed = true;
             }
         }
     }

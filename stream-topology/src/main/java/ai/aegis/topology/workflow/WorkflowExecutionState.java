@@ -14,6 +14,11 @@ import java.util.Map;
 /** Folds a workflow execution's start command and events into its view; a terminal status is never overwritten. */
 public final class WorkflowExecutionState implements EventReadModel.Aggregate<WorkflowEvent, WorkflowExecutionView> {
 
+    /** Facet prefixes: {@code status:<wire name>}, {@code workflow:<name>}. */
+    static final String STATUS = "status:";
+    static final String WORKFLOW = "workflow:";
+
+
     private final String id;
     private String workflowName;
     private String workflowVersion;
@@ -87,6 +92,12 @@ public final class WorkflowExecutionState implements EventReadModel.Aggregate<Wo
                 endedAt = e.cancelledAt();
             }
         }
+    }
+
+    @Override
+    public java.util.List<String> facets() {
+        return workflowName == null ? java.util.List.of(STATUS + status.wireName())
+                : java.util.List.of(STATUS + status.wireName(), WORKFLOW + workflowName);
     }
 
     @Override

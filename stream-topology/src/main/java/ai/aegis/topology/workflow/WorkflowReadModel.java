@@ -3,12 +3,14 @@ package ai.aegis.topology.workflow;
 import ai.aegis.schemas.workflow.WorkflowCommand;
 import ai.aegis.schemas.workflow.WorkflowEvent;
 import ai.aegis.topology.readmodel.EventReadModel;
+import ai.aegis.topology.readmodel.ViewArchive;
 import ai.aegis.topology.serde.WireReaders;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.function.Predicate;
+import java.util.Optional;
 
 /** The node's view of workflow executions: folded from the workflow command and event topics. */
 public final class WorkflowReadModel
@@ -19,15 +21,28 @@ public final class WorkflowReadModel
                     : v.startedAt() != null ? v.startedAt() : Instant.EPOCH).reversed();
 
     public WorkflowReadModel(Limits limits) {
-        super(limits, WorkflowExecutionState::new, WireReaders.WORKFLOW_EVENT::read,
-                WorkflowEvent::terminal);
+        this(limits, null);
+    }
+
+    /** @param archive where finished workflow executions past the limit are kept (null: forgotten) */
+    public WorkflowReadModel(Limits limits, ViewArchive<WorkflowExecutionView> archive) {
+        super(limits, WorkflowExecutionState::new, WireReaders.WORKFLOW_EVENT::read, WorkflowEvent::terminal,
+                archive);
     }
 
     public void onCommand(WorkflowCommand command) {
         update(command.workflowExecutionId(), state -> state.apply(command));
     }
 
-    public List<WorkflowExecutionView> list(Predicate<WorkflowExecutionView> filter, int limit) {
-        return list(filter, NEWEST_FIRST, limit);
+    /**
+     * The workflow executions in memory with that status and of that workflow (either may be empty), newest first.
+     *
+     * @param status a status's wire name
+     */
+    public List<WorkflowExecutionView> list(Optional<String> status, Optional<String> workflowName, int limit) {
+        List<String> facets = new ArrayList<>(2);
+        status.ifPresent(st -> facets.add(WorkflowExecutionState.STATUS + st));
+        workflowName.ifPresent(n -> facets.add(WorkflowExecutionState.WORKFLOW + n));
+        return list(facets, NEWEST_FIRST, limit);
     }
 }

@@ -17,6 +17,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 
+import ai.aegis.schemas.execution.ExecutionRequest;
+import ai.aegis.topology.readmodel.RocksViewArchive;
+import ai.aegis.topology.readmodel.ViewArchive;
+import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -247,6 +255,132 @@ class ExecutionReadModelTest {
         assertThat(small.view("c")).isPresent();
         assertThat(small.retainedBytes()).isEqualTo(small.retainedBytes("b").orElseThrow()
                 + small.retainedBytes("c").orElseThrow());
+    }
+
+    /**
+     * 20,000 executions wait for a worker while others finish: the finished ones stay (the newest up to the limit in
+     * memory, the rest in the archive), answerable by id, listed by status, streamed to their end with 204 after it.
+     * Before, every finished execution was forgotten the moment it ended once the pending ones filled the limit.
+     */
+    @Test
+    void finishedExecutionsStayAnswerableUnderABacklogOfPendingOnes(@TempDir Path dir) throws Exception {
+        try (RocksViewArchive<ExecutionView> archive = archive(dir)) {
+            model = new ExecutionReadModel(new EventReadModel.Limits(100, 1 << 20, 1 << 20), archive);
+            for (int n = 0; n < 20_000; n++) {
+                model.onRequest(request("pending-" + n, n % 2 == 0 ? AGENT_A : AGENT_B));
+            }
+            long offset = 0;
+            List<String> done = new ArrayList<>();
+            for (int n = 0; n < 300; n++) {
+                String id = "done-" + n;
+                done.add(id);
+                model.onRequest(request(id, AGENT_A));
+                event(id, offset++, new ExecutionEvent.ExecutionStarted(id, AGENT_A, T));
+                event(id, offset++, new ExecutionEvent.IterationStarted(id, 1, "task", T));
+                event(id, offset++, new ExecutionEvent.ExecutionCompleted(id, "out " + n, 1, T));
+            }
+
+            assertThat(model.size()).isEqualTo(20_000 + 100); // the pending ones, and the newest finished ones
+            assertThat(model.pending()).isEqualTo(20_000);
+            assertThat(model.pending(AGENT_A)).isEqualTo(10_000);
+            assertThat(model.pending(AGENT_B.toUpperCase())).isEqualTo(10_000);
+            assertThat(done).allSatisfy(id -> {
+                ExecutionView v = model.view(id).orElseThrow();
+                assertThat(v.status().wireName()).isEqualTo("completed");
+                assertThat(v.finalOutput()).isEqualTo("out " + id.substring(5));
+            });
+            assertThat(model.list(Optional.of("completed"), Optional.empty(), 1000)).hasSize(100)
+                    .allSatisfy(v -> assertThat(v.id()).startsWith("done-"));
+            assertThat(model.list(Optional.of("pending"), Optional.of(AGENT_B), 5)).hasSize(5)
+                    .allSatisfy(v -> assertThat(v.agentId()).isEqualTo(AGENT_B));
+            assertThat(model.list(Optional.of("running"), Optional.empty(), 5)).isEmpty();
+
+            // the first one is only in the archive: its history is read back from the topic, then 204
+            String first = done.getFirst();
+            assertThat(model.retainedBytes(first)).isEmpty();
+            assertThat(readToEnd(subscribe(first, -1))).extracting(StoredEvent::id).containsExactly(0L, 1L, 2L);
+            assertThat(subscribe(first, 2).atEnd()).isTrue();
+            // its request, read again at a start, and a late event do not bring it back as a new execution
+            model.onRequest(request(first, AGENT_A));
+            event(first, 10_000, new ExecutionEvent.IterationStarted(first, 2, "task", T));
+            assertThat(model.view(first).orElseThrow().status().wireName()).isEqualTo("completed");
+            assertThat(model.size()).isEqualTo(20_100);
+        }
+    }
+
+    @Test
+    void aFinishedExecutionWithASubscriberIsKeptInMemoryUntilTheStreamCloses(@TempDir Path dir) throws Exception {
+        try (RocksViewArchive<ExecutionView> archive = archive(dir)) {
+            model = new ExecutionReadModel(new EventReadModel.Limits(1, 1 << 20, 1 << 20), archive);
+            event("a", 0, new ExecutionEvent.ExecutionStarted("a", AGENT_A, T));
+            var watching = subscribe("a", -1);
+            event("a", 1, new ExecutionEvent.ExecutionCompleted("a", "x", 1, T));
+            event("b", 2, new ExecutionEvent.ExecutionCompleted("b", "x", 1, T));
+            event("c", 3, new ExecutionEvent.ExecutionCompleted("c", "x", 1, T));
+            assertThat(model.retainedBytes("a")).isPresent(); // watched: not forgotten
+            assertThat(model.retainedBytes("b")).isEmpty(); // the older finished one went to the archive
+            assertThat(model.subscriberCount()).isEqualTo(1);
+            assertThat(readToEnd(watching)).extracting(StoredEvent::id).containsExactly(0L, 1L);
+            watching.close();
+            assertThat(model.subscriberCount()).isZero();
+            assertThat(model.size()).isEqualTo(1);
+            assertThat(model.view("a").orElseThrow().finalOutput()).isEqualTo("x");
+        }
+    }
+
+    @Test
+    void theArchiveForgetsWhatIsOlderThanItsRetentionAndSurvivesAReopen(@TempDir Path dir) {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000);
+        java.time.Clock clock = new java.time.Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.ofEpochMilli(now.get());
+            }
+        };
+        ExecutionView view = new ExecutionState("x").view();
+        try (RocksViewArchive<ExecutionView> archive = new RocksViewArchive<>(dir.resolve("v"), Duration.ofHours(1),
+                clock, Json::writeBytes, b -> Json.read(b, ExecutionView.class))) {
+            archive.put("x", new ViewArchive.Archived<>(3, 10, 20, Map.of(1, 10L, 2, 15L), view));
+            // a second view on the same directory takes a sibling instead of failing
+            try (RocksViewArchive<ExecutionView> second = archive(dir.resolve("v"))) {
+                assertThat(second.dir()).isNotEqualTo(archive.dir());
+                assertThat(second.contains("x")).isFalse();
+            }
+        }
+        try (RocksViewArchive<ExecutionView> reopened = new RocksViewArchive<>(dir.resolve("v"), Duration.ofHours(1),
+                clock, Json::writeBytes, b -> Json.read(b, ExecutionView.class))) {
+            ViewArchive.Archived<ExecutionView> got = reopened.get("x").orElseThrow();
+            assertThat(got.partition()).isEqualTo(3);
+            assertThat(got.lastId()).isEqualTo(20);
+            assertThat(got.attemptsFrom()).containsExactlyInAnyOrderEntriesOf(Map.of(1, 10L, 2, 15L));
+            assertThat(got.view()).isEqualTo(view);
+            now.addAndGet(Duration.ofHours(1).plusSeconds(1).toMillis());
+            assertThat(reopened.contains("x")).isFalse();
+            assertThat(reopened.get("x")).isEmpty();
+        }
+    }
+
+    private static final String AGENT_A = "aaaaaaaa-2222-4333-8444-555555555555";
+    private static final String AGENT_B = "bbbbbbbb-2222-4333-8444-555555555555";
+
+    private static RocksViewArchive<ExecutionView> archive(Path dir) {
+        return new RocksViewArchive<>(dir, Duration.ofHours(24), java.time.Clock.systemUTC(), Json::writeBytes,
+                b -> Json.read(b, ExecutionView.class));
+    }
+
+    private static ExecutionRequest request(String id, String agentId) {
+        return ExecutionRequest.newBuilder().setExecutionId(id).setAgentId(agentId).setInput("in")
+                .setRequestedAt(T).build();
     }
 
     /** A partition in memory: what the tail read, page by page as the catch-up reader serves it. */
