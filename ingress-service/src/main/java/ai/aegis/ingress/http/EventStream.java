@@ -116,7 +116,7 @@ public final class EventStream {
                     if (sub.done()) {
                         return;
                     }
-                    batch = sub.next(heartbeat);
+                    batch = sub.next(jittered(heartbeat));
                     waited = true;
                 }
             } catch (EventHistory.Unavailable e) {
@@ -152,6 +152,15 @@ public final class EventStream {
             }
         }
         body.write(END);
+    }
+
+    /**
+     * A heartbeat interval between 3/4 and all of {@code heartbeat}, drawn for each wait: streams opened together
+     * (a reconnect storm, a console opening many) drift apart instead of all waking at the same instant.
+     */
+    static Duration jittered(Duration heartbeat) {
+        long full = heartbeat.toNanos();
+        return Duration.ofNanos(full - java.util.concurrent.ThreadLocalRandom.current().nextLong(full / 4 + 1));
     }
 
     private static void write(OutputStream body, String frame) throws IOException {
