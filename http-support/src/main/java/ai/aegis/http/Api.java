@@ -16,6 +16,10 @@ public final class Api {
 
     /** How long a caller should wait before retrying a write Kafka did not take, in seconds. */
     public static final String RETRY_AFTER_SECONDS = "5";
+    /** How long a caller refused because the listener was at its limit of requests in flight should wait. */
+    public static final String RETRY_AFTER_OVERLOAD_SECONDS = "1";
+    /** The error message of that refusal. */
+    public static final String OVERLOADED = "Too many requests in flight";
 
     private Api() {
     }
@@ -37,8 +41,20 @@ public final class Api {
 
     /** Kafka (or a service behind it) did not answer in time: 503 with {@code Retry-After}; nothing was lost. */
     public static void unavailable(ServerResponse res) {
-        res.header(HeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
-        error(res, 503, "unavailable");
+        unavailable(res, RETRY_AFTER_SECONDS, "unavailable");
+    }
+
+    /**
+     * The listener is serving as many requests as it may: 503 with {@code Retry-After: 1}, and nothing was done.
+     * Sooner than {@link #unavailable}'s: an overload is gone as soon as a few requests finish, an outage is not.
+     */
+    public static void overloaded(ServerResponse res) {
+        unavailable(res, RETRY_AFTER_OVERLOAD_SECONDS, OVERLOADED);
+    }
+
+    private static void unavailable(ServerResponse res, String retryAfterSeconds, String message) {
+        res.header(HeaderNames.RETRY_AFTER, retryAfterSeconds);
+        error(res, 503, message);
     }
 
     public static Optional<String> query(ServerRequest req, String name) {

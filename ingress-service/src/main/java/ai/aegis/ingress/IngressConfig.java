@@ -38,6 +38,10 @@ import java.util.Objects;
  *   management-port: -1                   a separate listener for /metrics and the probes; -1: none (/metrics
  *                                         is then served on the public port, behind the token); 0 picks a free one
  *   management-host: 127.0.0.1            the address it binds
+ *   max-concurrent-requests: 512          public requests in flight (event streams and probes not counted); past
+ *                                         it 503 with Retry-After: 1; 0: no limit
+ *   concurrent-queue: 0                   requests that may wait for one of those; 0: refused at once
+ *   concurrent-queue-timeout-ms: 1000     how long one of them waits before it is refused
  * aegis.auth:
  *   mode: local-token                     or none (no authentication, with a warning at every start)
  * </pre>
@@ -60,6 +64,10 @@ import java.util.Objects;
  * @param catchUpTimeout        how long a stream waits for a page of old events
  * @param deadLettersInMemory   the most recent dead letters each node keeps for {@code GET /v1/dead-letters}
  * @param managementPort        the management listener's port, or {@link #NO_MANAGEMENT_PORT}
+ * @param maxConcurrentRequests requests the public listener serves at once, or {@link #UNLIMITED}; event streams
+ *                              and the probes are not counted (a stream lasts as long as its client wants)
+ * @param concurrentQueue       requests over that limit that wait for a place, at most
+ *                              {@code concurrentQueueTimeout}; the others are refused at once with {@code 503}
  */
 public record IngressConfig(String host, int port, long maxBodyBytes, Duration sseHeartbeat,
                             int maxExecutionsInMemory, long eventHistoryBytes, long eventHistoryBytesPerExecution,
@@ -68,7 +76,8 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                             Duration topicInstallTimeout, Duration startCatchUpTimeout, Duration readSyncTimeout,
                             Duration kafkaHealthTimeout, Duration kafkaHealthCache, Duration shutdownGrace,
                             int deadLettersInMemory, String managementHost, int managementPort,
-                            Duration finishedRetention, int maxPendingExecutions, int maxPendingPerAgent) {
+                            Duration finishedRetention, int maxPendingExecutions, int maxPendingPerAgent,
+                            int maxConcurrentRequests, int concurrentQueue, Duration concurrentQueueTimeout) {
 
     /** {@code aegis.auth.mode} without authentication. */
     public static final String AUTH_NONE = "none";
@@ -98,6 +107,15 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
     public static final Duration DEFAULT_FINISHED_RETENTION = Duration.ofHours(24);
     public static final int DEFAULT_MAX_PENDING_EXECUTIONS = 10_000;
     public static final int DEFAULT_MAX_PENDING_PER_AGENT = 2_000;
+    /** {@code max-concurrent-requests} without a limit. */
+    public static final int UNLIMITED = 0;
+    /**
+     * Enough for a node's normal load (a request holds its place only while it is served: milliseconds, or the few
+     * seconds a write waits for Kafka), few enough that an overload is refused in a second rather than queued.
+     */
+    public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 512;
+    public static final int DEFAULT_CONCURRENT_QUEUE = 0;
+    public static final Duration DEFAULT_CONCURRENT_QUEUE_TIMEOUT = Duration.ofSeconds(1);
 
     public IngressConfig {
         Objects.requireNonNull(host, "host");
@@ -132,6 +150,11 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
             throw new IllegalArgumentException("aegis.ingress.max-pending-executions and max-pending-per-agent must "
                     + "be at least 1");
         }
+        if (maxConcurrentRequests < 0 || concurrentQueue < 0) {
+            throw new IllegalArgumentException("aegis.ingress.max-concurrent-requests and concurrent-queue must not "
+                    + "be negative (0: no limit, no queue)");
+        }
+        positive("concurrent-queue-timeout-ms", concurrentQueueTimeout);
     }
 
     /** Every default; {@code dataDir} has none and must be set. */
@@ -166,6 +189,9 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         millis(in, "finished-retention-ms").ifPresent(b::finishedRetention);
         in.get("max-pending-executions").asInt().ifPresent(b::maxPendingExecutions);
         in.get("max-pending-per-agent").asInt().ifPresent(b::maxPendingPerAgent);
+        in.get("max-concurrent-requests").asInt().ifPresent(b::maxConcurrentRequests);
+        in.get("concurrent-queue").asInt().ifPresent(b::concurrentQueue);
+        millis(in, "concurrent-queue-timeout-ms").ifPresent(b::concurrentQueueTimeout);
         aegis.get("auth.mode").asString().ifPresent(b::authMode);
         return b.build();
     }
@@ -197,7 +223,10 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                 .managementPort(managementPort)
                 .finishedRetention(finishedRetention)
                 .maxPendingExecutions(maxPendingExecutions)
-                .maxPendingPerAgent(maxPendingPerAgent);
+                .maxPendingPerAgent(maxPendingPerAgent)
+                .maxConcurrentRequests(maxConcurrentRequests)
+                .concurrentQueue(concurrentQueue)
+                .concurrentQueueTimeout(concurrentQueueTimeout);
     }
 
     public IngressConfig withPort(int newPort) {
@@ -212,6 +241,11 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
     /** True when {@code /metrics} and the probes also have a listener of their own. */
     public boolean managementListener() {
         return managementPort != NO_MANAGEMENT_PORT;
+    }
+
+    /** True when the public listener limits the requests it serves at once. */
+    public boolean concurrencyLimited() {
+        return maxConcurrentRequests != UNLIMITED;
     }
 
     /** True unless {@code aegis.auth.mode} is {@code none}. */
@@ -257,6 +291,9 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         private Duration finishedRetention = DEFAULT_FINISHED_RETENTION;
         private int maxPendingExecutions = DEFAULT_MAX_PENDING_EXECUTIONS;
         private int maxPendingPerAgent = DEFAULT_MAX_PENDING_PER_AGENT;
+        private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
+        private int concurrentQueue = DEFAULT_CONCURRENT_QUEUE;
+        private Duration concurrentQueueTimeout = DEFAULT_CONCURRENT_QUEUE_TIMEOUT;
 
         private Builder() {
         }
@@ -386,12 +423,28 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
             return this;
         }
 
+        public Builder maxConcurrentRequests(int maxConcurrentRequests) {
+            this.maxConcurrentRequests = maxConcurrentRequests;
+            return this;
+        }
+
+        public Builder concurrentQueue(int concurrentQueue) {
+            this.concurrentQueue = concurrentQueue;
+            return this;
+        }
+
+        public Builder concurrentQueueTimeout(Duration concurrentQueueTimeout) {
+            this.concurrentQueueTimeout = concurrentQueueTimeout;
+            return this;
+        }
+
         public IngressConfig build() {
             return new IngressConfig(host, port, maxBodyBytes, sseHeartbeat, maxExecutionsInMemory,
                     eventHistoryBytes, eventHistoryBytesPerExecution, catchUpReaders, catchUpQueue, catchUpTimeout,
                     readYourWrites, authMode, dataDir, topicInstallTimeout, startCatchUpTimeout, readSyncTimeout,
                     kafkaHealthTimeout, kafkaHealthCache, shutdownGrace, deadLettersInMemory, managementHost,
-                    managementPort, finishedRetention, maxPendingExecutions, maxPendingPerAgent);
+                    managementPort, finishedRetention, maxPendingExecutions, maxPendingPerAgent,
+                    maxConcurrentRequests, concurrentQueue, concurrentQueueTimeout);
         }
     }
 }

@@ -14,6 +14,7 @@ import ai.aegis.ingress.health.HealthRoutes;
 import ai.aegis.ingress.health.HttpMetricsFilter;
 import ai.aegis.ingress.health.Metrics;
 import ai.aegis.ingress.health.Readiness;
+import ai.aegis.ingress.http.ConcurrencyLimitFilter;
 import ai.aegis.ingress.http.EventStream;
 import ai.aegis.ingress.registry.RegistryWriter;
 import ai.aegis.ingress.workflows.WorkflowRoutes;
@@ -23,6 +24,7 @@ import ai.aegis.topology.kafka.RecordPublisher;
 import ai.aegis.topology.readmodel.EventHistory;
 import ai.aegis.topology.tail.TopicTail;
 import ai.aegis.topology.tail.ViewProgress;
+import io.helidon.common.concurrency.limits.FixedLimit;
 import io.helidon.webserver.http.HttpRouting;
 
 import java.time.Duration;
@@ -107,7 +109,8 @@ public final class IngressRouting {
     /**
      * The public listener's routes. {@code /health} and {@code /health/ready} need no token; {@code /metrics} is
      * served here, behind the token, unless the configuration gives it a management listener
-     * ({@link #managementRouting}).
+     * ({@link #managementRouting}). Every request but the streams and the probes counts against
+     * {@code max-concurrent-requests} ({@link ConcurrencyLimitFilter}), the composed services' too.
      *
      * @param composed  the routes of services composed into this node, behind the same authentication and error
      *                  handling as the node's own, and their dead letter counts for the metrics
@@ -118,6 +121,15 @@ public final class IngressRouting {
         registerMetrics(composed, readiness);
         ErrorHandling.install(routing);
         routing.addFilter(new HttpMetricsFilter(metrics));
+        // Before authentication, so that a refusal costs as little as possible; after the metrics, which count it.
+        if (config.concurrencyLimited()) {
+            routing.addFilter(new ConcurrencyLimitFilter(FixedLimit.builder()
+                    .name("ingress")
+                    .permits(config.maxConcurrentRequests())
+                    .queueLength(config.concurrentQueue())
+                    .queueTimeout(config.concurrentQueueTimeout())
+                    .build(), config.concurrentQueue() > 0, HealthRoutes.OPEN_PATHS, metrics));
+        }
         if (token != null) {
             routing.addFilter(new AuthFilter(token, HealthRoutes.OPEN_PATHS));
         }

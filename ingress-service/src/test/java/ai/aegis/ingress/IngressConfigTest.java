@@ -41,6 +41,10 @@ class IngressConfigTest {
         assertThat(config.deadLettersInMemory()).isEqualTo(1000);
         assertThat(config.managementListener()).isFalse();
         assertThat(config.managementHost()).isEqualTo("127.0.0.1");
+        assertThat(config.maxConcurrentRequests()).isEqualTo(512);
+        assertThat(config.concurrencyLimited()).isTrue();
+        assertThat(config.concurrentQueue()).isZero();
+        assertThat(config.concurrentQueueTimeout()).isEqualTo(Duration.ofSeconds(1));
     }
 
     @Test
@@ -66,6 +70,9 @@ class IngressConfigTest {
                 Map.entry("AEGIS_INGRESS_DEAD__LETTERS__IN__MEMORY", "17"),
                 Map.entry("AEGIS_INGRESS_MANAGEMENT__HOST", "0.0.0.0"),
                 Map.entry("AEGIS_INGRESS_MANAGEMENT__PORT", "9091"),
+                Map.entry("AEGIS_INGRESS_MAX__CONCURRENT__REQUESTS", "0"),
+                Map.entry("AEGIS_INGRESS_CONCURRENT__QUEUE", "8"),
+                Map.entry("AEGIS_INGRESS_CONCURRENT__QUEUE__TIMEOUT__MS", "1900"),
                 Map.entry("AEGIS_AUTH_MODE", "none"))).get("aegis");
 
         assertThat(IngressConfig.from(aegis, DATA)).isEqualTo(IngressConfig.builder()
@@ -89,6 +96,9 @@ class IngressConfigTest {
                 .deadLettersInMemory(17)
                 .managementHost("0.0.0.0")
                 .managementPort(9091)
+                .maxConcurrentRequests(0)
+                .concurrentQueue(8)
+                .concurrentQueueTimeout(Duration.ofMillis(1900))
                 .authMode("none")
                 .dataDir(DATA)
                 .build());
@@ -115,5 +125,10 @@ class IngressConfigTest {
                 .hasMessage("aegis.ingress.dead-letters-in-memory must be positive");
         assertThatThrownBy(() -> IngressConfig.builder().dataDir(DATA).managementPort(-2).build())
                 .hasMessage("aegis.ingress.management-port must be -1 (none) or a port");
+        assertThatThrownBy(() -> IngressConfig.builder().dataDir(DATA).maxConcurrentRequests(-1).build())
+                .hasMessage("aegis.ingress.max-concurrent-requests and concurrent-queue must not be negative "
+                        + "(0: no limit, no queue)");
+        assertThat(IngressConfig.builder().dataDir(DATA).maxConcurrentRequests(0).build().concurrencyLimited())
+                .isFalse();
     }
 }

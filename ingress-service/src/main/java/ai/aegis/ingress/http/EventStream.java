@@ -101,7 +101,10 @@ public final class EventStream {
             res.header(HeaderNames.create("X-Accel-Buffering"), "no");
             open.incrementAndGet();
             try (OutputStream body = res.outputStream()) {
-                // The first bytes commit the response headers, so a client knows at once it is connected.
+                // The first bytes commit the response headers, so a client knows at once it is connected: one write
+                // and one flush. Helidon still sends the headers and this chunk as two socket writes (as strace
+                // shows), so the frame leaves at once only because every listener has TCP_NODELAY (Listeners);
+                // with Nagle on, it waited ~40 ms for the client's delayed ACK (StreamFirstFrameTest).
                 write(body, ": connected\n\n");
                 boolean waited = false;
                 while (true) {
