@@ -22,6 +22,8 @@ import java.util.Objects;
  *   max-pending-executions: 10000         accepted, not started executions (all agents) past which POST
  *                                         /v1/executions answers 503 with Retry-After
  *   max-pending-per-agent: 2000           the same for one agent, answered 429
+ *   max-connections: 16384                TCP connections the public listener holds at once (each open event
+ *                                         stream is one); past it new ones wait in the accept backlog
  *   event-history-bytes: 67108864         event bytes each of the two views holds in memory (64 MiB)
  *   event-history-bytes-per-execution: 1048576   of those, for one execution (or workflow run)
  *   catch-up-readers: 2                   consumers that read events no longer in memory back for streams
@@ -56,6 +58,8 @@ import java.util.Objects;
  *                              refused with 503 (the backlog is the workers', and growing it helps nobody)
  * @param maxPendingPerAgent    the same for one agent, refused with 429, so that one agent's flood leaves room
  *                              for the others
+ * @param maxConnections        TCP connections the public listener holds at once: with the per-stream cost, what
+ *                              bounds the memory that clients can take
  * @param eventHistoryBytes     event bytes each view (executions, workflow runs) keeps in memory; older events are
  *                              read back from the topic when a stream needs them
  * @param eventHistoryBytesPerExecution the same for one execution or workflow run
@@ -77,7 +81,8 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                             Duration kafkaHealthTimeout, Duration kafkaHealthCache, Duration shutdownGrace,
                             int deadLettersInMemory, String managementHost, int managementPort,
                             Duration finishedRetention, int maxPendingExecutions, int maxPendingPerAgent,
-                            int maxConcurrentRequests, int concurrentQueue, Duration concurrentQueueTimeout) {
+                            int maxConcurrentRequests, int concurrentQueue, Duration concurrentQueueTimeout,
+                            int maxConnections) {
 
     /** {@code aegis.auth.mode} without authentication. */
     public static final String AUTH_NONE = "none";
@@ -107,6 +112,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
     public static final Duration DEFAULT_FINISHED_RETENTION = Duration.ofHours(24);
     public static final int DEFAULT_MAX_PENDING_EXECUTIONS = 10_000;
     public static final int DEFAULT_MAX_PENDING_PER_AGENT = 2_000;
+    public static final int DEFAULT_MAX_CONNECTIONS = 16_384;
     /** {@code max-concurrent-requests} without a limit. */
     public static final int UNLIMITED = 0;
     /**
@@ -146,8 +152,8 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
             throw new IllegalArgumentException("aegis.ingress.management-port must be -1 (none) or a port");
         }
         positive("finished-retention-ms", finishedRetention);
-        if (maxPendingExecutions < 1 || maxPendingPerAgent < 1) {
-            throw new IllegalArgumentException("aegis.ingress.max-pending-executions and max-pending-per-agent must "
+        if (maxPendingExecutions < 1 || maxPendingPerAgent < 1 || maxConnections < 1) {
+            throw new IllegalArgumentException("aegis.ingress.max-pending-executions, max-pending-per-agent and max-connections must "
                     + "be at least 1");
         }
         if (maxConcurrentRequests < 0 || concurrentQueue < 0) {
@@ -189,6 +195,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         millis(in, "finished-retention-ms").ifPresent(b::finishedRetention);
         in.get("max-pending-executions").asInt().ifPresent(b::maxPendingExecutions);
         in.get("max-pending-per-agent").asInt().ifPresent(b::maxPendingPerAgent);
+        in.get("max-connections").asInt().ifPresent(b::maxConnections);
         in.get("max-concurrent-requests").asInt().ifPresent(b::maxConcurrentRequests);
         in.get("concurrent-queue").asInt().ifPresent(b::concurrentQueue);
         millis(in, "concurrent-queue-timeout-ms").ifPresent(b::concurrentQueueTimeout);
@@ -224,6 +231,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                 .finishedRetention(finishedRetention)
                 .maxPendingExecutions(maxPendingExecutions)
                 .maxPendingPerAgent(maxPendingPerAgent)
+                .maxConnections(maxConnections)
                 .maxConcurrentRequests(maxConcurrentRequests)
                 .concurrentQueue(concurrentQueue)
                 .concurrentQueueTimeout(concurrentQueueTimeout);
@@ -291,6 +299,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         private Duration finishedRetention = DEFAULT_FINISHED_RETENTION;
         private int maxPendingExecutions = DEFAULT_MAX_PENDING_EXECUTIONS;
         private int maxPendingPerAgent = DEFAULT_MAX_PENDING_PER_AGENT;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
         private int concurrentQueue = DEFAULT_CONCURRENT_QUEUE;
         private Duration concurrentQueueTimeout = DEFAULT_CONCURRENT_QUEUE_TIMEOUT;
@@ -423,6 +432,11 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
             return this;
         }
 
+        public Builder maxConnections(int maxConnections) {
+            this.maxConnections = maxConnections;
+            return this;
+        }
+
         public Builder maxConcurrentRequests(int maxConcurrentRequests) {
             this.maxConcurrentRequests = maxConcurrentRequests;
             return this;
@@ -444,7 +458,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                     readYourWrites, authMode, dataDir, topicInstallTimeout, startCatchUpTimeout, readSyncTimeout,
                     kafkaHealthTimeout, kafkaHealthCache, shutdownGrace, deadLettersInMemory, managementHost,
                     managementPort, finishedRetention, maxPendingExecutions, maxPendingPerAgent,
-                    maxConcurrentRequests, concurrentQueue, concurrentQueueTimeout);
+                    maxConcurrentRequests, concurrentQueue, concurrentQueueTimeout, maxConnections);
         }
     }
 }

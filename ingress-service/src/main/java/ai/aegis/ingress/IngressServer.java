@@ -137,6 +137,7 @@ public final class IngressServer implements AutoCloseable {
             }
             WebServer server = Listeners.start(WebServer.builder()
                     .maxPayloadSize(config.maxBodyBytes())
+                    .maxTcpConnections(config.maxConnections())
                     .directHandlers(ErrorHandling.directHandlers())
                     .shutdownGracePeriod(config.shutdownGrace())
                     .routing(routing), "the ingress", config.host(), config.port());

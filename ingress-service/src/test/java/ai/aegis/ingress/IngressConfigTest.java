@@ -45,6 +45,10 @@ class IngressConfigTest {
         assertThat(config.concurrencyLimited()).isTrue();
         assertThat(config.concurrentQueue()).isZero();
         assertThat(config.concurrentQueueTimeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(config.finishedRetention()).isEqualTo(Duration.ofHours(24));
+        assertThat(config.maxPendingExecutions()).isEqualTo(10_000);
+        assertThat(config.maxPendingPerAgent()).isEqualTo(2_000);
+        assertThat(config.maxConnections()).isEqualTo(16_384);
     }
 
     @Test
@@ -73,6 +77,10 @@ class IngressConfigTest {
                 Map.entry("AEGIS_INGRESS_MAX__CONCURRENT__REQUESTS", "0"),
                 Map.entry("AEGIS_INGRESS_CONCURRENT__QUEUE", "8"),
                 Map.entry("AEGIS_INGRESS_CONCURRENT__QUEUE__TIMEOUT__MS", "1900"),
+                Map.entry("AEGIS_INGRESS_FINISHED__RETENTION__MS", "2000"),
+                Map.entry("AEGIS_INGRESS_MAX__PENDING__EXECUTIONS", "21"),
+                Map.entry("AEGIS_INGRESS_MAX__PENDING__PER__AGENT", "22"),
+                Map.entry("AEGIS_INGRESS_MAX__CONNECTIONS", "23"),
                 Map.entry("AEGIS_AUTH_MODE", "none"))).get("aegis");
 
         assertThat(IngressConfig.from(aegis, DATA)).isEqualTo(IngressConfig.builder()
@@ -99,6 +107,10 @@ class IngressConfigTest {
                 .maxConcurrentRequests(0)
                 .concurrentQueue(8)
                 .concurrentQueueTimeout(Duration.ofMillis(1900))
+                .finishedRetention(Duration.ofMillis(2000))
+                .maxPendingExecutions(21)
+                .maxPendingPerAgent(22)
+                .maxConnections(23)
                 .authMode("none")
                 .dataDir(DATA)
                 .build());
