@@ -70,6 +70,8 @@ public final class IngressRouting {
         metrics.gauge("aegis_sse_streams_open", "Open execution event streams on this node.",
                 executionStream::openStreams);
         metrics.gauge("aegis_executions_in_view", "Executions held in this node's view.", views.executions()::size);
+        metrics.gauge("aegis_executions_pending", "Executions accepted and not started yet (the workers' backlog that "
+                + "admission control bounds), as this node's view counts them.", views.executions()::pending);
         metrics.gauge("aegis_execution_events_in_memory_bytes", "Bytes of execution events this node's view holds "
                 + "(bounded by aegis.ingress.event-history-bytes; older events are read back from the topic).",
                 views.executions()::retainedBytes);
