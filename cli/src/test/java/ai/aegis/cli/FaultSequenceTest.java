@@ -129,8 +129,14 @@ class FaultSequenceTest {
                     FaultSuite.assertAnsweredInTime(posted);
                     FaultSuite.assertAnsweredInTime(started);
                     List<String> runIds = SteadyLoad.accepted(started);
-                    Map<String, Integer> runsEnded = FaultSuite.assertExactlyOneTerminal("workflow run", runIds,
-                            () -> FaultSuite.runTerminals(system, runIds));
+                    Map<String, Integer> runsEnded;
+                    try {
+                        runsEnded = FaultSuite.assertExactlyOneTerminal("workflow run", runIds,
+                                () -> FaultSuite.runTerminals(system, runIds));
+                    } catch (AssertionError e) {
+                        throw new AssertionError(e.getMessage() + diagnosis(system, runIds, List.of(firstEngine,
+                                secondEngine)), e);
+                    }
                     List<String> all = new ArrayList<>(SteadyLoad.accepted(posted));
                     all.addAll(FaultSuite.assertEachStepRequestedOnce(system, runIds));
                     Map<String, Integer> ended = FaultSuite.assertEachEndedExactlyOnce(system, all);
@@ -157,6 +163,28 @@ class FaultSequenceTest {
                 }
             }
         }
+    }
+
+    /** What the topics hold of the runs that did not end and their steps, and the engines' logs. */
+    private static String diagnosis(TestSystem system, List<String> runs, List<ServiceProcess> engines) {
+        StringBuilder out = new StringBuilder();
+        Map<String, List<String>> ended = FaultSuite.runTerminals(system, runs);
+        java.util.Set<String> open = new java.util.HashSet<>(runs);
+        open.removeAll(ended.keySet());
+        TopicLog.read(system.kafka, system.kafka.topics().workflowEvents().name(),
+                ai.aegis.schemas.workflow.WorkflowEvent.class, open::contains).forEach((run, events) ->
+                out.append("\nrun ").append(run).append(": ").append(events));
+        TopicLog.read(system.kafka, system.kafka.topics().executionRequests().name(),
+                ai.aegis.schemas.execution.ExecutionRequest.class, id -> true).values().stream()
+                .flatMap(List::stream)
+                .filter(r -> r.workflow() != null && open.contains(r.workflow().workflowExecutionId()))
+                .forEach(r -> out.append("\nstep execution ").append(r.executionId()).append(": ")
+                        .append(TopicLog.executionEvents(system.kafka, List.of(r.executionId()))));
+        for (ServiceProcess engine : engines) {
+            String log = engine.log();
+            out.append("\n--- engine log:\n").append(log.substring(Math.max(0, log.length() - 6000)));
+        }
+        return out.toString();
     }
 
     /** Waits until {@code accepted} has grown by {@code more}: the system kept accepting through the last step. */
