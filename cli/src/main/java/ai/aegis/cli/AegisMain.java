@@ -57,8 +57,8 @@ public final class AegisMain {
                   ingress   run only the public API against a Kafka cluster
                   worker    run only an execution worker against a Kafka cluster
                   engine    run only the workflow engine against a Kafka cluster
-                  bench     measure sandbox start latency per runtime and write docs/benchmarks.md
-                            (aegis bench --help)
+                  bench     measure sandbox start latency per runtime and write docs/benchmarks.md;
+                            bench restart, bench --scenario ingress|sse|fanout|all (aegis bench --help)
                   test      run the test suite (handled by the wrapper script)
 
                 options:

@@ -47,11 +47,22 @@ public final class Bench {
             out.print(BenchOptions.usage());
             out.println();
             out.print(RestartBench.usage());
+            out.println();
+            out.print(ScenarioOptions.usage());
             return 0;
         }
-        if (args.length > 0 && args[0].equals("restart")) {
+        String scenario = scenario(args);
+        if (scenario != null && !scenario.equals("latency") && !scenario.equals("restart")) {
+            return IngressBench.run(args, out);
+        }
+        if (scenario != null) {
+            args = withoutScenario(args);
+        }
+        boolean restart = "restart".equals(scenario) || args.length > 0 && args[0].equals("restart");
+        if (restart) {
             try {
-                return RestartBench.run(java.util.Arrays.copyOfRange(args, 1, args.length), out);
+                return RestartBench.run(args.length > 0 && args[0].equals("restart")
+                        ? java.util.Arrays.copyOfRange(args, 1, args.length) : args, out);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } catch (InterruptedException e) {
@@ -99,6 +110,28 @@ public final class Bench {
         boolean missing = results.stream().anyMatch(r -> !r.ok() && (options.explicit() || r.problem().startsWith(
                 "failed")));
         return missing ? 1 : 0;
+    }
+
+    /** The value of {@code --scenario}, or null: without it, the sandbox start latency benchmark runs. */
+    private static String scenario(String[] args) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals("--scenario")) {
+                return args[i + 1];
+            }
+        }
+        return null;
+    }
+
+    private static String[] withoutScenario(String[] args) {
+        List<String> rest = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--scenario")) {
+                i++;
+            } else {
+                rest.add(args[i]);
+            }
+        }
+        return rest.toArray(String[]::new);
     }
 
     private static RuntimeResult measure(String name, BenchOptions options, String servers, Path dir,

@@ -3,7 +3,9 @@ package ai.aegis.cli.bench;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Options of {@code aegis bench}.
@@ -42,12 +44,9 @@ public record BenchOptions(List<String> runtimes, boolean explicit, int runs, in
         Path out = Path.of("docs", "benchmarks.md");
         String image = DEFAULT_IMAGE;
         List<String> binds = DEFAULT_BINDS;
-        for (int i = 0; i < args.length; i += 2) {
-            String option = args[i];
-            String value = i + 1 < args.length ? args[i + 1] : null;
-            if (value == null || value.startsWith("--")) {
-                throw new IllegalArgumentException(option + " needs a value (see aegis bench --help)");
-            }
+        for (Map.Entry<String, String> pair : pairs(args).entrySet()) {
+            String option = pair.getKey();
+            String value = pair.getValue();
             switch (option) {
                 case "--runtime" -> {
                     runtimes = runtimes(value);
@@ -98,23 +97,46 @@ public record BenchOptions(List<String> runtimes, boolean explicit, int runs, in
     }
 
     private static List<String> runtimes(String value) {
+        return names(value, ALL, "runtime", "docker, bubblewrap, process or all");
+    }
+
+    /**
+     * A comma-separated list of names out of {@code known}, or {@code all}.
+     *
+     * @param kind    what a name is, for the errors ("runtime")
+     * @param choices what may be given, for the errors
+     */
+    static List<String> names(String value, List<String> known, String kind, String choices) {
         if (value.equals("all")) {
-            return ALL;
+            return known;
         }
         List<String> names = Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).distinct()
                 .toList();
         for (String name : names) {
-            if (!ALL.contains(name)) {
-                throw new IllegalArgumentException("unknown runtime '" + name + "' (docker, bubblewrap, process or all)");
+            if (!known.contains(name)) {
+                throw new IllegalArgumentException("unknown " + kind + " '" + name + "' (" + choices + ")");
             }
         }
         if (names.isEmpty()) {
-            throw new IllegalArgumentException("--runtime needs a runtime name");
+            throw new IllegalArgumentException("--" + kind + " needs a " + kind + " name");
         }
         return names;
     }
 
-    private static int number(String option, String value) {
+    /** {@code --option value} pairs in order; an option without a value is an error. */
+    static Map<String, String> pairs(String[] args) {
+        Map<String, String> pairs = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i += 2) {
+            String value = i + 1 < args.length ? args[i + 1] : null;
+            if (value == null || value.startsWith("--")) {
+                throw new IllegalArgumentException(args[i] + " needs a value (see aegis bench --help)");
+            }
+            pairs.put(args[i], value);
+        }
+        return pairs;
+    }
+
+    static int number(String option, String value) {
         try {
             return Integer.parseInt(value);
         } catch (NumberFormatException e) {

@@ -20,6 +20,10 @@ import java.util.stream.Stream;
  */
 final class ExecutionProbe {
 
+    /** The terminal or failing events that end a measured run as failed. */
+    static final java.util.Set<String> FAILURES = java.util.Set.of("execution_failed", "execution_cancelled",
+            "execution_timed_out", "iteration_failed");
+
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
 
     private final HttpClient http;
@@ -91,8 +95,14 @@ final class ExecutionProbe {
         JsonNode firstLlm = null;
         try (Stream<String> lines = res.body()) {
             Iterator<String> it = lines.iterator();
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
             while (it.hasNext()) {
                 String line = it.next();
+                if (System.nanoTime() > deadline) {
+                    // checked per line: heartbeats arrive even when the execution makes no progress
+                    throw new IllegalStateException("execution " + executionId + " did not complete within "
+                            + TIMEOUT.toSeconds() + " s of its stream's start");
+                }
                 if (!line.startsWith("data:")) {
                     continue; // id: lines, heartbeats and frame separators
                 }
@@ -111,10 +121,11 @@ final class ExecutionProbe {
                         }
                         return new Events(executionStarted, iterationStarted, firstLlm, event, arrived);
                     }
-                    case "execution_failed", "execution_cancelled", "execution_timed_out", "iteration_failed" ->
-                            throw new IllegalStateException("execution " + executionId + " ended with " + type + ": "
-                                    + event);
                     default -> {
+                        if (FAILURES.contains(type)) {
+                            throw new IllegalStateException("execution " + executionId + " ended with " + type
+                                    + ": " + event);
+                        }
                         // tool_call, iteration_output, iteration_completed: not needed for the figures
                     }
                 }

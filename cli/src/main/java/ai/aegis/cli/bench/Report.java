@@ -105,7 +105,18 @@ final class Report {
 
                 """.formatted(options.warmup(), options.runs(), options.runs() < 100
                 ? ", so with fewer than 100 runs p99 is the slowest run" : ""));
-        b.append("## Machine\n\n| | |\n|---|---|\n");
+        b.append("## Machine\n\n").append(machineTable(machine));
+        b.append("The machine is not reserved for the benchmark: other work on it mostly inflates the tails (p90 and "
+                + "above). The load averages include the benchmark itself (its JVM with the broker, the worker and "
+                + "the API, and the sandboxes).\n\n");
+        b.append("## Results\n\n").append(tables(results));
+        b.append(comparison(results));
+        return b.toString();
+    }
+
+    /** The machine as a two-column table, with the load averages at the start and now (the end). */
+    static String machineTable(Machine machine) {
+        StringBuilder b = new StringBuilder("| | |\n|---|---|\n");
         b.append("| CPUs (nproc) | ").append(machine.processors()).append(" × ").append(machine.cpuModel())
                 .append(" |\n");
         b.append("| memory | ").append(machine.memory()).append(" |\n");
@@ -117,11 +128,6 @@ final class Report {
         }
         b.append("| load average (1/5/15 min) at start | ").append(machine.loadAverage()).append(" |\n");
         b.append("| load average (1/5/15 min) at end | ").append(Machine.loadAverageNow()).append(" |\n\n");
-        b.append("The machine is not reserved for the benchmark: other work on it mostly inflates the tails (p90 and "
-                + "above). The load averages include the benchmark itself (its JVM with the broker, the worker and "
-                + "the API, and the sandboxes).\n\n");
-        b.append("## Results\n\n").append(tables(results));
-        b.append(comparison(results));
         return b.toString();
     }
 

@@ -1,0 +1,151 @@
+package ai.aegis.cli.bench;
+
+import ai.aegis.topology.kafka.KafkaConfigReader;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.http.HttpRequest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/**
+ * Throughput of {@code POST /v1/executions} against {@code GET /health} on a system without a worker, so that every
+ * accepted execution stays pending; then {@code POST} again once {@code --pending} executions are pending.
+ */
+final class IngressScenario {
+
+    private IngressScenario() {
+    }
+
+    static ScenarioResult run(ScenarioOptions options, String servers, Path dir, PrintStream out)
+            throws IOException, InterruptedException {
+        Duration warmup = Duration.ofSeconds(options.warmupSeconds());
+        Duration length = Duration.ofSeconds(options.seconds());
+        List<Load.Counts> health = new ArrayList<>();
+        List<Load.Counts> post = new ArrayList<>();
+        List<Load.Counts> loaded = new ArrayList<>();
+        long pendingAtStart;
+        long accepted;
+        try (ScenarioSystem system = ScenarioSystem.start(servers, "ingress", false, KafkaConfigReader.DEFAULT_PARTITIONS, dir)) {
+            Supplier<HttpRequest> get = () -> system.request("/health").GET().build();
+            String body = ScenarioSystem.startBody(system.clockAgent());
+            Supplier<HttpRequest> start = () -> system.request("/v1/executions")
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            Load load = new Load(options.connections());
+            try {
+                // side by side: each repetition measures both, so drift on the machine touches both alike
+                for (int i = 1; i <= options.repeats(); i++) {
+                    health.add(load.measure(get, warmup, length));
+                    post.add(load.measure(start, warmup, length));
+                    out.printf(Locale.ROOT, "bench ingress: %d/%d: GET /health %.0f req/s, POST /v1/executions "
+                            + "%.0f req/s%n", i, options.repeats(), health.getLast().okPerSecond(),
+                            post.getLast().okPerSecond());
+                }
+                // every 2xx POST so far is an execution that stays pending: there is no worker
+                accepted = post.stream().mapToLong(Load.Counts::ok).sum();
+                accepted += prefill(load, start, options.pending() - accepted, out);
+                pendingAtStart = accepted;
+                for (int i = 1; i <= options.repeats(); i++) {
+                    loaded.add(load.measure(start, warmup, length));
+                    out.printf(Locale.ROOT, "bench ingress: %d/%d: POST /v1/executions with %d+ pending %.0f "
+                            + "req/s%n", i, options.repeats(), pendingAtStart, loaded.getLast().okPerSecond());
+                }
+            } finally {
+                load.close();
+            }
+        }
+        List<Figure> figures = new ArrayList<>();
+        figures.add(new Figure("GET /health", "req/s", perSecond(health), "2xx answers per second of the "
+                + "unauthenticated liveness probe: the HTTP stack, routing and JSON alone"));
+        figures.add(new Figure("POST /v1/executions, nothing pending", "req/s", perSecond(post), "2xx answers per "
+                + "second: body parsed and checked, agent looked up, request written durably to Kafka (acks=all) "
+                + "before the answer, folded into the node's view"));
+        figures.add(new Figure("POST / GET", "×", ratios(post, health), "the first over the second, per "
+                + "repetition: what validation and the durable write cost against the bare HTTP path"));
+        figures.add(new Figure("POST /v1/executions, " + pendingAtStart + "+ pending", "req/s", perSecond(loaded),
+                "the same POST once that many executions are pending (no worker takes them)"));
+        figures.add(new Figure("POST with pending / POST with none", "×", ratios(loaded, post),
+                "whether a large backlog slows the accepting path down"));
+        for (var phase : List.of(new Phase("GET /health", health), new Phase("POST, nothing pending", post),
+                new Phase("POST, " + pendingAtStart + "+ pending", loaded))) {
+            figures.add(new Figure(phase.name() + ": 429 answers", "count", counts(phase.counts(),
+                    Load.Counts::tooMany), "per measurement: refused by admission control"));
+            figures.add(new Figure(phase.name() + ": 503 answers", "count", counts(phase.counts(),
+                    Load.Counts::unavailable), "per measurement: Kafka not accepting writes, or admission control"));
+            figures.add(new Figure(phase.name() + ": other non-2xx or no answer", "count", counts(phase.counts(),
+                    c -> c.otherStatus() + c.failed()), "per measurement: any other status, or a request that got "
+                    + "no answer (reset, timeout)"));
+        }
+        String setup = String.format(Locale.ROOT, "The system without a worker (workflow engine, approvals, API), "
+                + "so every accepted execution stays pending. %d virtual threads share one `java.net.http` client "
+                + "(HTTP/1.1, keep-alive: one connection per thread), each sending one request after another: "
+                + "closed-loop load. Each measurement runs %d s after %d s of the same load not counted. The "
+                + "client runs in the same JVM as the system and shares its cores, so the figures are what this "
+                + "machine sustains for both sides together, a lower bound for the server alone. The pre-fill "
+                + "posted until %d executions had been accepted in total (the measurements' own included).",
+                options.connections(), options.seconds(), options.warmupSeconds(), pendingAtStart);
+        List<String> notes = new ArrayList<>();
+        Map<Integer, String> refusals = new TreeMap<>();
+        Stream.of(health, post, loaded).flatMap(List::stream).forEach(c -> c.firstAnswers().forEach(
+                refusals::putIfAbsent));
+        refusals.forEach((status, body) -> notes.add("A " + status + " answer said: `" + body.replace('`', '\'')
+                + "`"));
+        if (figures.stream().filter(f -> f.name().endsWith("429 answers"))
+                .allMatch(f -> f.values().stream().allMatch(v -> v == 0))) {
+            notes.add("No request was refused with 429: this build of the ingress has no admission control, so "
+                    + "nothing bounds the backlog of pending executions.");
+        }
+        return new ScenarioResult("ingress", setup, figures, notes);
+    }
+
+    private record Phase(String name, List<Load.Counts> counts) {
+    }
+
+    /** Posts until {@code missing} more executions were accepted; prints progress. @return how many were */
+    private static long prefill(Load load, Supplier<HttpRequest> start, long missing, PrintStream out)
+            throws InterruptedException {
+        if (missing <= 0) {
+            return 0;
+        }
+        AtomicLong sent = new AtomicLong();
+        long t0 = System.nanoTime();
+        AtomicLong lastPrint = new AtomicLong(t0);
+        // counting sends, not answers, stops within a few requests of the target; the answers are counted after
+        Load.Counts counts = load.run(start, () -> {
+            long now = System.nanoTime();
+            long last = lastPrint.get();
+            if (now - last > 5_000_000_000L && lastPrint.compareAndSet(last, now)) {
+                out.printf(Locale.ROOT, "bench ingress: pre-fill %d/%d (%.0f s)%n", sent.get(), missing,
+                        (now - t0) / 1e9);
+            }
+            return sent.incrementAndGet() > missing;
+        });
+        out.printf(Locale.ROOT, "bench ingress: pre-fill: %d more accepted in %.0f s%n", counts.ok(), counts.seconds());
+        return counts.ok();
+    }
+
+    private static List<Double> perSecond(List<Load.Counts> counts) {
+        return counts.stream().map(Load.Counts::okPerSecond).toList();
+    }
+
+    private static List<Double> ratios(List<Load.Counts> top, List<Load.Counts> bottom) {
+        List<Double> r = new ArrayList<>();
+        for (int i = 0; i < top.size(); i++) {
+            r.add(top.get(i).okPerSecond() / bottom.get(i).okPerSecond());
+        }
+        return r;
+    }
+
+    private static List<Double> counts(List<Load.Counts> counts, java.util.function.ToLongFunction<Load.Counts> f) {
+        return counts.stream().map(c -> (double) f.applyAsLong(c)).toList();
+    }
+}

@@ -1,0 +1,53 @@
+package ai.aegis.cli.bench;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code aegis bench --scenario all} in a tiny configuration, through the real path: its own embedded broker, the
+ * systems over real HTTP, a child JVM holding the idle streams. It checks that every scenario was measured and the
+ * page has each scenario's rows, not the figures themselves (a test machine's are meaningless).
+ */
+class IngressBenchTest {
+
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void everyScenarioWritesItsRowsIntoOnePage(@TempDir Path dir) throws Exception {
+        Path page = dir.resolve("benchmarks-ingress.md");
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        int exit = Bench.run(new String[]{"--scenario", "all", "--repeats", "1", "--seconds", "1",
+                "--warmup-seconds", "0", "--connections", "4", "--pending", "200", "--runs", "3", "--fanout-runs",
+                "1", "--streams", "50", "--out", page.toString()}, new PrintStream(printed, true,
+                StandardCharsets.UTF_8));
+
+        assertThat(exit).as(printed.toString(StandardCharsets.UTF_8)).isZero();
+        String markdown = Files.readString(page);
+        assertThat(markdown).contains("# Benchmarks: the ingress at volume", "| CPUs (nproc) |",
+                "./aegis bench --scenario all --repeats 1 --connections 4 --seconds 1 --warmup-seconds 0 "
+                        + "--pending 200 --runs 3 --fanout-runs 1 --streams 50 --out " + page);
+        List<String> rows = markdown.lines().filter(l -> l.matches("\\| .+ \\| .+ \\| [-0-9.]+ \\| [-0-9.]+ \\| "
+                + "[-0-9.]+ \\|")).map(l -> l.substring(2, l.indexOf(" | "))).toList();
+        assertThat(rows).contains("GET /health", "POST /v1/executions, nothing pending", "POST / GET",
+                "POST / GET", "POST, nothing pending: 429 answers", "POST, nothing pending: 503 answers",
+                "POST → execution_started, pooled client: p50", "POST → execution_started, fresh client: p99",
+                "record → SSE frame: p50", "record → plain KafkaConsumer: p99",
+                "one more subscriber, 0 idle streams: p50", "heap per idle stream at 50",
+                "one more subscriber at 50: p50 / baseline p50");
+        assertThat(rows).anyMatch(r -> r.matches("POST /v1/executions, \\d+\\+ pending"));
+        // every section sits between its markers, so that a run of one scenario replaces only its own
+        for (String scenario : ScenarioOptions.ALL) {
+            assertThat(markdown).contains("<!-- scenario:" + scenario + " -->", "<!-- /scenario:" + scenario + " -->");
+        }
+    }
+}
