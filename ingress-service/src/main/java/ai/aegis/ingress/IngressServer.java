@@ -36,6 +36,13 @@ import java.util.Map;
  */
 public final class IngressServer implements AutoCloseable {
 
+    /**
+     * The socket write buffer of each connection (Helidon's default is 4 KiB). A response larger than it is written
+     * in several calls, which costs little; every open event stream holding 4 KiB would cost 40 MiB per 10 000.
+     */
+    static final int WRITE_BUFFER_BYTES = 1024;
+
+
     private static final System.Logger LOG = System.getLogger(IngressServer.class.getName());
 
     /** The name of the node's tail of the topics its views fold (its dead letters are {@code ingress-tail}'s). */
@@ -138,6 +145,8 @@ public final class IngressServer implements AutoCloseable {
             WebServer server = Listeners.start(WebServer.builder()
                     .maxPayloadSize(config.maxBodyBytes())
                     .maxTcpConnections(config.maxConnections())
+                    // each connection holds its write buffer for its life: an idle event stream too
+                    .writeBufferSize(WRITE_BUFFER_BYTES)
                     .directHandlers(ErrorHandling.directHandlers())
                     .shutdownGracePeriod(config.shutdownGrace())
                     .routing(routing), "the ingress", config.host(), config.port());

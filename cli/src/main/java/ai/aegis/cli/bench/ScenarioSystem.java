@@ -69,8 +69,14 @@ final class ScenarioSystem implements AutoCloseable {
      */
     static ScenarioSystem start(String bootstrapServers, String scenario, boolean worker, int partitions, Path dir)
             throws IOException, InterruptedException {
+        return start(bootstrapServers, scenario, worker, partitions, dir, Map.of());
+    }
+
+    /** @param settings configuration keys added to the scenario's own (admission bounds raised, say) */
+    static ScenarioSystem start(String bootstrapServers, String scenario, boolean worker, int partitions, Path dir,
+                                Map<String, String> settings) throws IOException, InterruptedException {
         String prefix = "bench-" + scenario;
-        Map<String, String> config = new HashMap<>();
+        Map<String, String> config = new HashMap<>(settings);
         config.put("aegis.kafka.partitions", Integer.toString(partitions));
         config.put("aegis.kafka.bootstrap-servers", bootstrapServers);
         config.put("aegis.kafka.topic-prefix", prefix);
