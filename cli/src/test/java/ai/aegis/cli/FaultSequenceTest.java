@@ -158,6 +158,7 @@ class FaultSequenceTest {
                     runsEnded.forEach(counts::put);
                     counts.put("run_again", rerun);
                     counts.put("superseded_ends_ignored", superseded[1]);
+                    counts.put("views_without_progress_events", superseded[2]);
                     FaultSuite.report("broker kill, worker kill, frozen worker, engine restart in one sequence",
                             counts);
                 }
@@ -207,17 +208,19 @@ class FaultSequenceTest {
     }
 
     /**
-     * Checks, for each of {@code ids}, that the API shows the attempt that ended it and nothing else: one iteration
-     * and the load's answer (a superseded attempt's iterations, and what an attempt did after another one's end, are
+     * Checks, for each of {@code ids}, that the API shows the attempt that ended it and nothing else: at most one
+     * iteration and the load's answer (a superseded attempt's iterations, and what an attempt did after another one's end, are
      * not part of it).
      *
-     * @return how many of them were run more than once, and how many terminal events on the topic are of a superseded
-     * attempt (written by a worker that woke from a freeze, ignored by every reader)
+     * @return how many of them were run more than once, how many terminal events on the topic are of a superseded
+     * attempt (written by a worker that woke from a freeze, ignored by every reader), and how many views lack the
+     * iteration because its progress events were dropped during the broker loss
      */
     private static long[] assertNothingSupersededIsVisible(TestSystem system, List<String> ids) throws Exception {
         Map<String, String> wrong = new TreeMap<>();
         long rerun = 0;
         long fencedEnds = 0;
+        long progressLost = 0;
         Map<String, List<ExecutionEvent>> events = TopicLog.executionEvents(system.kafka, ids);
         for (String id : ids) {
             List<ExecutionEvent> onTopic = events.get(id);
@@ -226,12 +229,18 @@ class FaultSequenceTest {
             }
             fencedEnds += onTopic.stream().filter(ExecutionEvent::terminal).count() - 1;
             JsonNode view = Json.tree(system.get("/v1/executions/" + id).body());
-            if (!"completed".equals(view.path("status").asText()) || view.path("iterations").size() != 1
+            // At most the one iteration of the attempt that ended it. Fewer when progress events written while the
+            // broker was being replaced outlasted the prompt producer's delivery timeout (dropped and logged; only
+            // ends are written patiently): counted, not hidden.
+            if (!"completed".equals(view.path("status").asText()) || view.path("iterations").size() > 1
                     || !"done: worked".equals(view.path("final_output").asText())) {
-                wrong.put(id, "the API shows " + view);
+                wrong.put(id, "the API shows " + view + "; on the topic: " + onTopic);
+            }
+            if (view.path("iterations").isEmpty()) {
+                progressLost++;
             }
         }
         assertThat(wrong).as("executions showing more than the attempt that ended them").isEmpty();
-        return new long[] {rerun, fencedEnds};
+        return new long[] {rerun, fencedEnds, progressLost};
     }
 }
