@@ -2,7 +2,9 @@ package ai.aegis.cli;
 
 import ai.aegis.cli.AegisSystem.Service;
 import ai.aegis.schemas.execution.ExecutionEvent;
+import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.json.Json;
+import ai.aegis.schemas.workflow.WorkflowEvent;
 import ai.aegis.testing.BrokerCluster;
 import ai.aegis.testing.SharedTestCluster;
 import ai.aegis.testing.Signals;
@@ -18,9 +20,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.IntSupplier;
 
@@ -170,13 +174,13 @@ class FaultSequenceTest {
     private static String diagnosis(TestSystem system, List<String> runs, List<ServiceProcess> engines) {
         StringBuilder out = new StringBuilder();
         Map<String, List<String>> ended = FaultSuite.runTerminals(system, runs);
-        java.util.Set<String> open = new java.util.HashSet<>(runs);
+        Set<String> open = new HashSet<>(runs);
         open.removeAll(ended.keySet());
         TopicLog.read(system.kafka, system.kafka.topics().workflowEvents().name(),
-                ai.aegis.schemas.workflow.WorkflowEvent.class, open::contains).forEach((run, events) ->
+                WorkflowEvent.class, open::contains).forEach((run, events) ->
                 out.append("\nrun ").append(run).append(": ").append(events));
         TopicLog.read(system.kafka, system.kafka.topics().executionRequests().name(),
-                ai.aegis.schemas.execution.ExecutionRequest.class, id -> true).values().stream()
+                ExecutionRequest.class, id -> true).values().stream()
                 .flatMap(List::stream)
                 .filter(r -> r.workflow() != null && open.contains(r.workflow().workflowExecutionId()))
                 .forEach(r -> out.append("\nstep execution ").append(r.executionId()).append(": ")

@@ -2,8 +2,6 @@ package ai.aegis.ingress;
 
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.json.Json;
-import ai.aegis.schemas.topic.TopicCatalog;
-import ai.aegis.testing.SharedTestBroker;
 import ai.aegis.topology.kafka.KafkaSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -16,13 +14,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -63,16 +59,14 @@ class IngressBacklogTest {
     }
 
     private void start(KafkaSettings kafka) throws Exception {
-        server = IngressServer.start(IngressConfig.builder().dataDir(dataDir).port(0)
-                .maxExecutionsInMemory(IN_MEMORY).maxPendingExecutions(MAX_PENDING).maxPendingPerAgent(MAX_PER_AGENT)
-                .build(), kafka);
-        token = Files.readString(server.tokenFile()).strip();
+        server = TestIngress.start(kafka, IngressConfig.builder().maxExecutionsInMemory(IN_MEMORY)
+                .maxPendingExecutions(MAX_PENDING).maxPendingPerAgent(MAX_PER_AGENT), dataDir);
+        token = TestIngress.token(server);
     }
 
     @Test
     void theBacklogIsBoundedAndFinishedExecutionsStayAnswerableWhileOthersWait() throws Exception {
-        KafkaSettings kafka = KafkaSettings.of(SharedTestBroker.get().bootstrapServers(),
-                new TopicCatalog("backlog" + UUID.randomUUID().toString().replace("-", ""), 2), "backlog-test");
+        KafkaSettings kafka = TestIngress.kafka("backlog", 2);
         start(kafka);
         producer = new KafkaProducer<>(kafka.producer());
         String a = deploy("agent-a");
@@ -165,7 +159,7 @@ class IngressBacklogTest {
     private String deploy(String name) throws Exception {
         HttpResponse<String> deployed = send(HttpRequest.newBuilder(uri("/v1/agents"))
                 .header("Content-Type", "application/yaml")
-                .POST(HttpRequest.BodyPublishers.ofString(MANIFEST.formatted(name))));
+                .POST(HttpRequest.BodyPublishers.ofString(TestIngress.manifest(name))));
         assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
         return Json.tree(deployed.body()).path("agent_id").asText();
     }
@@ -194,16 +188,4 @@ class IngressBacklogTest {
         return http.send(builder.header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
-
-    private static final String MANIFEST = """
-            apiVersion: 100monkeys.ai/v1
-            kind: Agent
-            metadata:
-              name: %s
-              version: "1.0.0"
-            spec:
-              runtime:
-                language: python
-                version: "3.11"
-            """;
 }

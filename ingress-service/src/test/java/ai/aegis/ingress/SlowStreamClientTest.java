@@ -2,8 +2,6 @@ package ai.aegis.ingress;
 
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.json.Json;
-import ai.aegis.schemas.topic.TopicCatalog;
-import ai.aegis.testing.SharedTestBroker;
 import ai.aegis.topology.kafka.KafkaSettings;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -25,7 +23,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -61,10 +58,9 @@ class SlowStreamClientTest {
 
     @Test
     void aClientThatStopsReadingDelaysNoOtherStreamAndCostsNoBuffer() throws Exception {
-        KafkaSettings kafka = KafkaSettings.of(SharedTestBroker.get().bootstrapServers(),
-                new TopicCatalog("slow" + UUID.randomUUID().toString().replace("-", ""), 1), "slow-client-test");
-        server = IngressServer.start(IngressConfig.builder().dataDir(dataDir).port(0)
-                .eventHistoryBytesPerExecution(PER_EXECUTION_BYTES).build(), kafka);
+        KafkaSettings kafka = TestIngress.kafka("slow", 1);
+        server = TestIngress.start(kafka, IngressConfig.builder().eventHistoryBytesPerExecution(PER_EXECUTION_BYTES),
+                dataDir);
         String token = TestIngress.token(server);
         producer = new KafkaProducer<>(kafka.producer());
         String agentId = Json.tree(send(token, HttpRequest.newBuilder(uri("/v1/agents"))

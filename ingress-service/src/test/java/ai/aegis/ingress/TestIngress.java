@@ -21,8 +21,17 @@ final class TestIngress {
      * @param name what the test is, for the topics' prefix and the clients' names
      */
     static IngressServer start(String name, IngressConfig.Builder config, Path dataDir) {
-        KafkaSettings kafka = KafkaSettings.of(SharedTestBroker.get().bootstrapServers(),
-                new TopicCatalog(name + UUID.randomUUID().toString().replace("-", ""), 1), name);
+        return start(kafka(name, 1), config, dataDir);
+    }
+
+    /** Topics no other test uses (the system creates them at start), for a test that also writes to them. */
+    static KafkaSettings kafka(String name, int partitions) {
+        return KafkaSettings.of(SharedTestBroker.get().bootstrapServers(),
+                new TopicCatalog(name + UUID.randomUUID().toString().replace("-", ""), partitions), name);
+    }
+
+    /** A node on those topics, on a free port, with authentication. */
+    static IngressServer start(KafkaSettings kafka, IngressConfig.Builder config, Path dataDir) {
         return IngressServer.start(config.dataDir(dataDir).port(0).build(), kafka);
     }
 

@@ -134,8 +134,9 @@ public record KafkaSettings(String bootstrapServers, TopicCatalog topics, String
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
         // No linger: every hop of an execution (request, start, event) is a write somebody waits for, and records
-        // batch by themselves while a request is in flight. Measured side by side with 2 ms (aegis bench --scenario
-        // sse, 3 x 200 runs each): POST -> execution_started p50 15.5/12.7/9.3 ms against 18.7/15.8/12.8 ms.
+        // batch by themselves while a request is in flight. Two runs of `aegis bench --scenario sse` (3 x 200 each),
+        // one after the other on the same machine: POST -> execution_started p50 15.5/12.7/9.3 ms with 0 against
+        // 18.7/15.8/12.8 ms with 2 ms.
         p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.max(1000, ackMs - 500));
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, ackMs);

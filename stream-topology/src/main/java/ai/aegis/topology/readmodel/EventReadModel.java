@@ -191,63 +191,80 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
 
     /** Changes an aggregate's state by something other than an event (a request record, say). */
     public void update(String id, Consumer<S> change) {
-        Entry e;
-        synchronized (lock) {
-            e = entries.get(id);
-            if (e == null) {
-                if (archived(id)) {
-                    return; // finished and archived: a late request record (read at a start) changes nothing
-                }
-                e = entry(id);
-            }
+        // finished and archived: a late request record (read at a start) changes nothing
+        Entry e = foldInto(id, entry -> {
             try {
-                change.accept(e.state);
+                change.accept(entry.state);
             } finally {
-                changed(e);
+                changed(entry);
             }
+        });
+        if (e != null) {
+            wake(e);
         }
-        wake(e);
     }
 
     /**
      * Folds an event record of {@code partition} at offset {@code id}. Duplicates (same or older id), events of a
-     * superseded run attempt ({@link Aggregate#attempt}) and events after the terminal one are ignored; a value that does not parse throws and changes
-     * nothing.
+     * superseded run attempt ({@link Aggregate#attempt}) and events after the terminal one are ignored; a value that
+     * does not parse throws and changes nothing.
      */
     public void onEvent(String aggregateId, int partition, long id, byte[] value) {
         E event = parse.apply(value); // first: it refuses a tombstone or a malformed value, and nothing changes
         StoredEvent stored = new StoredEvent(id, value, isTerminal.test(event));
-        Entry e;
-        synchronized (lock) {
-            e = entries.get(aggregateId);
-            if (e == null) {
-                if (archived(aggregateId)) {
-                    return; // finished and archived: read again at a start, or written after its end
-                }
-                e = entry(aggregateId);
-            }
-            int attempt = e.state.attempt(event);
-            if (e.lastId >= id || e.superseded(attempt, id) || e.lastTerminal) {
+        // finished and archived: read again at a start, or written after its end
+        Entry e = foldInto(aggregateId, entry -> {
+            int attempt = entry.state.attempt(event);
+            if (entry.lastId >= id || entry.superseded(attempt, id) || entry.lastTerminal) {
                 return; // an end is final: what follows it (an attempt that ran on past a zombie's end) is not history
             }
-            if (e.firstId < 0) {
-                e.firstId = id;
-                e.partition = partition;
+            if (entry.firstId < 0) {
+                entry.firstId = id;
+                entry.partition = partition;
             }
-            e.attemptsFrom.putIfAbsent(attempt, id);
-            e.window.add(stored);
+            entry.attemptsFrom.putIfAbsent(attempt, id);
+            entry.window.add(stored);
             retainedBytes += stored.retainedBytes();
-            holding.add(e);
-            e.lastId = id;
-            e.lastTerminal = stored.terminal();
+            holding.add(entry);
+            entry.lastId = id;
+            entry.lastTerminal = stored.terminal();
             try {
-                e.state.apply(event);
+                entry.state.apply(event);
             } finally {
-                trim(e);
-                changed(e);
+                trim(entry);
+                changed(entry);
             }
+        });
+        if (e != null) {
+            wake(e);
         }
-        wake(e);
+    }
+
+    /**
+     * Runs {@code fold} under the lock on {@code id}'s entry (a new one when the view does not know it), unless the
+     * aggregate is archived: then nothing is folded and this returns null. The archive (a RocksDB read) is asked
+     * outside the lock, and only for an id that is not in memory; an entry that appeared meanwhile is used.
+     */
+    private Entry foldInto(String id, Consumer<Entry> fold) {
+        boolean asked = archive == null;
+        boolean archived = false;
+        while (true) {
+            synchronized (lock) {
+                Entry e = entries.get(id);
+                if (e == null && asked) {
+                    if (archived) {
+                        return null;
+                    }
+                    e = entry(id);
+                }
+                if (e != null) {
+                    fold.accept(e);
+                    return e;
+                }
+            }
+            archived = archive.contains(id);
+            asked = true;
+        }
     }
 
     /** After a change of {@code e} under the lock: its index, whether it may be forgotten, the bound. */
@@ -285,10 +302,6 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
         synchronized (e.arrived) {
             e.arrived.notifyAll();
         }
-    }
-
-    private boolean archived(String id) {
-        return archive != null && archive.contains(id);
     }
 
     /**
