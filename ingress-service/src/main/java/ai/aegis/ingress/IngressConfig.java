@@ -44,6 +44,9 @@ import java.util.Objects;
  *                                         it 503 with Retry-After: 1; 0: no limit
  *   concurrent-queue: 0                   requests that may wait for one of those; 0: refused at once
  *   concurrent-queue-timeout-ms: 1000     how long one of them waits before it is refused
+ *   stream-port: -1                       a second listener, on host, that serves only the event streams on
+ *                                         non-blocking sockets (a few KiB per idle stream instead of ~21);
+ *                                         -1: none; 0 picks a free one
  * aegis.auth:
  *   mode: local-token                     or none (no authentication, with a warning at every start)
  * </pre>
@@ -72,6 +75,8 @@ import java.util.Objects;
  *                              and the probes are not counted (a stream lasts as long as its client wants)
  * @param concurrentQueue       requests over that limit that wait for a place, at most
  *                              {@code concurrentQueueTimeout}; the others are refused at once with {@code 503}
+ * @param streamPort            the stream listener's port ({@code StreamListener}), or {@link #NO_STREAM_PORT};
+ *                              it holds at most {@code maxConnections} connections of its own
  */
 public record IngressConfig(String host, int port, long maxBodyBytes, Duration sseHeartbeat,
                             int maxExecutionsInMemory, long eventHistoryBytes, long eventHistoryBytesPerExecution,
@@ -82,7 +87,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                             int deadLettersInMemory, String managementHost, int managementPort,
                             Duration finishedRetention, int maxPendingExecutions, int maxPendingPerAgent,
                             int maxConcurrentRequests, int concurrentQueue, Duration concurrentQueueTimeout,
-                            int maxConnections) {
+                            int maxConnections, int streamPort) {
 
     /** {@code aegis.auth.mode} without authentication. */
     public static final String AUTH_NONE = "none";
@@ -109,6 +114,8 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
     /** {@code management-port} when there is no management listener. */
     public static final int NO_MANAGEMENT_PORT = -1;
     public static final String DEFAULT_MANAGEMENT_HOST = "127.0.0.1";
+    /** {@code stream-port} when there is no stream listener. */
+    public static final int NO_STREAM_PORT = -1;
     public static final Duration DEFAULT_FINISHED_RETENTION = Duration.ofHours(24);
     public static final int DEFAULT_MAX_PENDING_EXECUTIONS = 10_000;
     public static final int DEFAULT_MAX_PENDING_PER_AGENT = 2_000;
@@ -161,6 +168,9 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                     + "be negative (0: no limit, no queue)");
         }
         positive("concurrent-queue-timeout-ms", concurrentQueueTimeout);
+        if (streamPort < NO_STREAM_PORT || streamPort > 65535) {
+            throw new IllegalArgumentException("aegis.ingress.stream-port must be -1 (none) or a port");
+        }
     }
 
     /** Every default; {@code dataDir} has none and must be set. */
@@ -199,6 +209,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         in.get("max-concurrent-requests").asInt().ifPresent(b::maxConcurrentRequests);
         in.get("concurrent-queue").asInt().ifPresent(b::concurrentQueue);
         millis(in, "concurrent-queue-timeout-ms").ifPresent(b::concurrentQueueTimeout);
+        in.get("stream-port").asInt().ifPresent(b::streamPort);
         aegis.get("auth.mode").asString().ifPresent(b::authMode);
         return b.build();
     }
@@ -234,7 +245,8 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                 .maxConnections(maxConnections)
                 .maxConcurrentRequests(maxConcurrentRequests)
                 .concurrentQueue(concurrentQueue)
-                .concurrentQueueTimeout(concurrentQueueTimeout);
+                .concurrentQueueTimeout(concurrentQueueTimeout)
+                .streamPort(streamPort);
     }
 
     public IngressConfig withPort(int newPort) {
@@ -249,6 +261,11 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
     /** True when {@code /metrics} and the probes also have a listener of their own. */
     public boolean managementListener() {
         return managementPort != NO_MANAGEMENT_PORT;
+    }
+
+    /** Whether the node serves event streams on a listener of their own ({@code stream-port}). */
+    public boolean streamListener() {
+        return streamPort != NO_STREAM_PORT;
     }
 
     /** True when the public listener limits the requests it serves at once. */
@@ -296,6 +313,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         private int deadLettersInMemory = DEFAULT_DEAD_LETTERS_IN_MEMORY;
         private String managementHost = DEFAULT_MANAGEMENT_HOST;
         private int managementPort = NO_MANAGEMENT_PORT;
+        private int streamPort = NO_STREAM_PORT;
         private Duration finishedRetention = DEFAULT_FINISHED_RETENTION;
         private int maxPendingExecutions = DEFAULT_MAX_PENDING_EXECUTIONS;
         private int maxPendingPerAgent = DEFAULT_MAX_PENDING_PER_AGENT;
@@ -412,6 +430,11 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
             return this;
         }
 
+        public Builder streamPort(int streamPort) {
+            this.streamPort = streamPort;
+            return this;
+        }
+
         public Builder managementPort(int managementPort) {
             this.managementPort = managementPort;
             return this;
@@ -458,7 +481,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                     readYourWrites, authMode, dataDir, topicInstallTimeout, startCatchUpTimeout, readSyncTimeout,
                     kafkaHealthTimeout, kafkaHealthCache, shutdownGrace, deadLettersInMemory, managementHost,
                     managementPort, finishedRetention, maxPendingExecutions, maxPendingPerAgent,
-                    maxConcurrentRequests, concurrentQueue, concurrentQueueTimeout, maxConnections);
+                    maxConcurrentRequests, concurrentQueue, concurrentQueueTimeout, maxConnections, streamPort);
         }
     }
 }

@@ -15,7 +15,8 @@ import ai.aegis.ingress.health.HttpMetricsFilter;
 import ai.aegis.ingress.health.Metrics;
 import ai.aegis.ingress.health.Readiness;
 import ai.aegis.ingress.http.ConcurrencyLimitFilter;
-import ai.aegis.ingress.http.EventStream;
+import ai.aegis.ingress.stream.EventStream;
+import ai.aegis.ingress.stream.StreamRoute;
 import ai.aegis.ingress.registry.RegistryWriter;
 import ai.aegis.ingress.workflows.WorkflowRoutes;
 import ai.aegis.ingress.workflows.WorkflowService;
@@ -28,6 +29,7 @@ import io.helidon.common.concurrency.limits.FixedLimit;
 import io.helidon.webserver.http.HttpRouting;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -48,6 +50,8 @@ public final class IngressRouting {
     private final ExecutionRoutes executionRoutes;
     private final WorkflowRoutes workflowRoutes;
     private final DeadLetterRoutes deadLetterRoutes;
+    private final List<StreamRoute> streamRoutes;
+    private final Runnable awaitViews;
 
     /**
      * @param deadLetters the node's view of recent dead letters, for {@code GET /v1/dead-letters}
@@ -63,10 +67,13 @@ public final class IngressRouting {
                           LocalApiToken token) {
         this.config = config;
         this.token = token;
-        EventStream executionStream = new EventStream(views.executions(), views.executionEventsTopic(), history,
-                "Execution not found", config.sseHeartbeat(), metrics);
-        EventStream workflowStream = new EventStream(views.workflowRuns(), views.workflowEventsTopic(), history,
-                "Workflow execution not found", config.sseHeartbeat(), metrics);
+        this.streamRoutes = List.of(
+                new StreamRoute("/v1/executions/", views.executions(), views.executionEventsTopic(),
+                        "Invalid execution ID", "Execution not found"),
+                new StreamRoute("/v1/workflows/executions/", views.workflowRuns(), views.workflowEventsTopic(),
+                        "Invalid workflow execution ID", "Workflow execution not found"));
+        EventStream executionStream = new EventStream(streamRoutes.get(0), history, config.sseHeartbeat(), metrics);
+        EventStream workflowStream = new EventStream(streamRoutes.get(1), history, config.sseHeartbeat(), metrics);
         metrics.gauge("aegis_sse_streams_open", "Open execution event streams on this node.",
                 executionStream::openStreams);
         metrics.gauge("aegis_executions_in_view", "Executions held in this node's view.", views.executions()::size);
@@ -88,6 +95,7 @@ public final class IngressRouting {
                 deadLetters.unreadable()));
 
         Runnable awaitViews = () -> awaitCaughtUp(progress, config.readSyncTimeout());
+        this.awaitViews = awaitViews;
         AgentService agentService = new AgentService(new RegistryWriter(publisher, progress, topics.agents().name(),
                 config.readYourWrites()), views.agents());
         WorkflowService workflowService = new WorkflowService(new RegistryWriter(publisher, progress,
@@ -101,6 +109,21 @@ public final class IngressRouting {
         this.workflowRoutes = new WorkflowRoutes(workflowService, views.workflows(), views.workflowRuns(),
                 workflowStream, awaitViews);
         this.deadLetterRoutes = new DeadLetterRoutes(deadLetters);
+    }
+
+    /** The event streams, for the stream listener: the same ones the public listener serves. */
+    public List<StreamRoute> streamRoutes() {
+        return streamRoutes;
+    }
+
+    /** What a read waits for before it is served: the views having read the topics (bounded). */
+    public Runnable awaitViews() {
+        return awaitViews;
+    }
+
+    /** The node's metrics, which {@code /metrics} renders: the stream listener adds its own. */
+    public Metrics metrics() {
+        return metrics;
     }
 
     /** The node's own routes only, with this readiness. */

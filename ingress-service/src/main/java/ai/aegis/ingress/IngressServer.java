@@ -6,6 +6,7 @@ import ai.aegis.ingress.auth.LocalApiToken;
 import ai.aegis.ingress.deadletters.DeadLetterView;
 import ai.aegis.ingress.health.KafkaHealth;
 import ai.aegis.ingress.health.Readiness;
+import ai.aegis.ingress.stream.StreamListener;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.topology.admin.TopicInstaller;
@@ -47,16 +48,21 @@ public final class IngressServer implements AutoCloseable {
 
     /** The name of the node's tail of the topics its views fold (its dead letters are {@code ingress-tail}'s). */
     public static final String TAIL = "ingress";
+    /** How readiness names the stream listener. */
+    public static final String STREAM_LISTENER = "stream_listener";
 
     private final WebServer server;
     private final WebServer management;
+    private final StreamListener streams;
     private final LocalApiToken token;
     /** What {@link #close} releases: everything the start opened, newest first. */
     private final Closer resources;
 
-    private IngressServer(WebServer server, WebServer management, LocalApiToken token, Closer resources) {
+    private IngressServer(WebServer server, WebServer management, StreamListener streams, LocalApiToken token,
+                          Closer resources) {
         this.server = server;
         this.management = management;
+        this.streams = streams;
         this.token = token;
         this.resources = resources;
     }
@@ -125,9 +131,16 @@ public final class IngressServer implements AutoCloseable {
             components.put(TopicTail.healthName(TAIL), tail);
             components.put(TopicTail.healthName(DeadLetterView.TAIL), deadLetterTail);
             components.putAll(composed.health());
-            Readiness readiness = new Readiness(components);
             IngressRouting ingress = new IngressRouting(config, topics, views, deadLetters, publisher, tail, history,
                     token);
+            StreamListener streams = null;
+            if (config.streamListener()) {
+                streams = opened.add(StreamListener.start(config.host(), config.streamPort(), config.maxConnections(),
+                        config.sseHeartbeat(), ingress.streamRoutes(), token, ingress.awaitViews(), history,
+                        ingress.metrics()));
+                components.put(STREAM_LISTENER, streams);
+            }
+            Readiness readiness = new Readiness(components);
             HttpRouting.Builder routing = HttpRouting.builder();
             ingress.routing(routing, withRoutesAndCounts(composed, viewLetters), readiness);
 
@@ -151,7 +164,7 @@ public final class IngressServer implements AutoCloseable {
                     .shutdownGracePeriod(config.shutdownGrace())
                     .routing(routing), "the ingress", config.host(), config.port());
             opened.add(server::stop);
-            return new IngressServer(server, management, token, opened);
+            return new IngressServer(server, management, streams, token, opened);
         } catch (RuntimeException | Error e) {
             opened.closeAll(e);
             throw e;
@@ -174,6 +187,11 @@ public final class IngressServer implements AutoCloseable {
     /** The management listener's port, when the configuration asks for one. */
     public java.util.OptionalInt managementPort() {
         return management == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(management.port());
+    }
+
+    /** The stream listener's port, when the configuration asks for one ({@code stream-port}). */
+    public java.util.OptionalInt streamPort() {
+        return streams == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(streams.port());
     }
 
     /** The local API token file, or null when authentication is off. */

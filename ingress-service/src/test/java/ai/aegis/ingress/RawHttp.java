@@ -121,6 +121,16 @@ final class RawHttp implements AutoCloseable {
         return new String(data, StandardCharsets.UTF_8);
     }
 
+    /** The next line of the body (without its line end): a stream read line by line. */
+    String nextLine() throws IOException {
+        return line();
+    }
+
+    /** Everything until the server closes the connection: a body delimited by the close. */
+    String untilClosed() throws IOException {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+
     private String line() throws IOException {
         StringBuilder sb = new StringBuilder();
         for (int c = in.read(); c != '\n'; c = in.read()) {

@@ -25,7 +25,7 @@ public final class IngressBench {
     private static final List<Logger> QUIET = List.of(
             Logger.getLogger(ai.aegis.worker.runtime.process.ProcessRuntime.class.getName()),
             Logger.getLogger(ai.aegis.worker.execution.ExecutionRunner.class.getName()),
-            Logger.getLogger(ai.aegis.ingress.http.EventStream.class.getName()));
+            Logger.getLogger(ai.aegis.ingress.stream.EventStream.class.getName()));
 
     /** One scenario's measurement. */
     @FunctionalInterface

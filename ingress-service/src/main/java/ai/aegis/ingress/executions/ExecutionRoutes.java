@@ -2,7 +2,7 @@ package ai.aegis.ingress.executions;
 
 import ai.aegis.http.Api;
 import ai.aegis.http.BadRequest;
-import ai.aegis.ingress.http.EventStream;
+import ai.aegis.ingress.stream.EventStream;
 import ai.aegis.ingress.http.IngressAnswers;
 import ai.aegis.schemas.Ids;
 import ai.aegis.topology.executions.ExecutionReadModel;

@@ -1,7 +1,7 @@
 package ai.aegis.ingress.workflows;
 
 import ai.aegis.http.Api;
-import ai.aegis.ingress.http.EventStream;
+import ai.aegis.ingress.stream.EventStream;
 import ai.aegis.ingress.http.IngressAnswers;
 import ai.aegis.schemas.agent.ManifestException;
 import ai.aegis.schemas.workflow.WorkflowRecord;

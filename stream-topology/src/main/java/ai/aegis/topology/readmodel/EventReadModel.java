@@ -119,6 +119,11 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
         int subscribers;
         /** Subscribers waiting for this aggregate's next event wait here, not on the model's lock. */
         final Object arrived = new Object();
+        /**
+         * Subscribers that do not wait on a thread (the stream listener's): told of each change, under
+         * {@link #arrived}. One per such subscription, removed when it closes; none for most aggregates.
+         */
+        Runnable[] listeners = NO_LISTENERS;
         /** Run attempt -> the offset of its first event: a few entries (one per attempt), never more. */
         final NavigableMap<Integer, Long> attemptsFrom = new TreeMap<>();
         /** The facets it is indexed under. */
@@ -152,6 +157,9 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
             return false;
         }
     }
+
+    private static final System.Logger LOG = System.getLogger(EventReadModel.class.getName());
+    private static final Runnable[] NO_LISTENERS = new Runnable[0];
 
     private final Limits limits;
     private final Function<String, S> newAggregate;
@@ -299,8 +307,18 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
 
     /** Wakes the readers waiting for a change of {@code e} (streams, {@link #awaitView}); outside the lock. */
     private static void wake(EventReadModel<?, ?, ?>.Entry e) {
+        Runnable[] listeners;
         synchronized (e.arrived) {
             e.arrived.notifyAll();
+            listeners = e.listeners;
+        }
+        for (Runnable listener : listeners) {
+            try {
+                listener.run();
+            } catch (RuntimeException failed) {
+                // a listener only schedules work; one that throws must not keep the tail from the next
+                LOG.log(System.Logger.Level.WARNING, "an arrival listener of " + e.id + " failed", failed);
+            }
         }
     }
 
@@ -520,6 +538,8 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
         private boolean done;
         private boolean closed;
         private long readBack;
+        /** Set by {@link #onArrival}, guarded by {@code entry.arrived}. */
+        private Runnable arrival;
 
         /** Whether {@code entry} is in memory (and counts its subscribers); an archived one is not. */
         private final boolean counted;
@@ -546,6 +566,24 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
         /** Events this subscription handed over that were read back from the topic (no longer in memory). */
         public long readBack() {
             return readBack;
+        }
+
+        /**
+         * Calls {@code listener} after each change of the aggregate (a new event, a new state), on the thread that
+         * folded it, until {@link #close}: for a subscriber that does not wait in {@link #next} but polls it with
+         * {@link java.time.Duration#ZERO} when told. {@code listener} must be quick and must not block (it runs on
+         * the view's tail): it should only schedule that poll. Set once.
+         */
+        public void onArrival(Runnable listener) {
+            synchronized (entry.arrived) {
+                if (closed || arrival != null) {
+                    throw new IllegalStateException(closed ? "closed" : "a listener is already set");
+                }
+                arrival = listener;
+                Runnable[] now = java.util.Arrays.copyOf(entry.listeners, entry.listeners.length + 1);
+                now[now.length - 1] = listener;
+                entry.listeners = now;
+            }
         }
 
         /** True once the terminal event was handed over. */
@@ -637,6 +675,19 @@ public class EventReadModel<E, S extends EventReadModel.Aggregate<E, V>, V> {
 
         @Override
         public void close() {
+            synchronized (entry.arrived) {
+                if (arrival != null) {
+                    Runnable[] now = new Runnable[Math.max(0, entry.listeners.length - 1)];
+                    int n = 0;
+                    for (Runnable r : entry.listeners) {
+                        if (r != arrival && n < now.length) {
+                            now[n++] = r;
+                        }
+                    }
+                    entry.listeners = n == 0 ? NO_LISTENERS : now;
+                    arrival = null;
+                }
+            }
             synchronized (lock) {
                 if (!closed && counted) {
                     entry.subscribers--;

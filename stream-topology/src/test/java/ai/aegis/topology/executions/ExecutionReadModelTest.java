@@ -70,6 +70,32 @@ class ExecutionReadModelTest {
     }
 
     @Test
+    void anArrivalListenerIsToldOfEachChangeOfItsAggregateOnlyUntilItCloses() throws Exception {
+        event(0, new ExecutionEvent.ExecutionStarted(ID, "agent", T));
+        event(OTHER, 1, new ExecutionEvent.ExecutionStarted(OTHER, "agent", T));
+        var sub = subscribe(ID, -1);
+        var other = subscribe(ID, -1);
+        java.util.concurrent.atomic.AtomicInteger told = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger otherTold = new java.util.concurrent.atomic.AtomicInteger();
+        sub.onArrival(told::incrementAndGet);
+        other.onArrival(otherTold::incrementAndGet);
+        assertThatThrownBy(() -> sub.onArrival(() -> { })).isInstanceOf(IllegalStateException.class);
+
+        event(2, new ExecutionEvent.IterationStarted(ID, 1, "task", T));
+        event(OTHER, 3, new ExecutionEvent.IterationStarted(OTHER, 1, "task", T)); // another aggregate: not told
+        assertThat(told).hasValue(1);
+        // a listener polls without waiting and gets what arrived
+        assertThat(sub.next(Duration.ZERO)).extracting(StoredEvent::id).containsExactly(0L, 2L);
+        assertThat(sub.next(Duration.ZERO)).isEmpty();
+
+        sub.close();
+        event(4, new ExecutionEvent.ExecutionCompleted(ID, "done", 1, T));
+        assertThat(told).as("closed: no longer told").hasValue(1);
+        assertThat(otherTold).as("the other subscriber still is").hasValue(2);
+        assertThat(readToEnd(other)).extracting(StoredEvent::id).containsExactly(0L, 2L, 4L);
+    }
+
+    @Test
     void foldsRequestAndEventsInEitherOrderAndKeepsTheTerminalStatus() {
         event(0, new ExecutionEvent.ExecutionStarted(ID, "agent", T));
         model.onRequest(ExecutionRequest.newBuilder().setExecutionId(ID).setAgentId("agent").setInput("input")

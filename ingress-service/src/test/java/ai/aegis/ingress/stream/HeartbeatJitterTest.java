@@ -1,4 +1,4 @@
-package ai.aegis.ingress.http;
+package ai.aegis.ingress.stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +16,7 @@ class HeartbeatJitterTest {
         Duration heartbeat = Duration.ofSeconds(15);
         Set<Duration> drawn = new HashSet<>();
         for (int i = 0; i < 1000; i++) {
-            Duration d = EventStream.jittered(heartbeat);
+            Duration d = SseFormat.jittered(heartbeat);
             assertThat(d).isBetween(Duration.ofMillis(11_250), heartbeat);
             drawn.add(d);
         }

@@ -1,4 +1,4 @@
-package ai.aegis.ingress.http;
+package ai.aegis.ingress.stream;
 
 import ai.aegis.http.Api;
 import ai.aegis.http.BadRequest;
@@ -14,7 +14,6 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -37,8 +36,6 @@ public final class EventStream {
 
     private static final System.Logger LOG = System.getLogger(EventStream.class.getName());
     private static final io.helidon.http.HeaderName LAST_EVENT_ID = HeaderNames.create("Last-Event-ID");
-    private static final byte[] DATA = "\ndata: ".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] END = "\n\n".getBytes(StandardCharsets.UTF_8);
 
     private final EventReadModel<?, ?, ?> readModel;
     private final String topic;
@@ -49,16 +46,12 @@ public final class EventStream {
     private final LongAdder historyUnavailable;
     private final LongAdder readBack;
 
-    /**
-     * @param topic    the topic {@code readModel} folds its events from, where older events are read back
-     * @param notFound the error message for an unknown id, e.g. "Execution not found"
-     */
-    public EventStream(EventReadModel<?, ?, ?> readModel, String topic, EventHistory history, String notFound,
-                       Duration heartbeat, Metrics metrics) {
-        this.readModel = readModel;
-        this.topic = topic;
+    /** @param route what it streams: the view, the topic older events are read back from, the 404 message */
+    public EventStream(StreamRoute route, EventHistory history, Duration heartbeat, Metrics metrics) {
+        this.readModel = route.view();
+        this.topic = route.topic();
         this.history = history;
-        this.notFound = notFound;
+        this.notFound = route.notFoundMessage();
         this.heartbeat = heartbeat;
         this.historyUnavailable = metrics.counter("aegis_sse_history_unavailable_total", "Streams refused (503) or "
                 + "closed because events no longer in memory could not be read back from the topic in time.");
@@ -96,7 +89,7 @@ public final class EventStream {
                 Api.unavailable(res);
                 return;
             }
-            res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+            res.header(HeaderNames.CONTENT_TYPE, SseFormat.CONTENT_TYPE);
             res.header(HeaderNames.CACHE_CONTROL, "no-cache");
             res.header(HeaderNames.create("X-Accel-Buffering"), "no");
             open.incrementAndGet();
@@ -105,21 +98,21 @@ public final class EventStream {
                 // and one flush. Helidon still sends the headers and this chunk as two socket writes (as strace
                 // shows), so the frame leaves at once only because every listener has TCP_NODELAY (Listeners);
                 // with Nagle on, it waited ~40 ms for the client's delayed ACK (StreamFirstFrameTest).
-                write(body, ": connected\n\n");
+                write(body, SseFormat.CONNECTED);
                 boolean waited = false;
                 while (true) {
                     if (!batch.isEmpty()) {
                         for (StoredEvent e : batch) {
-                            frame(body, e);
+                            SseFormat.frame(body, e);
                         }
                         body.flush();
                     } else if (waited && !sub.done()) {
-                        write(body, ": keep-alive\n\n");
+                        write(body, SseFormat.KEEP_ALIVE);
                     }
                     if (sub.done()) {
                         return;
                     }
-                    batch = sub.next(jittered(heartbeat));
+                    batch = sub.next(SseFormat.jittered(heartbeat));
                     waited = true;
                 }
             } catch (EventHistory.Unavailable e) {
@@ -137,54 +130,18 @@ public final class EventStream {
         }
     }
 
-    /**
-     * Writes one frame: {@code id: <n>}, {@code data: <json>}, blank line, and no {@code event:} field so that an
-     * EventSource's {@code onmessage} receives every event. The JSON the system writes has no raw newline; a value
-     * from another producer that has one is sent as several {@code data:} lines, which a client joins back.
-     */
-    private static void frame(OutputStream body, StoredEvent e) throws IOException {
-        body.write(("id: " + e.id()).getBytes(StandardCharsets.UTF_8));
-        byte[] value = e.value();
-        int start = 0;
-        for (int i = 0; i <= value.length; i++) {
-            if (i == value.length || value[i] == '\n') {
-                int end = i > start && value[i - 1] == '\r' ? i - 1 : i;
-                body.write(DATA);
-                body.write(value, start, end - start);
-                start = i + 1;
-            }
-        }
-        body.write(END);
-    }
-
-    /**
-     * A heartbeat interval between 3/4 and all of {@code heartbeat}, drawn for each wait: streams opened together
-     * (a reconnect storm, a console opening many) drift apart instead of all waking at the same instant.
-     */
-    static Duration jittered(Duration heartbeat) {
-        long full = heartbeat.toNanos();
-        return Duration.ofNanos(full - java.util.concurrent.ThreadLocalRandom.current().nextLong(full / 4 + 1));
-    }
-
-    private static void write(OutputStream body, String frame) throws IOException {
-        body.write(frame.getBytes(StandardCharsets.UTF_8));
+    private static void write(OutputStream body, byte[] frame) throws IOException {
+        body.write(frame);
         body.flush();
     }
 
     private static long lastEventId(ServerRequest req) {
         Optional<String> raw = req.headers().first(LAST_EVENT_ID)
                 .or(() -> req.query().first("last_event_id").asOptional());
-        if (raw.isEmpty() || raw.get().isBlank()) {
-            return -1;
-        }
         try {
-            long v = Long.parseLong(raw.get().trim());
-            if (v < 0) {
-                throw new NumberFormatException();
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            throw new BadRequest("Invalid Last-Event-ID");
+            return SseFormat.lastEventId(raw.orElse(null));
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(e.getMessage());
         }
     }
 }
