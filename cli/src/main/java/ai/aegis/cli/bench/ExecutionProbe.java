@@ -28,13 +28,20 @@ final class ExecutionProbe {
 
     private final HttpClient http;
     private final String base;
+    private final String streamBase;
     private final String token;
 
     ExecutionProbe(String base, String token) {
+        this(base, base, token);
+    }
+
+    /** @param streamBase where it opens the execution's stream (the stream listener's, say); the rest goes to base */
+    ExecutionProbe(String base, String streamBase, String token) {
         // HTTP/1.1 with keep-alive: no h2c upgrade dance on the measured requests
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         this.base = base;
+        this.streamBase = streamBase;
         this.token = token;
     }
 
@@ -85,8 +92,10 @@ final class ExecutionProbe {
     }
 
     private Events follow(String executionId) throws IOException, InterruptedException {
-        HttpResponse<Stream<String>> res = http.send(request("/v1/executions/" + executionId + "/stream")
-                .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<Stream<String>> res = http.send(HttpRequest.newBuilder(URI.create(streamBase
+                        + "/v1/executions/" + executionId + "/stream")).header("Authorization", "Bearer " + token)
+                .timeout(TIMEOUT).header("Accept", "text/event-stream").GET().build(),
+                HttpResponse.BodyHandlers.ofLines());
         if (res.statusCode() != 200) {
             throw new IllegalStateException("the event stream answered " + res.statusCode());
         }

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -35,16 +36,28 @@ final class FanoutScenario {
     private FanoutScenario() {
     }
 
+    /** Where the idle streams and the measured one are served, and how the server counts its open streams. */
+    private record Transport(String name, String label, int port, ExecutionProbe probe, String openGauge) {
+    }
+
+    /** One transport's figures, level by level (level 0 first). */
+    private record Measured(List<List<Double>> heap, List<List<Double>> p50, List<List<Double>> p99) {
+    }
+
     static ScenarioResult run(ScenarioOptions options, String servers, Path dir, PrintStream out)
             throws IOException, InterruptedException {
         List<Integer> levels = new ArrayList<>(List.of(0));
         levels.addAll(options.streams());
-        List<List<Double>> heap = new ArrayList<>();
-        List<List<Double>> p50 = new ArrayList<>();
-        List<List<Double>> p99 = new ArrayList<>();
         List<String> notes = new ArrayList<>();
+        List<Transport> transports = new ArrayList<>();
+        List<Measured> measured = new ArrayList<>();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        try (ScenarioSystem system = ScenarioSystem.start(servers, "fanout", true, 1, dir)) {
+        try (ScenarioSystem system = ScenarioSystem.start(servers, "fanout", true, 1, dir,
+                Map.of("aegis.ingress.stream-port", "0"))) {
+            transports.add(new Transport("public listener", "public", system.port(), system.probe(),
+                    "aegis_sse_streams_open"));
+            transports.add(new Transport("stream listener", "stream", system.streamPort(),
+                    system.streamListenerProbe(), "aegis_stream_listener_streams_open"));
             List<String> holds = new ArrayList<>();
             for (int i = 0; i < HOLDS; i++) {
                 holds.add(system.startExecution(http, system.holdAgent()));
@@ -53,51 +66,12 @@ final class FanoutScenario {
                 awaitRunning(system, http, id);
             }
             system.probe().measure(system.clockAgent()); // not counted: class loading, JIT, the first sandbox
-            Child child = null;
+            system.streamListenerProbe().measure(system.clockAgent());
             try {
-                List<Double> baseline = null;
-                for (int n : levels) {
-                    if (n > 0) {
-                        if (child == null) {
-                            child = spawn(system, holds, dir);
-                        }
-                        String answer = child.open(n);
-                        out.println("bench fanout: " + answer);
-                        if (!answer.contains("refused=0 closed=0")) {
-                            notes.add("Opening " + n + " idle streams: " + answer + " (refused: not answered 200; "
-                                    + "closed: ended by the server).");
-                        }
-                        awaitServerStreams(system, http, n, notes);
-                    }
-                    List<Double> used = new ArrayList<>();
-                    for (int rep = 0; rep < options.repeats(); rep++) {
-                        used.add(heapAfterGc());
-                    }
-                    if (n == 0) {
-                        baseline = used;
-                    } else {
-                        double base = Summary.of(baseline).median();
-                        heap.add(used.stream().map(u -> (u - base) / n / 1024).toList());
-                    }
-                    Percentiles level = new Percentiles();
-                    for (int rep = 0; rep < options.repeats(); rep++) {
-                        List<Double> ms = new ArrayList<>();
-                        for (int i = 0; i < options.fanoutRuns(); i++) {
-                            ms.add(system.probe().measure(system.clockAgent()).completedMs());
-                        }
-                        level.add(ms);
-                    }
-                    List<Double> levelP50 = level.p50();
-                    p50.add(levelP50);
-                    p99.add(level.p99());
-                    out.printf(Locale.ROOT, "bench fanout: %d idle streams: heap used %s MiB, one more subscriber "
-                            + "p50 %s ms%n", n, Report.ms(Summary.of(used).median() / 1024 / 1024),
-                            Report.ms(Summary.of(levelP50).median()));
+                for (Transport t : transports) {
+                    measured.add(measure(t, system, http, holds, levels, options, dir, out, notes));
                 }
             } finally {
-                if (child != null) {
-                    child.close();
-                }
                 for (String id : holds) {
                     system.cancel(http, id);
                 }
@@ -106,35 +80,52 @@ final class FanoutScenario {
             http.close();
         }
         List<Figure> figures = new ArrayList<>();
-        double base = Summary.of(p50.getFirst()).median();
-        figures.add(new Figure("one more subscriber, 0 idle streams: p50", "ms", p50.getFirst(), "POST → "
-                + "`execution_completed` received on the execution's stream (the sandbox benchmark's run), "
-                + options.fanoutRuns() + " runs per repetition, nothing else open: the baseline"));
-        figures.add(new Figure("one more subscriber, 0 idle streams: p99", "ms", p99.getFirst(), "the same, 99th "
-                + "percentile (with " + options.fanoutRuns() + " runs, the slowest or nearly)"));
-        for (int i = 1; i < levels.size(); i++) {
-            int n = levels.get(i);
-            figures.add(new Figure("heap per idle stream at " + n, "KiB", heap.get(i - 1), "(used heap after "
-                    + "full GCs with " + n + " streams open − the same with none) / " + n + ": the server's own "
-                    + "cost of a stream (its connection, request, virtual thread and subscription)"));
-            figures.add(new Figure("one more subscriber at " + n + ": p50", "ms", p50.get(i), "as the baseline, "
-                    + "with " + n + " idle streams open"));
-            figures.add(new Figure("one more subscriber at " + n + ": p99", "ms", p99.get(i), "the same, 99th "
-                    + "percentile"));
-            figures.add(new Figure("one more subscriber at " + n + ": p50 / baseline p50", "×",
-                    p50.get(i).stream().map(v -> v / base).toList(), "each repetition's p50 over the baseline's "
-                    + "median p50"));
+        for (int t = 0; t < transports.size(); t++) {
+            Transport transport = transports.get(t);
+            Measured m = measured.get(t);
+            String on = transport.name() + ": ";
+            double base = Summary.of(m.p50().getFirst()).median();
+            figures.add(new Figure(on + "one more subscriber, 0 idle streams: p50", "ms", m.p50().getFirst(),
+                    "POST → `execution_completed` received on the execution's stream (the sandbox benchmark's "
+                    + "run), on the " + transport.name() + ", " + options.fanoutRuns() + " runs per repetition, "
+                    + "nothing else open: the baseline"));
+            figures.add(new Figure(on + "one more subscriber, 0 idle streams: p99", "ms", m.p99().getFirst(),
+                    "the same, 99th percentile (with " + options.fanoutRuns() + " runs, the slowest or nearly)"));
+            for (int i = 1; i < levels.size(); i++) {
+                int n = levels.get(i);
+                figures.add(new Figure(on + "heap per idle stream at " + n, "KiB", m.heap().get(i - 1),
+                        "(used heap after full GCs with " + n + " streams open on the " + transport.name()
+                        + " − the same with none) / " + n + ": the server's own cost of a stream"));
+                figures.add(new Figure(on + "one more subscriber at " + n + ": p50", "ms", m.p50().get(i),
+                        "as the baseline, with " + n + " idle streams open"));
+                figures.add(new Figure(on + "one more subscriber at " + n + ": p99", "ms", m.p99().get(i),
+                        "the same, 99th percentile"));
+                figures.add(new Figure(on + "one more subscriber at " + n + ": p50 / baseline p50", "×",
+                        m.p50().get(i).stream().map(v -> v / base).toList(), "each repetition's p50 over this "
+                        + "listener's baseline median p50"));
+            }
         }
+        int largest = levels.size() - 2;
+        List<Double> publicHeap = measured.get(0).heap().get(largest);
+        double publicMedian = Summary.of(publicHeap).median();
+        figures.add(new Figure("stream listener / public listener: heap per idle stream at "
+                + levels.getLast(), "×", measured.get(1).heap().get(largest).stream().map(v -> v / publicMedian)
+                .toList(), "each repetition of the stream listener's figure over the public listener's median"));
         String setup = String.format(Locale.ROOT, "The whole system with a worker on the process runtime (4 slots) "
-                + "and its topics on one partition (see the note). %d "
+                + "and its topics on one partition (see the note), serving streams on two listeners: the public "
+                + "one (Helidon, `aegis.ingress.port`) and the stream listener (non-blocking sockets, "
+                + "`aegis.ingress.stream-port`). %d "
                 + "executions of an agent whose scripted model runs `sleep 290` again and again stay running, and "
                 + "the idle streams are spread evenly over them; the worker's other slots are free for the measured "
                 + "executions. The idle streams are held by a child JVM (`IdleStreams`: one thread, one selector, "
                 + "raw HTTP/1.1 sockets that check the `200` and then read and discard), so this JVM's heap is the "
                 + "server's; it also holds the broker, the worker and the engine, idle meanwhile, which is what "
-                + "makes the smallest level noisy. Levels are opened one after the other (0, then %s), and every "
-                + "stream stays open until the end. Heap: `System.gc()` then `MemoryMXBean` used heap, %d times "
-                + "per level. Streams receive the ingress's keep-alive comment every %d s.", HOLDS,
+                + "makes the smallest level noisy. Each listener is measured in turn in the same run, the public "
+                + "one first: levels are opened one after the other (0, then %s), every stream stays open until "
+                + "that listener's last level, and all are closed (and the server has counted them closed) before "
+                + "the other listener's turn. The measured execution's stream is on the listener under test. "
+                + "Heap: `System.gc()` then `MemoryMXBean` used heap, %d times per level. Streams receive the "
+                + "ingress's keep-alive comment every %d s.", HOLDS,
                 String.join(", ", options.streams().stream().map(String::valueOf).toList()), options.repeats(),
                 IngressConfig.DEFAULT_SSE_HEARTBEAT.toSeconds());
         notes.add("Topics on one partition, not the default six. In a first run on six, a measured execution "
@@ -147,6 +138,63 @@ final class FanoutScenario {
         notes.add("Heap figures at the smaller levels are within the noise of the other services in this JVM "
                 + "(a few MiB between collections): read them at the largest level.");
         return new ScenarioResult("fanout", setup, figures, notes);
+    }
+
+    /** One listener's turn: every level opened on it, measured, and all its streams closed again. */
+    private static Measured measure(Transport t, ScenarioSystem system, HttpClient http, List<String> holds,
+                                    List<Integer> levels, ScenarioOptions options, Path dir, PrintStream out,
+                                    List<String> notes) throws IOException, InterruptedException {
+        List<List<Double>> heap = new ArrayList<>();
+        List<List<Double>> p50 = new ArrayList<>();
+        List<List<Double>> p99 = new ArrayList<>();
+        Child child = null;
+        try {
+            List<Double> baseline = null;
+            for (int n : levels) {
+                if (n > 0) {
+                    if (child == null) {
+                        child = spawn(system, t.port(), holds, dir.resolve("idle-streams-" + t.label() + ".log"));
+                    }
+                    String answer = child.open(n);
+                    out.println("bench fanout (" + t.name() + "): " + answer);
+                    if (!answer.contains("refused=0 closed=0")) {
+                        notes.add(t.name() + ", opening " + n + " idle streams: " + answer + " (refused: not "
+                                + "answered 200; closed: ended by the server).");
+                    }
+                    awaitServerStreams(system, http, t, n, notes);
+                }
+                List<Double> used = new ArrayList<>();
+                for (int rep = 0; rep < options.repeats(); rep++) {
+                    used.add(heapAfterGc());
+                }
+                if (n == 0) {
+                    baseline = used;
+                } else {
+                    double base = Summary.of(baseline).median();
+                    heap.add(used.stream().map(u -> (u - base) / n / 1024).toList());
+                }
+                Percentiles level = new Percentiles();
+                for (int rep = 0; rep < options.repeats(); rep++) {
+                    List<Double> ms = new ArrayList<>();
+                    for (int i = 0; i < options.fanoutRuns(); i++) {
+                        ms.add(t.probe().measure(system.clockAgent()).completedMs());
+                    }
+                    level.add(ms);
+                }
+                List<Double> levelP50 = level.p50();
+                p50.add(levelP50);
+                p99.add(level.p99());
+                out.printf(Locale.ROOT, "bench fanout (%s): %d idle streams: heap used %s MiB, one more "
+                        + "subscriber p50 %s ms%n", t.name(), n, Report.ms(Summary.of(used).median() / 1024 / 1024),
+                        Report.ms(Summary.of(levelP50).median()));
+            }
+        } finally {
+            if (child != null) {
+                child.close();
+            }
+        }
+        awaitServerStreams(system, http, t, 0, notes); // closed before the next listener's baseline
+        return new Measured(heap, p50, p99);
     }
 
     private static void awaitRunning(ScenarioSystem system, HttpClient http, String id)
@@ -193,13 +241,13 @@ final class FanoutScenario {
         }
     }
 
-    private static Child spawn(ScenarioSystem system, List<String> holds, Path dir) throws IOException {
+    private static Child spawn(ScenarioSystem system, int port, List<String> holds, Path log) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                IdleStreams.class.getName(), "127.0.0.1", Integer.toString(system.port()), system.token(),
+                IdleStreams.class.getName(), "127.0.0.1", Integer.toString(port), system.token(),
                 String.join(",", holds));
         pb.environment().put("CLASSPATH", ""); // the class path is given above, never inherited
-        pb.redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("idle-streams.log").toFile()));
+        pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Process process = pb.start();
         // a handful of short lines over the whole scenario: the queue stays tiny
         BlockingQueue<String> answers = new LinkedBlockingQueue<>();
@@ -219,16 +267,17 @@ final class FanoutScenario {
     }
 
     /** Waits until the server counts {@code n} open streams (it counts one once it has written its first bytes). */
-    private static void awaitServerStreams(ScenarioSystem system, HttpClient http, int n, List<String> notes)
-            throws IOException, InterruptedException {
+    private static void awaitServerStreams(ScenarioSystem system, HttpClient http, Transport t, int n,
+                                           List<String> notes) throws IOException, InterruptedException {
         long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        double open = system.gauge(http, "aegis_sse_streams_open");
+        double open = system.gauge(http, t.openGauge());
         while (open != n && System.nanoTime() < until) {
             Thread.sleep(100); // the server's count follows the child's within a moment
-            open = system.gauge(http, "aegis_sse_streams_open");
+            open = system.gauge(http, t.openGauge());
         }
         if (open != n) {
-            notes.add("With " + n + " idle streams asked for, the server counted " + (long) open + " open.");
+            notes.add(t.name() + ": with " + n + " idle streams asked for, the server counted " + (long) open
+                    + " open.");
         }
     }
 

@@ -143,6 +143,16 @@ final class ScenarioSystem implements AutoCloseable {
         return system.ingress().port();
     }
 
+    /** The stream listener's port; the scenario must have asked for one ({@code aegis.ingress.stream-port}). */
+    int streamPort() {
+        return system.ingress().streamPort().orElseThrow(() -> new IllegalStateException("no stream listener"));
+    }
+
+    /** A probe that posts to the public listener and follows the stream on the stream listener. */
+    ExecutionProbe streamListenerProbe() {
+        return new ExecutionProbe(base, "http://127.0.0.1:" + streamPort(), token);
+    }
+
     /** The agent whose executions run one command and complete. */
     String clockAgent() {
         return clockAgent;
