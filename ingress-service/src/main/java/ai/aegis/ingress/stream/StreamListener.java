@@ -64,6 +64,8 @@ public final class StreamListener implements HealthCheck, AutoCloseable {
     static final int MAX_HEAD_BYTES = 8 * 1024;
     /** How long a connection may take to send its request head. */
     static final Duration HEAD_TIMEOUT = Duration.ofSeconds(10);
+    /** How long accepting pauses after it failed (no file descriptor left, say). */
+    static final Duration ACCEPT_PAUSE = Duration.ofMillis(100);
     /** Batches one turn hands to a connection before it lets others go first. */
     private static final int BATCHES_PER_TURN = 8;
 
@@ -98,14 +100,21 @@ public final class StreamListener implements HealthCheck, AutoCloseable {
     private final LongAdder stalled;
     private final LongAdder historyUnavailable;
     private final LongAdder readBack;
+    private final LongAdder acceptFailures;
+    private final SelectionKey serverKey;
+    /** The selector thread's: when accepting resumes after a failure (0: it is not paused), the last warning. */
+    private long acceptPausedUntil;
+    private long lastAcceptWarning = System.nanoTime() - TimeUnit.MINUTES.toNanos(1);
     private final Thread loop;
     private volatile boolean running = true;
     private volatile Throwable failure;
 
-    private StreamListener(ServerSocketChannel server, Selector selector, List<StreamRoute> routes,
+    private StreamListener(ServerSocketChannel server, SelectionKey serverKey, Selector selector,
+                           List<StreamRoute> routes,
                            LocalApiToken token, Runnable awaitViews, EventHistory history, Duration heartbeat,
                            int maxConnections, Metrics metrics) {
         this.server = server;
+        this.serverKey = serverKey;
         this.selector = selector;
         this.routes = List.copyOf(routes);
         this.token = token;
@@ -124,6 +133,8 @@ public final class StreamListener implements HealthCheck, AutoCloseable {
                 + "took nothing for two heartbeat intervals (it resumes with Last-Event-ID).");
         this.historyUnavailable = metrics.counter("aegis_sse_history_unavailable_total", "Streams refused (503) or "
                 + "closed because events no longer in memory could not be read back from the topic in time.");
+        this.acceptFailures = metrics.counter("aegis_stream_listener_accept_failures_total", "Times the stream "
+                + "listener could not accept a connection (out of file descriptors, say) and paused accepting.");
         this.readBack = metrics.counter("aegis_sse_events_read_back_total", "Events sent to streams that were read "
                 + "back from the topic because this node no longer held them in memory.");
         this.loop = Thread.ofPlatform().name("aegis-stream-listener").daemon().unstarted(this::run);
@@ -147,8 +158,8 @@ public final class StreamListener implements HealthCheck, AutoCloseable {
             server.bind(new InetSocketAddress(host, port), 1024);
             server.configureBlocking(false);
             selector = Selector.open();
-            server.register(selector, SelectionKey.OP_ACCEPT);
-            StreamListener listener = new StreamListener(server, selector, routes, token, awaitViews, history,
+            SelectionKey serverKey = server.register(selector, SelectionKey.OP_ACCEPT);
+            StreamListener listener = new StreamListener(server, serverKey, selector, routes, token, awaitViews, history,
                     heartbeat, maxConnections, metrics);
             listener.loop.start();
             LOG.log(System.Logger.Level.INFO, "stream listener on " + server.getLocalAddress());
@@ -262,7 +273,7 @@ public final class StreamListener implements HealthCheck, AutoCloseable {
 
     private void accept() throws IOException {
         SocketChannel ch;
-        while ((ch = server.accept()) != null) {
+        while ((ch = acceptOne()) != null) {
             if (connections.get() >= maxConnections) {
                 refused.increment();
                 refuse(ch);
@@ -275,6 +286,29 @@ public final class StreamListener implements HealthCheck, AutoCloseable {
             c.key = ch.register(selector, SelectionKey.OP_READ, c);
             c.dueAt = Math.min(c.acceptedAt + HEAD_TIMEOUT.toNanos(), c.acceptedAt + nextBeat());
             timers.add(c);
+        }
+    }
+
+    /**
+     * The next connection, or null when none waits or accepting failed. A failure (the process is out of file
+     * descriptors, most often) leaves the connection in the backlog and the socket still ready: accepting pauses
+     * for {@link #ACCEPT_PAUSE} instead of spinning on it, and the streams already open go on.
+     */
+    private SocketChannel acceptOne() {
+        try {
+            return server.accept();
+        } catch (IOException e) {
+            acceptFailures.increment();
+            long now = System.nanoTime();
+            if (now - lastAcceptWarning > TimeUnit.SECONDS.toNanos(10)) {
+                lastAcceptWarning = now;
+                LOG.log(System.Logger.Level.WARNING, "the stream listener cannot accept connections (" + e
+                        + "); it pauses accepting for " + ACCEPT_PAUSE.toMillis() + " ms at a time until it can "
+                        + "(raise ulimit -n, or lower aegis.ingress.max-connections)");
+            }
+            serverKey.interestOps(0);
+            acceptPausedUntil = now + ACCEPT_PAUSE.toNanos();
+            return null;
         }
     }
 
@@ -296,6 +330,10 @@ public final class StreamListener implements HealthCheck, AutoCloseable {
      * @return milliseconds until the next timer, at most one second
      */
     private long runTimers(long now) {
+        if (acceptPausedUntil != 0 && now >= acceptPausedUntil) {
+            acceptPausedUntil = 0;
+            serverKey.interestOps(SelectionKey.OP_ACCEPT);
+        }
         Connection c;
         while ((c = timers.peek()) != null && c.dueAt <= now) {
             timers.poll();
@@ -328,7 +366,11 @@ public final class StreamListener implements HealthCheck, AutoCloseable {
             }
             timers.add(c);
         }
-        return c == null ? 1000 : Math.max(1, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(c.dueAt - now) + 1));
+        long next = c == null ? now + TimeUnit.SECONDS.toNanos(1) : Math.min(c.dueAt, now + TimeUnit.SECONDS.toNanos(1));
+        if (acceptPausedUntil != 0) {
+            next = Math.min(next, acceptPausedUntil);
+        }
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(next - now) + 1);
     }
 
     /** Nanoseconds until a connection's next heartbeat check, jittered so that streams drift apart. */
