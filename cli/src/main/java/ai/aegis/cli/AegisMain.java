@@ -68,6 +68,8 @@ public final class AegisMain {
                   --bootstrap-servers LIST   use this Kafka cluster instead of the embedded broker
                   --internal-port N          the worker's dispatch-gateway port (default 8081)
                   --runtime NAME             auto (default), docker, bubblewrap or process
+                  --stream-port N            also serve the event streams on this port, on non-blocking
+                                             sockets (~1 KiB per idle stream; default: none)
                 """);
     }
 }

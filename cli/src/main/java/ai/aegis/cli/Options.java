@@ -10,7 +10,8 @@ import java.util.Optional;
  * ({@link #overrides()}) that wins over the configuration file and the environment.
  */
 record Options(Optional<Path> config, Optional<Path> dataDir, Optional<Integer> port,
-               Optional<String> bootstrapServers, Optional<Integer> internalPort, Optional<String> runtime) {
+               Optional<String> bootstrapServers, Optional<Integer> internalPort, Optional<String> runtime,
+               Optional<Integer> streamPort) {
 
     static Options parse(String[] args) {
         Optional<Path> config = Optional.empty();
@@ -19,6 +20,7 @@ record Options(Optional<Path> config, Optional<Path> dataDir, Optional<Integer> 
         Optional<String> servers = Optional.empty();
         Optional<Integer> internalPort = Optional.empty();
         Optional<String> runtime = Optional.empty();
+        Optional<Integer> streamPort = Optional.empty();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String value = i + 1 < args.length ? args[i + 1] : null;
@@ -29,11 +31,12 @@ record Options(Optional<Path> config, Optional<Path> dataDir, Optional<Integer> 
                 case "--bootstrap-servers" -> servers = Optional.of(need(a, value));
                 case "--internal-port" -> internalPort = Optional.of(number(a, need(a, value)));
                 case "--runtime" -> runtime = Optional.of(need(a, value));
+                case "--stream-port" -> streamPort = Optional.of(number(a, need(a, value)));
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (see aegis --help)");
             }
             i++;
         }
-        return new Options(config, dataDir, port, servers, internalPort, runtime);
+        return new Options(config, dataDir, port, servers, internalPort, runtime, streamPort);
     }
 
     /** The options given, as the configuration keys they set. */
@@ -44,6 +47,7 @@ record Options(Optional<Path> config, Optional<Path> dataDir, Optional<Integer> 
         bootstrapServers.ifPresent(s -> keys.put("aegis.kafka.bootstrap-servers", s));
         internalPort.ifPresent(p -> keys.put("aegis.worker.internal-port", Integer.toString(p)));
         runtime.ifPresent(r -> keys.put("aegis.worker.runtime", r));
+        streamPort.ifPresent(p -> keys.put("aegis.ingress.stream-port", Integer.toString(p)));
         return keys;
     }
 

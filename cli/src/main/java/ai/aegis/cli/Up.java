@@ -43,6 +43,8 @@ final class Up {
             out.println("  API token:  " + system.ingress().tokenFile()
                     + "   (export AEGIS_TOKEN=$(cat " + system.ingress().tokenFile() + "))");
         }
+        system.ingress().streamPort().ifPresent(p -> out.println("  Streams:    http://localhost:" + p
+                + "   (the event streams only, on non-blocking sockets: --stream-port)"));
         out.println("  Kafka:      " + kafkaNote);
         out.println("  Worker:     runtime '" + worker.runtime().name() + "'"
                 + (worker.runtime().isolates() ? "" : " (NO isolation: agents run as host processes)")
