@@ -82,13 +82,15 @@ final class ExecutionProbe {
         double firstCommandMs = (firstCommandEpochNanos - t0EpochNanos) / 1e6;
         double firstModelCall = events.firstLlm == null ? Double.NaN
                 : sinceT0(t0, events.firstLlm.get("timestamp")) - events.firstLlm.path("duration_ms").asDouble();
+        double deliveryMs = Duration.between(Instant.parse(events.completed.get("completed_at").asText()),
+                events.completedArrived).toNanos() / 1e6;
         return new Sample(firstCommandMs, completedMs, sinceT0(t0, events.executionStarted.get("started_at")),
-                sinceT0(t0, events.iterationStarted.get("started_at")), firstModelCall);
+                sinceT0(t0, events.iterationStarted.get("started_at")), firstModelCall, deliveryMs);
     }
 
     /** What the stream told about one execution, and when its terminal frame arrived. */
     private record Events(JsonNode executionStarted, JsonNode iterationStarted, JsonNode firstLlm, JsonNode completed,
-                          long completedNanos) {
+                          long completedNanos, Instant completedArrived) {
     }
 
     private Events follow(String executionId) throws IOException, InterruptedException {
@@ -116,6 +118,7 @@ final class ExecutionProbe {
                     continue; // id: lines, heartbeats and frame separators
                 }
                 long arrived = System.nanoTime();
+                Instant arrivedAt = Instant.now();
                 JsonNode frame = Json.tree(line.substring(5).strip());
                 String type = frame.fieldNames().next();
                 JsonNode event = frame.get(type);
@@ -128,7 +131,8 @@ final class ExecutionProbe {
                             throw new IllegalStateException("execution " + executionId
                                     + " completed without execution_started and iteration_started on its stream");
                         }
-                        return new Events(executionStarted, iterationStarted, firstLlm, event, arrived);
+                        return new Events(executionStarted, iterationStarted, firstLlm, event, arrived,
+                                arrivedAt);
                     }
                     default -> {
                         if (FAILURES.contains(type)) {

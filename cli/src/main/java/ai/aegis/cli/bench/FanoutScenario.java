@@ -40,9 +40,18 @@ final class FanoutScenario {
     private record Transport(String name, String label, int port, ExecutionProbe probe, String openGauge) {
     }
 
-    /** One transport's figures, level by level (level 0 first). */
-    private record Measured(List<List<Double>> heap, List<List<Double>> p50, List<List<Double>> p99) {
+    /**
+     * One transport's figures, level by level (level 0 first): heap per stream (from level 1), the measured
+     * execution's POST → completed, its sandbox start (POST → first model call), its completed event's delivery
+     * (written → frame read), and a bare process spawn in this JVM.
+     */
+    private record Measured(List<List<Double>> heap, List<List<Double>> p50, List<List<Double>> p99,
+                            List<List<Double>> sandboxP50, List<List<Double>> deliveryP50,
+                            List<List<Double>> deliveryP99, List<List<Double>> spawnP50) {
     }
+
+    /** Spawns of {@code /bin/true} per repetition for the spawn figure. */
+    private static final int SPAWNS = 20;
 
     static ScenarioResult run(ScenarioOptions options, String servers, Path dir, PrintStream out)
             throws IOException, InterruptedException {
@@ -91,6 +100,27 @@ final class FanoutScenario {
                     + "nothing else open: the baseline"));
             figures.add(new Figure(on + "one more subscriber, 0 idle streams: p99", "ms", m.p99().getFirst(),
                     "the same, 99th percentile (with " + options.fanoutRuns() + " runs, the slowest or nearly)"));
+            double deliveryBase = Summary.of(m.deliveryP50().getFirst()).median();
+            for (int i = 0; i < levels.size(); i++) {
+                int n = levels.get(i);
+                String at = i == 0 ? "0 idle streams" : n + " idle streams";
+                figures.add(new Figure(on + "execution_completed written → its frame, " + at + ": p50", "ms",
+                        m.deliveryP50().get(i), "the measured execution's terminal event, from its own timestamp "
+                        + "(the worker wrote it) to its frame read from the stream: Kafka and the ingress alone"));
+                figures.add(new Figure(on + "execution_completed written → its frame, " + at + ": p99", "ms",
+                        m.deliveryP99().get(i), "the same, 99th percentile"));
+                if (i > 0) {
+                    figures.add(new Figure(on + "delivery p50 at " + n + " / baseline delivery p50", "×",
+                            m.deliveryP50().get(i).stream().map(v -> v / deliveryBase).toList(), "what idle "
+                            + "streams cost the ingress's delivery of another execution's events"));
+                }
+                figures.add(new Figure(on + "POST → sandbox up (first model call), " + at + ": p50", "ms",
+                        m.sandboxP50().get(i), "the worker's part: request to the bootstrap's first call through "
+                        + "the dispatch gateway (the sandbox process has started)"));
+                figures.add(new Figure(on + "a process spawn in this JVM, " + at + ": p50", "ms",
+                        m.spawnP50().get(i), "`/bin/true` started and waited for, " + SPAWNS + " per repetition, "
+                        + "from the JVM that holds the streams' sockets and runs the worker"));
+            }
             for (int i = 1; i < levels.size(); i++) {
                 int n = levels.get(i);
                 figures.add(new Figure(on + "heap per idle stream at " + n, "KiB", m.heap().get(i - 1),
@@ -135,6 +165,14 @@ final class FanoutScenario {
                 + "fetched by nobody else (a busy slot polls only to renew its lock, and releases what it fetched "
                 + "meanwhile). On one partition every slot is assigned it. This is a finding about the worker, "
                 + "not about the ingress.");
+        notes.add("Where the extra latency of one more execution comes from once thousands of streams are open: "
+                + "not the ingress (its delivery of that execution's events, `execution_completed written → its "
+                + "frame`, stays level), but the sandbox start. `aegis up` runs the worker in the JVM that holds "
+                + "the streams' sockets, and the JDK starts every child process by closing, in the child, each "
+                + "descriptor the JVM has open (it walks `/proc/self/fd`): about 5 µs per descriptor, so a bare "
+                + "spawn grows by tens of milliseconds at 10 000 sockets (the spawn figures), and the sandbox's "
+                + "start with it. A deployment that runs workers apart from the ingress nodes (the design's) does "
+                + "not pay it; see docs/architecture.md.");
         notes.add("Heap figures at the smaller levels are within the noise of the other services in this JVM "
                 + "(a few MiB between collections): read them at the largest level.");
         return new ScenarioResult("fanout", setup, figures, notes);
@@ -147,6 +185,10 @@ final class FanoutScenario {
         List<List<Double>> heap = new ArrayList<>();
         List<List<Double>> p50 = new ArrayList<>();
         List<List<Double>> p99 = new ArrayList<>();
+        List<List<Double>> sandbox = new ArrayList<>();
+        List<List<Double>> deliveryP50 = new ArrayList<>();
+        List<List<Double>> deliveryP99 = new ArrayList<>();
+        List<List<Double>> spawn = new ArrayList<>();
         Child child = null;
         try {
             List<Double> baseline = null;
@@ -174,16 +216,26 @@ final class FanoutScenario {
                     heap.add(used.stream().map(u -> (u - base) / n / 1024).toList());
                 }
                 Percentiles level = new Percentiles();
+                Percentiles sandboxUp = new Percentiles();
+                Percentiles delivered = new Percentiles();
+                Percentiles spawned = new Percentiles();
                 for (int rep = 0; rep < options.repeats(); rep++) {
-                    List<Double> ms = new ArrayList<>();
+                    List<Sample> samples = new ArrayList<>();
                     for (int i = 0; i < options.fanoutRuns(); i++) {
-                        ms.add(t.probe().measure(system.clockAgent()).completedMs());
+                        samples.add(t.probe().measure(system.clockAgent()));
                     }
-                    level.add(ms);
+                    level.add(samples.stream().map(Sample::completedMs).toList());
+                    sandboxUp.add(samples.stream().map(Sample::firstModelCallMs).toList());
+                    delivered.add(samples.stream().map(Sample::deliveryMs).toList());
+                    spawned.add(spawnTimes());
                 }
                 List<Double> levelP50 = level.p50();
                 p50.add(levelP50);
                 p99.add(level.p99());
+                sandbox.add(sandboxUp.p50());
+                deliveryP50.add(delivered.p50());
+                deliveryP99.add(delivered.p99());
+                spawn.add(spawned.p50());
                 out.printf(Locale.ROOT, "bench fanout (%s): %d idle streams: heap used %s MiB, one more "
                         + "subscriber p50 %s ms%n", t.name(), n, Report.ms(Summary.of(used).median() / 1024 / 1024),
                         Report.ms(Summary.of(levelP50).median()));
@@ -194,7 +246,18 @@ final class FanoutScenario {
             }
         }
         awaitServerStreams(system, http, t, 0, notes); // closed before the next listener's baseline
-        return new Measured(heap, p50, p99);
+        return new Measured(heap, p50, p99, sandbox, deliveryP50, deliveryP99, spawn);
+    }
+
+    /** Milliseconds of each of {@link #SPAWNS} starts of {@code /bin/true} from this JVM, each waited for. */
+    private static List<Double> spawnTimes() throws IOException, InterruptedException {
+        List<Double> ms = new ArrayList<>();
+        for (int i = 0; i < SPAWNS; i++) {
+            long t0 = System.nanoTime();
+            new ProcessBuilder("/bin/true").start().waitFor();
+            ms.add((System.nanoTime() - t0) / 1e6);
+        }
+        return ms;
     }
 
     private static void awaitRunning(ScenarioSystem system, HttpClient http, String id)

@@ -11,7 +11,9 @@ package ai.aegis.cli.bench;
  * @param firstModelCallMs   request to the bootstrap's first call through the dispatch gateway (the first
  *                           {@code llm_interaction}'s timestamp minus its duration): the sandbox is up and python
  *                           has started
+ * @param deliveryMs         the {@code execution_completed} event's own timestamp (the worker's clock, when it wrote
+ *                           it) to its frame read from the stream (wall clock, same host): Kafka and the ingress
  */
 public record Sample(double firstCommandMs, double completedMs, double executionStartedMs, double iterationStartedMs,
-                     double firstModelCallMs) {
+                     double firstModelCallMs, double deliveryMs) {
 }
