@@ -22,6 +22,9 @@ import java.util.stream.Stream;
  */
 final class IngressScenario {
 
+    /** How many measurements long the POST's uncounted warm-up is. */
+    private static final int WARM_UP_POST_LENGTHS = 3;
+
     private IngressScenario() {
     }
 
@@ -46,8 +49,11 @@ final class IngressScenario {
                 // A whole round first, not counted: on a fresh JVM the broker's, the server's and the client's
                 // paths are still being compiled for a minute or so, and a POST runs far more of them than a GET,
                 // so a cold first repetition measures the JIT more than the ingress (as JMH's warm-up iterations).
+                // The POST's warm-up is three measurements long: its throughput still climbs through the first
+                // repetitions otherwise (and reaches in the backlog phase, after the pre-fill, what the later ones
+                // reach).
                 Load.Counts warmGet = load.measure(get, warmup, length);
-                Load.Counts warmPost = load.measure(start, warmup, length);
+                Load.Counts warmPost = load.measure(start, warmup, length.multipliedBy(WARM_UP_POST_LENGTHS));
                 out.printf(Locale.ROOT, "bench ingress: warm-up round (not counted): GET /health %.0f req/s, POST "
                         + "/v1/executions %.0f req/s%n", warmGet.okPerSecond(), warmPost.okPerSecond());
                 long warmAccepted = warmPost.ok();
@@ -75,16 +81,17 @@ final class IngressScenario {
         List<Figure> figures = new ArrayList<>();
         figures.add(new Figure("GET /health", "req/s", perSecond(health), "2xx answers per second of the "
                 + "unauthenticated liveness probe: the HTTP stack, routing and JSON alone"));
-        figures.add(new Figure("POST /v1/executions, nothing pending", "req/s", perSecond(post), "2xx answers per "
-                + "second: body parsed and checked, agent looked up, request written durably to Kafka (acks=all) "
-                + "before the answer, folded into the node's view"));
+        figures.add(new Figure("POST /v1/executions, before the pre-fill", "req/s", perSecond(post), "2xx answers "
+                + "per second: body parsed and checked, agent looked up, request written durably to Kafka "
+                + "(acks=all) before the answer, folded into the node's view (the executions the warm-up and the "
+                + "earlier measurements accepted stay pending)"));
         figures.add(new Figure("POST / GET", "×", ratios(post, health), "the first over the second, per "
                 + "repetition: what validation and the durable write cost against the bare HTTP path"));
         figures.add(new Figure("POST /v1/executions, " + pendingAtStart + "+ pending", "req/s", perSecond(loaded),
                 "the same POST once that many executions are pending (no worker takes them)"));
-        figures.add(new Figure("POST with pending / POST with none", "×", ratios(loaded, post),
+        figures.add(new Figure("POST after the pre-fill / POST before it", "×", ratios(loaded, post),
                 "whether a large backlog slows the accepting path down"));
-        for (var phase : List.of(new Phase("GET /health", health), new Phase("POST, nothing pending", post),
+        for (var phase : List.of(new Phase("GET /health", health), new Phase("POST, before the pre-fill", post),
                 new Phase("POST, " + pendingAtStart + "+ pending", loaded))) {
             figures.add(new Figure(phase.name() + ": 429 answers", "count", counts(phase.counts(),
                     Load.Counts::tooMany), "per measurement: refused by admission control"));
@@ -97,8 +104,8 @@ final class IngressScenario {
         String setup = String.format(Locale.ROOT, "The system without a worker (workflow engine, approvals, API), "
                 + "so every accepted execution stays pending. %d virtual threads share one `java.net.http` client "
                 + "(HTTP/1.1, keep-alive: one connection per thread), each sending one request after another: "
-                + "closed-loop load. A first round of both measurements is run and not counted (the JIT's warm-up "
-                + "on a fresh JVM). Each measurement runs %d s after %d s of the same load not counted. The "
+                + "closed-loop load. A first round is run and not counted (the JIT's warm-up on a fresh JVM): one "
+                + "GET measurement and a POST load " + WARM_UP_POST_LENGTHS + " measurements long. Each measurement runs %d s after %d s of the same load not counted. The "
                 + "client runs in the same JVM as the system and shares its cores, so the figures are what this "
                 + "machine sustains for both sides together, a lower bound for the server alone. The pre-fill "
                 + "posted until %d executions had been accepted in total (the measurements' own included).",

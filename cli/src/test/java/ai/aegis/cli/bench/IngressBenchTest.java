@@ -38,12 +38,15 @@ class IngressBenchTest {
                         + "--pending 200 --runs 3 --fanout-runs 1 --streams 50 --out " + page);
         List<String> rows = markdown.lines().filter(l -> l.matches("\\| .+ \\| .+ \\| [-0-9.]+ \\| [-0-9.]+ \\| "
                 + "[-0-9.]+ \\|")).map(l -> l.substring(2, l.indexOf(" | "))).toList();
-        assertThat(rows).contains("GET /health", "POST /v1/executions, nothing pending", "POST / GET",
-                "POST / GET", "POST, nothing pending: 429 answers", "POST, nothing pending: 503 answers",
+        assertThat(rows).contains("GET /health", "POST /v1/executions, before the pre-fill", "POST / GET",
+                "POST / GET", "POST, before the pre-fill: 429 answers", "POST, before the pre-fill: 503 answers",
                 "POST → execution_started, pooled client: p50", "POST → execution_started, fresh client: p99",
                 "record → SSE frame: p50", "record → plain KafkaConsumer: p99",
-                "one more subscriber, 0 idle streams: p50", "heap per idle stream at 50",
-                "one more subscriber at 50: p50 / baseline p50");
+                "public listener: one more subscriber, 0 idle streams: p50",
+                "public listener: heap per idle stream at 50", "stream listener: heap per idle stream at 50",
+                "stream listener: one more subscriber at 50: p50 / baseline p50",
+                "stream listener: execution_completed written → its frame, 50 idle streams: p50",
+                "stream listener / public listener: heap per idle stream at 50");
         assertThat(rows).anyMatch(r -> r.matches("POST /v1/executions, \\d+\\+ pending"));
         // every section sits between its markers, so that a run of one scenario replaces only its own
         for (String scenario : ScenarioOptions.ALL) {
