@@ -39,6 +39,17 @@ public final class Api {
         json(res, status, Map.of("error", message));
     }
 
+    /**
+     * {@code {"error": code, "message": message}}: the error form of the stimulus and webhook routes, whose codes
+     * a sender's code can switch on ({@code idempotent_duplicate}, {@code unknown_workflow}, ...).
+     */
+    public static void coded(ServerResponse res, int status, String code, String message) {
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("error", code);
+        body.put("message", message);
+        json(res, status, body);
+    }
+
     /** Kafka (or a service behind it) did not answer in time: 503 with {@code Retry-After}; nothing was lost. */
     public static void unavailable(ServerResponse res) {
         unavailable(res, RETRY_AFTER_SECONDS, "unavailable");

@@ -15,6 +15,7 @@ import ai.aegis.ingress.health.HttpMetricsFilter;
 import ai.aegis.ingress.health.Metrics;
 import ai.aegis.ingress.health.Readiness;
 import ai.aegis.ingress.http.ConcurrencyLimitFilter;
+import ai.aegis.ingress.stimuli.StimulusRouteRoutes;
 import ai.aegis.ingress.stream.EventStream;
 import ai.aegis.ingress.stream.StreamRoute;
 import ai.aegis.ingress.registry.RegistryWriter;
@@ -50,6 +51,7 @@ public final class IngressRouting {
     private final ExecutionRoutes executionRoutes;
     private final WorkflowRoutes workflowRoutes;
     private final DeadLetterRoutes deadLetterRoutes;
+    private final StimulusRouteRoutes stimulusRouteRoutes;
     private final List<StreamRoute> streamRoutes;
     private final Runnable awaitViews;
 
@@ -109,6 +111,9 @@ public final class IngressRouting {
         this.workflowRoutes = new WorkflowRoutes(workflowService, views.workflows(), views.workflowRuns(),
                 workflowStream, awaitViews);
         this.deadLetterRoutes = new DeadLetterRoutes(deadLetters);
+        this.stimulusRouteRoutes = new StimulusRouteRoutes(new RegistryWriter(publisher, progress,
+                topics.stimulusRoutes().name(), config.readYourWrites()), views.stimulusRoutes(), views.workflows(),
+                awaitViews, java.time.Clock.systemUTC());
     }
 
     /** The event streams, for the stream listener: the same ones the public listener serves. */
@@ -166,6 +171,7 @@ public final class IngressRouting {
         routing.register("/v1/executions", executionRoutes);
         routing.register("/v1/workflows", workflowRoutes);
         routing.register(DeadLetterRoutes.PATH, deadLetterRoutes);
+        routing.register("/v1/stimuli/routes", stimulusRouteRoutes);
         composed.routes().forEach(routing::register);
         ErrorHandling.notFound(routing);
     }

@@ -6,6 +6,7 @@ import ai.aegis.topology.executions.ExecutionReadModel;
 import ai.aegis.topology.executions.ExecutionView;
 import ai.aegis.topology.readmodel.EventReadModel;
 import ai.aegis.topology.readmodel.ViewArchive;
+import ai.aegis.topology.stimulus.StimulusRouteView;
 import ai.aegis.topology.workflow.WorkflowExecutionView;
 import ai.aegis.topology.serde.WireReaders;
 import ai.aegis.topology.tail.TopicTail;
@@ -16,8 +17,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import java.util.List;
 
 /**
- * The node's in-process views of the topics it serves: the agent and workflow registries, the executions and the
- * workflow runs. One {@link TopicTail} feeds them every record of {@link #topics()}; tests feed them directly.
+ * The node's in-process views of the topics it serves: the agent and workflow registries, the executions, the
+ * workflow runs and the stimulus routes. One {@link TopicTail} feeds them every record of {@link #topics()}; tests feed them directly.
  */
 public final class IngressViews implements TopicTail.RecordHandler {
 
@@ -25,7 +26,9 @@ public final class IngressViews implements TopicTail.RecordHandler {
     private final ExecutionReadModel executions;
     private final WorkflowRegistryView workflows = new WorkflowRegistryView();
     private final WorkflowReadModel workflowRuns;
+    private final StimulusRouteView stimulusRoutes = new StimulusRouteView();
     private final String agentsTopic;
+    private final String stimulusRoutesTopic;
     private final String requestsTopic;
     private final String eventsTopic;
     private final String workflowsTopic;
@@ -52,12 +55,13 @@ public final class IngressViews implements TopicTail.RecordHandler {
         this.workflowsTopic = topics.workflows().name();
         this.workflowCommandsTopic = topics.workflowCommands().name();
         this.workflowEventsTopic = topics.workflowEvents().name();
+        this.stimulusRoutesTopic = topics.stimulusRoutes().name();
     }
 
     /** The topics the views are folded from. */
     public List<String> topics() {
         return List.of(agentsTopic, requestsTopic, eventsTopic, workflowsTopic, workflowCommandsTopic,
-                workflowEventsTopic);
+                workflowEventsTopic, stimulusRoutesTopic);
     }
 
     /**
@@ -82,6 +86,8 @@ public final class IngressViews implements TopicTail.RecordHandler {
             workflowRuns.onCommand(WireReaders.WORKFLOW_COMMAND.read(record.value()));
         } else if (topic.equals(workflowEventsTopic)) {
             workflowRuns.onEvent(WireReaders.key(record), record.partition(), record.offset(), record.value());
+        } else if (topic.equals(stimulusRoutesTopic)) {
+            stimulusRoutes.onRecord(WireReaders.key(record), record.value());
         } else {
             throw new IllegalArgumentException("not a topic of the views: " + topic);
         }
@@ -111,5 +117,9 @@ public final class IngressViews implements TopicTail.RecordHandler {
 
     public WorkflowReadModel workflowRuns() {
         return workflowRuns;
+    }
+
+    public StimulusRouteView stimulusRoutes() {
+        return stimulusRoutes;
     }
 }

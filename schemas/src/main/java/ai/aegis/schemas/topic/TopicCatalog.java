@@ -121,9 +121,15 @@ public final class TopicCatalog {
                 "dead-letter.schema.json");
     }
 
+    /** The direct routes of stimuli (source -> workflow), compacted: the latest route of each source. */
+    public TopicSpec stimulusRoutes() {
+        return new TopicSpec(prefix + ".stimulus.routes.v1", 1, true, FOREVER, "source name (lower-case)",
+                "stimulus-route.schema.json");
+    }
+
     public List<TopicSpec> all() {
         return List.of(agents(), executionRequests(), executionEvents(), executionCommands(), workflows(),
                 workflowCommands(), workflowEvents(), workflowSteps(), approvalRequests(), approvalDecisions(),
-                approvalCommands(), approvalReplies(), deadLetters());
+                approvalCommands(), approvalReplies(), deadLetters(), stimulusRoutes());
     }
 }

@@ -56,6 +56,11 @@ public final class WireReaders {
     public static final WireReader<ApprovalReply> APPROVAL_REPLY = WireReader.of(ApprovalReply.class)
             .require("command_id", ApprovalReply::commandId);
 
+    public static final WireReader<ai.aegis.schemas.stimulus.StimulusRoute> STIMULUS_ROUTE =
+            WireReader.of(ai.aegis.schemas.stimulus.StimulusRoute.class)
+                    .require("source", ai.aegis.schemas.stimulus.StimulusRoute::source)
+                    .require("workflow", ai.aegis.schemas.stimulus.StimulusRoute::workflow);
+
     public static final WireReader<DeadLetter> DEAD_LETTER = WireReader.of(DeadLetter.class)
             .require("source_topic", DeadLetter::sourceTopic).require("consumer", DeadLetter::consumer)
             .require("error_class", DeadLetter::errorClass).require("failed_at", DeadLetter::failedAt);

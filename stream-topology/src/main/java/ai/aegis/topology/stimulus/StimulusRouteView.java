@@ -1,0 +1,43 @@
+package ai.aegis.topology.stimulus;
+
+import ai.aegis.schemas.stimulus.StimulusRoute;
+import ai.aegis.topology.serde.MalformedRecordException;
+import ai.aegis.topology.serde.WireReaders;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** A node's copy of the direct stimulus routes, folded from the compacted routes topic (keyed by source name). */
+public final class StimulusRouteView {
+
+    private final Map<String, StimulusRoute> bySource = new ConcurrentHashMap<>();
+
+    /**
+     * @param value the record value, or null for a tombstone
+     * @throws MalformedRecordException when the value is not a complete route, or names another source than its key
+     */
+    public void onRecord(String source, byte[] value) {
+        if (value == null) {
+            bySource.remove(source);
+            return;
+        }
+        StimulusRoute route = WireReaders.STIMULUS_ROUTE.read(value);
+        if (!route.source().equals(source)) {
+            throw new MalformedRecordException("a route of source '" + route.source() + "' under the key '"
+                    + source + "'");
+        }
+        bySource.put(source, route);
+    }
+
+    /** @param source a normalised source name ({@link StimulusRoute#normaliseSource}) */
+    public Optional<StimulusRoute> get(String source) {
+        return Optional.ofNullable(bySource.get(source));
+    }
+
+    public List<StimulusRoute> all() {
+        return bySource.values().stream().sorted(Comparator.comparing(StimulusRoute::source)).toList();
+    }
+}
