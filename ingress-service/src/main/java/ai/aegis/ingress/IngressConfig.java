@@ -47,6 +47,9 @@ import java.util.Objects;
  *   stream-port: -1                       a second listener, on host, that serves only the event streams on
  *                                         non-blocking sockets (a few KiB per idle stream instead of ~21);
  *                                         -1: none; 0 picks a free one
+ * aegis.stimuli:
+ *   routes: {}                            source -> workflow: direct routes every start writes to the route
+ *                                         table when it lacks them or holds another workflow for the source
  * aegis.auth:
  *   mode: local-token                     or none (no authentication, with a warning at every start)
  * </pre>
@@ -75,6 +78,7 @@ import java.util.Objects;
  *                              and the probes are not counted (a stream lasts as long as its client wants)
  * @param concurrentQueue       requests over that limit that wait for a place, at most
  *                              {@code concurrentQueueTimeout}; the others are refused at once with {@code 503}
+ * @param stimulusRoutes        configured direct routes (source, lower-cased, -> workflow name)
  * @param streamPort            the stream listener's port ({@code StreamListener}), or {@link #NO_STREAM_PORT};
  *                              it holds at most {@code maxConnections} connections of its own
  */
@@ -87,7 +91,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                             int deadLettersInMemory, String managementHost, int managementPort,
                             Duration finishedRetention, int maxPendingExecutions, int maxPendingPerAgent,
                             int maxConcurrentRequests, int concurrentQueue, Duration concurrentQueueTimeout,
-                            int maxConnections, int streamPort) {
+                            int maxConnections, int streamPort, java.util.Map<String, String> stimulusRoutes) {
 
     /** {@code aegis.auth.mode} without authentication. */
     public static final String AUTH_NONE = "none";
@@ -171,6 +175,20 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         if (streamPort < NO_STREAM_PORT || streamPort > 65535) {
             throw new IllegalArgumentException("aegis.ingress.stream-port must be -1 (none) or a port");
         }
+        java.util.Map<String, String> routes = new java.util.TreeMap<>();
+        for (var route : Objects.requireNonNull(stimulusRoutes, "stimulusRoutes").entrySet()) {
+            String source;
+            try {
+                source = ai.aegis.schemas.stimulus.StimulusRoute.normaliseSource(route.getKey());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("aegis.stimuli.routes." + route.getKey() + ": " + e.getMessage());
+            }
+            if (route.getValue() == null || route.getValue().isBlank()) {
+                throw new IllegalArgumentException("aegis.stimuli.routes." + route.getKey() + " names no workflow");
+            }
+            routes.put(source, route.getValue().trim());
+        }
+        stimulusRoutes = java.util.Collections.unmodifiableMap(routes);
     }
 
     /** Every default; {@code dataDir} has none and must be set. */
@@ -210,6 +228,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         in.get("concurrent-queue").asInt().ifPresent(b::concurrentQueue);
         millis(in, "concurrent-queue-timeout-ms").ifPresent(b::concurrentQueueTimeout);
         in.get("stream-port").asInt().ifPresent(b::streamPort);
+        aegis.get("stimuli.routes").detach().asMap().ifPresent(b::stimulusRoutes);
         aegis.get("auth.mode").asString().ifPresent(b::authMode);
         return b.build();
     }
@@ -246,7 +265,8 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                 .maxConcurrentRequests(maxConcurrentRequests)
                 .concurrentQueue(concurrentQueue)
                 .concurrentQueueTimeout(concurrentQueueTimeout)
-                .streamPort(streamPort);
+                .streamPort(streamPort)
+                .stimulusRoutes(stimulusRoutes);
     }
 
     public IngressConfig withPort(int newPort) {
@@ -314,6 +334,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         private String managementHost = DEFAULT_MANAGEMENT_HOST;
         private int managementPort = NO_MANAGEMENT_PORT;
         private int streamPort = NO_STREAM_PORT;
+        private java.util.Map<String, String> stimulusRoutes = java.util.Map.of();
         private Duration finishedRetention = DEFAULT_FINISHED_RETENTION;
         private int maxPendingExecutions = DEFAULT_MAX_PENDING_EXECUTIONS;
         private int maxPendingPerAgent = DEFAULT_MAX_PENDING_PER_AGENT;
@@ -430,6 +451,11 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
             return this;
         }
 
+        public Builder stimulusRoutes(java.util.Map<String, String> stimulusRoutes) {
+            this.stimulusRoutes = java.util.Map.copyOf(stimulusRoutes);
+            return this;
+        }
+
         public Builder streamPort(int streamPort) {
             this.streamPort = streamPort;
             return this;
@@ -481,7 +507,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                     readYourWrites, authMode, dataDir, topicInstallTimeout, startCatchUpTimeout, readSyncTimeout,
                     kafkaHealthTimeout, kafkaHealthCache, shutdownGrace, deadLettersInMemory, managementHost,
                     managementPort, finishedRetention, maxPendingExecutions, maxPendingPerAgent,
-                    maxConcurrentRequests, concurrentQueue, concurrentQueueTimeout, maxConnections, streamPort);
+                    maxConcurrentRequests, concurrentQueue, concurrentQueueTimeout, maxConnections, streamPort, stimulusRoutes);
         }
     }
 }

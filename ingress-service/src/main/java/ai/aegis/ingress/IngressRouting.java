@@ -126,6 +126,11 @@ public final class IngressRouting {
         return awaitViews;
     }
 
+    /** Writes the configured stimulus routes the route table lacks (at a start, once the views read the topics). */
+    public void applyConfiguredStimulusRoutes() throws ai.aegis.topology.kafka.DurablePublisher.UnavailableException {
+        stimulusRouteRoutes.applyConfigured(config.stimulusRoutes());
+    }
+
     /** The node's metrics, which {@code /metrics} renders: the stream listener adds its own. */
     public Metrics metrics() {
         return metrics;

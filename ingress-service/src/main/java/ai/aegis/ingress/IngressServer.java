@@ -133,6 +133,12 @@ public final class IngressServer implements AutoCloseable {
             components.putAll(composed.health());
             IngressRouting ingress = new IngressRouting(config, topics, views, deadLetters, publisher, tail, history,
                     token);
+            try {
+                ingress.applyConfiguredStimulusRoutes();
+            } catch (ai.aegis.topology.kafka.DurablePublisher.UnavailableException e) {
+                LOG.log(System.Logger.Level.WARNING, "the configured stimulus routes could not be written ("
+                        + e.getMessage() + "); the next start writes them");
+            }
             StreamListener streams = null;
             if (config.streamListener()) {
                 streams = opened.add(StreamListener.start(config.host(), config.streamPort(), config.maxConnections(),

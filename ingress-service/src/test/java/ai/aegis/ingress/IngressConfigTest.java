@@ -81,6 +81,7 @@ class IngressConfigTest {
                 Map.entry("AEGIS_INGRESS_MAX__PENDING__EXECUTIONS", "21"),
                 Map.entry("AEGIS_INGRESS_MAX__PENDING__PER__AGENT", "22"),
                 Map.entry("AEGIS_INGRESS_MAX__CONNECTIONS", "23"),
+                Map.entry("AEGIS_INGRESS_STREAM__PORT", "9092"),
                 Map.entry("AEGIS_AUTH_MODE", "none"))).get("aegis");
 
         assertThat(IngressConfig.from(aegis, DATA)).isEqualTo(IngressConfig.builder()
@@ -111,9 +112,24 @@ class IngressConfigTest {
                 .maxPendingExecutions(21)
                 .maxPendingPerAgent(22)
                 .maxConnections(23)
+                .streamPort(9092)
                 .authMode("none")
                 .dataDir(DATA)
                 .build());
+    }
+
+    @Test
+    void stimulusRoutesAreReadWithTheirSourcesLowerCasedAndABadOneStopsTheStart() {
+        Config aegis = Config.just(io.helidon.config.ConfigSources.create(Map.of(
+                "aegis.stimuli.routes.GitHub", "deploy-flow", "aegis.stimuli.routes.billing", "invoice"))).get("aegis");
+        assertThat(IngressConfig.from(aegis, DATA).stimulusRoutes())
+                .containsExactly(Map.entry("billing", "invoice"), Map.entry("github", "deploy-flow"));
+        assertThatThrownBy(() -> IngressConfig.builder().dataDir(DATA).stimulusRoutes(Map.of("a b", "x")).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("aegis.stimuli.routes.a b");
+        assertThatThrownBy(() -> IngressConfig.builder().dataDir(DATA).stimulusRoutes(Map.of("a", " ")).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("names no workflow");
+        assertThatThrownBy(() -> IngressConfig.builder().dataDir(DATA).streamPort(-2).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stream-port");
     }
 
     @Test

@@ -30,13 +30,15 @@ class StimulusRoutesTest {
 
     @TempDir
     static Path dataDir;
+    static ai.aegis.topology.kafka.KafkaSettings kafka;
     static IngressServer server;
     static String token;
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws Exception {
-        server = TestIngress.start("routes", IngressConfig.builder(), dataDir);
+        kafka = TestIngress.kafka("routes", 1);
+        server = TestIngress.start(kafka, IngressConfig.builder(), dataDir);
         token = TestIngress.token(server);
         // a workflow's agents must be deployed before it is registered
         assertThat(send("POST", "/v1/agents", TestIngress.manifest("deployer")).statusCode()).isEqualTo(201);
@@ -77,6 +79,18 @@ class StimulusRoutesTest {
                 "invalid_source");
         assertThat(send("PUT", "/v1/stimuli/routes/billing", "not json").statusCode()).isEqualTo(400);
         assertError(send("GET", "/v1/stimuli/routes/billing", null), 404, "route_not_found");
+    }
+
+    @Test
+    void aStartWritesTheConfiguredRoutesTheTableLacksAndEveryNodeSeesThem() throws Exception {
+        try (IngressServer configured = TestIngress.start(kafka, IngressConfig.builder()
+                .stimulusRoutes(java.util.Map.of("Payments", "deploy-flow")), dataDir.resolve("second"))) {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
+                    send("GET", "/v1/stimuli/routes/payments", null).statusCode() == 200);
+            assertThat(Json.tree(send("GET", "/v1/stimuli/routes/payments", null).body()).path("workflow").asText())
+                    .isEqualTo("deploy-flow");
+        }
+        assertThat(send("DELETE", "/v1/stimuli/routes/payments", null).statusCode()).isEqualTo(200);
     }
 
     @Test

@@ -31,6 +31,8 @@ public final class StimulusRouteRoutes implements HttpService {
     public static final String SET_TYPE = CloudEventHeaders.type("stimulus", "route_set");
     public static final String REMOVED_TYPE = CloudEventHeaders.type("stimulus", "route_removed");
 
+    private static final System.Logger LOG = System.getLogger(StimulusRouteRoutes.class.getName());
+
     private final RegistryWriter writer;
     private final StimulusRouteView routes;
     private final WorkflowRegistryView workflows;
@@ -108,6 +110,29 @@ public final class StimulusRouteRoutes implements HttpService {
             Api.ok(res, Map.of("source", source.get(), "removed", true));
         } catch (DurablePublisher.UnavailableException e) {
             Api.unavailable(res);
+        }
+    }
+
+    /**
+     * Writes each configured route the table lacks, or holds with another workflow (at a start, once the views have
+     * read the topics). A route to a workflow not registered (yet) is written too, with a warning: stimuli of that
+     * source are answered {@code unknown_workflow} until it is.
+     *
+     * @param configured source (normalised) -> workflow name
+     */
+    public void applyConfigured(Map<String, String> configured) throws DurablePublisher.UnavailableException {
+        for (Map.Entry<String, String> route : configured.entrySet()) {
+            Optional<StimulusRoute> current = routes.get(route.getKey());
+            if (current.isPresent() && current.get().workflow().equals(route.getValue())) {
+                continue;
+            }
+            if (workflows.get(route.getValue()).isEmpty()) {
+                LOG.log(System.Logger.Level.WARNING, "configured stimulus route " + route.getKey() + " -> "
+                        + route.getValue() + ": no such workflow is registered yet");
+            }
+            StimulusRoute set = new StimulusRoute(route.getKey(), route.getValue(),
+                    clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+            writer.write(set.source(), Json.writeBytes(set), SET_TYPE);
         }
     }
 
