@@ -111,9 +111,10 @@ public final class IngressRouting {
         this.workflowRoutes = new WorkflowRoutes(workflowService, views.workflows(), views.workflowRuns(),
                 workflowStream, awaitViews);
         this.deadLetterRoutes = new DeadLetterRoutes(deadLetters);
-        this.stimulusRouteRoutes = new StimulusRouteRoutes(new RegistryWriter(publisher, progress,
-                topics.stimulusRoutes().name(), config.readYourWrites()), views.stimulusRoutes(), views.workflows(),
-                awaitViews, java.time.Clock.systemUTC());
+        this.stimulusRouteRoutes = new StimulusRouteRoutes(
+                new RegistryWriter(publisher, progress, topics.stimulusRoutes().name(), config.readYourWrites()),
+                new RegistryWriter(publisher, progress, topics.stimulusRouter().name(), config.readYourWrites()),
+                views.stimulusRoutes(), views.workflows(), views.agents(), awaitViews, java.time.Clock.systemUTC());
     }
 
     /** The event streams, for the stream listener: the same ones the public listener serves. */
@@ -176,7 +177,7 @@ public final class IngressRouting {
         routing.register("/v1/executions", executionRoutes);
         routing.register("/v1/workflows", workflowRoutes);
         routing.register(DeadLetterRoutes.PATH, deadLetterRoutes);
-        routing.register("/v1/stimuli/routes", stimulusRouteRoutes);
+        routing.register("/v1/stimuli", stimulusRouteRoutes);
         composed.routes().forEach(routing::register);
         ErrorHandling.notFound(routing);
     }

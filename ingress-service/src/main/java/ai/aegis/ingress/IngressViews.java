@@ -6,7 +6,7 @@ import ai.aegis.topology.executions.ExecutionReadModel;
 import ai.aegis.topology.executions.ExecutionView;
 import ai.aegis.topology.readmodel.EventReadModel;
 import ai.aegis.topology.readmodel.ViewArchive;
-import ai.aegis.topology.stimulus.StimulusRouteView;
+import ai.aegis.topology.stimulus.StimulusRoutingTable;
 import ai.aegis.topology.workflow.WorkflowExecutionView;
 import ai.aegis.topology.serde.WireReaders;
 import ai.aegis.topology.tail.TopicTail;
@@ -26,9 +26,10 @@ public final class IngressViews implements TopicTail.RecordHandler {
     private final ExecutionReadModel executions;
     private final WorkflowRegistryView workflows = new WorkflowRegistryView();
     private final WorkflowReadModel workflowRuns;
-    private final StimulusRouteView stimulusRoutes = new StimulusRouteView();
+    private final StimulusRoutingTable stimulusRoutes = new StimulusRoutingTable();
     private final String agentsTopic;
     private final String stimulusRoutesTopic;
+    private final String stimulusRouterTopic;
     private final String requestsTopic;
     private final String eventsTopic;
     private final String workflowsTopic;
@@ -56,12 +57,13 @@ public final class IngressViews implements TopicTail.RecordHandler {
         this.workflowCommandsTopic = topics.workflowCommands().name();
         this.workflowEventsTopic = topics.workflowEvents().name();
         this.stimulusRoutesTopic = topics.stimulusRoutes().name();
+        this.stimulusRouterTopic = topics.stimulusRouter().name();
     }
 
     /** The topics the views are folded from. */
     public List<String> topics() {
         return List.of(agentsTopic, requestsTopic, eventsTopic, workflowsTopic, workflowCommandsTopic,
-                workflowEventsTopic, stimulusRoutesTopic);
+                workflowEventsTopic, stimulusRoutesTopic, stimulusRouterTopic);
     }
 
     /**
@@ -88,6 +90,8 @@ public final class IngressViews implements TopicTail.RecordHandler {
             workflowRuns.onEvent(WireReaders.key(record), record.partition(), record.offset(), record.value());
         } else if (topic.equals(stimulusRoutesTopic)) {
             stimulusRoutes.onRecord(WireReaders.key(record), record.value());
+        } else if (topic.equals(stimulusRouterTopic)) {
+            stimulusRoutes.onRouterRecord(WireReaders.key(record), record.value());
         } else {
             throw new IllegalArgumentException("not a topic of the views: " + topic);
         }
@@ -119,7 +123,7 @@ public final class IngressViews implements TopicTail.RecordHandler {
         return workflowRuns;
     }
 
-    public StimulusRouteView stimulusRoutes() {
+    public StimulusRoutingTable stimulusRoutes() {
         return stimulusRoutes;
     }
 }

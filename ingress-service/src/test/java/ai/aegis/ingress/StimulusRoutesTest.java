@@ -33,6 +33,7 @@ class StimulusRoutesTest {
     static ai.aegis.topology.kafka.KafkaSettings kafka;
     static IngressServer server;
     static String token;
+    static String deployerId;
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
@@ -41,7 +42,9 @@ class StimulusRoutesTest {
         server = TestIngress.start(kafka, IngressConfig.builder(), dataDir);
         token = TestIngress.token(server);
         // a workflow's agents must be deployed before it is registered
-        assertThat(send("POST", "/v1/agents", TestIngress.manifest("deployer")).statusCode()).isEqualTo(201);
+        HttpResponse<String> agent = send("POST", "/v1/agents", TestIngress.manifest("deployer"));
+        assertThat(agent.statusCode()).isEqualTo(201);
+        deployerId = Json.tree(agent.body()).path("agent_id").asText();
         HttpResponse<String> workflow = send("POST", "/v1/workflows", WORKFLOW);
         assertThat(workflow.statusCode()).as(workflow.body()).isEqualTo(201);
     }
@@ -91,6 +94,36 @@ class StimulusRoutesTest {
                     .isEqualTo("deploy-flow");
         }
         assertThat(send("DELETE", "/v1/stimuli/routes/payments", null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void theRouterAgentIsSetWithItsDefaultsShownAndRemoved() throws Exception {
+        assertError(send("GET", "/v1/stimuli/router", null), 404, "no_router_configured");
+        HttpResponse<String> put = send("PUT", "/v1/stimuli/router", "{\"agent_id\":\"" + deployerId + "\"}");
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        JsonNode router = Json.tree(send("GET", "/v1/stimuli/router", null).body());
+        assertThat(router.path("agent_id").asText()).isEqualTo(deployerId);
+        assertThat(router.path("confidence_threshold").asDouble()).isEqualTo(0.7);
+        assertThat(router.path("timeout_seconds").asInt()).isEqualTo(30);
+
+        assertThat(send("PUT", "/v1/stimuli/router", "{\"agent_id\":\"" + deployerId
+                + "\",\"confidence_threshold\":0.9,\"timeout_seconds\":5}").statusCode()).isEqualTo(200);
+        router = Json.tree(send("GET", "/v1/stimuli/router", null).body());
+        assertThat(router.path("confidence_threshold").asDouble()).isEqualTo(0.9);
+        assertThat(router.path("timeout_seconds").asInt()).isEqualTo(5);
+
+        assertError(send("PUT", "/v1/stimuli/router", "{\"agent_id\":\"" + java.util.UUID.randomUUID() + "\"}"),
+                422, "unknown_agent");
+        assertError(send("PUT", "/v1/stimuli/router", "{\"agent_id\":\"deployer\"}"), 400, "invalid_router");
+        assertError(send("PUT", "/v1/stimuli/router", "{\"agent_id\":\"" + deployerId
+                + "\",\"confidence_threshold\":1.2}"), 400, "invalid_router");
+        assertError(send("PUT", "/v1/stimuli/router", "{\"agent_id\":\"" + deployerId
+                + "\",\"timeout_seconds\":0}"), 400, "invalid_router");
+        assertError(send("PUT", "/v1/stimuli/router", "{\"agent_id\":\"" + deployerId
+                + "\",\"timeout_seconds\":\"soon\"}"), 400, "invalid_router");
+
+        assertThat(send("DELETE", "/v1/stimuli/router", null).statusCode()).isEqualTo(200);
+        assertError(send("GET", "/v1/stimuli/router", null), 404, "no_router_configured");
     }
 
     @Test

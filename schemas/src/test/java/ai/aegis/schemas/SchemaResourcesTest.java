@@ -49,7 +49,7 @@ class SchemaResourcesTest {
 
     @Test
     void everySchemaLoadsAsADraft202012DocumentNamedAfterItsFile() {
-        assertThat(SchemaResources.ALL).hasSize(16).doesNotHaveDuplicates();
+        assertThat(SchemaResources.ALL).hasSize(17).doesNotHaveDuplicates();
         for (String file : SchemaResources.ALL) {
             JsonNode schema = Json.tree(SchemaResources.load(file));
             assertThat(schema.get("$schema").asText()).as(file)

@@ -127,9 +127,15 @@ public final class TopicCatalog {
                 "stimulus-route.schema.json");
     }
 
+    /** The RouterAgent setting (one record, key {@code router}), compacted. */
+    public TopicSpec stimulusRouter() {
+        return new TopicSpec(prefix + ".stimulus.router.v1", 1, true, FOREVER, "\"router\" (one record)",
+                "stimulus-router.schema.json");
+    }
+
     public List<TopicSpec> all() {
         return List.of(agents(), executionRequests(), executionEvents(), executionCommands(), workflows(),
                 workflowCommands(), workflowEvents(), workflowSteps(), approvalRequests(), approvalDecisions(),
-                approvalCommands(), approvalReplies(), deadLetters(), stimulusRoutes());
+                approvalCommands(), approvalReplies(), deadLetters(), stimulusRoutes(), stimulusRouter());
     }
 }

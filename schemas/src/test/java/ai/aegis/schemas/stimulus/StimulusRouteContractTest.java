@@ -52,4 +52,28 @@ class StimulusRouteContractTest {
         }
         assertThatThrownBy(() -> StimulusRoute.normaliseSource(null)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void theRouterRoundTripsValidatesAndRefusesWhatCannotBe() {
+        StimulusRouter router = new StimulusRouter("3f1c1a8e-6a57-4d8e-9b7a-0c1d2e3f4a5b", 0.7, 30,
+                Instant.parse("2026-12-01T10:00:00Z"));
+        String json = Json.write(router);
+        assertThat(Json.tree(json)).isEqualTo(Json.tree("""
+                {"agent_id":"3f1c1a8e-6a57-4d8e-9b7a-0c1d2e3f4a5b","confidence_threshold":0.7,"timeout_seconds":30,
+                 "updated_at":"2026-12-01T10:00:00Z"}"""));
+        assertThat(Json.read(json, StimulusRouter.class)).isEqualTo(router);
+        assertThat(SchemaValidation.validate(SchemaResources.STIMULUS_ROUTER, Json.tree(json))).isEmpty();
+        RecordSchemas.assertDescribes(Json.tree(SchemaResources.load(SchemaResources.STIMULUS_ROUTER)),
+                StimulusRouter.class);
+        ObjectNode high = (ObjectNode) Json.toTree(router);
+        high.put("confidence_threshold", 1.5);
+        assertThat(SchemaValidation.validate(SchemaResources.STIMULUS_ROUTER, high)).isNotEmpty();
+        Instant t = router.updatedAt();
+        assertThatThrownBy(() -> new StimulusRouter(router.agentId(), -0.1, 30, t))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("confidence_threshold");
+        assertThatThrownBy(() -> new StimulusRouter(router.agentId(), Double.NaN, 30, t))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new StimulusRouter(router.agentId(), 0.5, 0, t))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout_seconds");
+    }
 }

@@ -30,13 +30,13 @@ class TopicCatalogTest {
                         "aegis.execution.commands.v1", "aegis.workflows.v1", "aegis.workflow.commands.v1",
                         "aegis.workflow.events.v1", "aegis.workflow.steps.v1", "aegis.approval.requests.v1",
                         "aegis.approval.decisions.v1", "aegis.approval.commands.v1", "aegis.approval.replies.v1",
-                        "aegis.deadletter.v1", "aegis.stimulus.routes.v1");
+                        "aegis.deadletter.v1", "aegis.stimulus.routes.v1", "aegis.stimulus.router.v1");
         assertThat(catalog.all()).extracting(TopicSpec::valueSchema).containsExactly(
                 SchemaResources.AGENT_RECORD, SchemaResources.EXECUTION_REQUEST, SchemaResources.EXECUTION_EVENT,
                 SchemaResources.EXECUTION_COMMAND, SchemaResources.WORKFLOW_RECORD, SchemaResources.WORKFLOW_COMMAND,
                 SchemaResources.WORKFLOW_EVENT, SchemaResources.WORKFLOW_STEP_RESULT, SchemaResources.APPROVAL_REQUEST,
                 SchemaResources.APPROVAL_DECISION, SchemaResources.APPROVAL_COMMAND, SchemaResources.APPROVAL_REPLY,
-                SchemaResources.DEAD_LETTER, SchemaResources.STIMULUS_ROUTE);
+                SchemaResources.DEAD_LETTER, SchemaResources.STIMULUS_ROUTE, SchemaResources.STIMULUS_ROUTER);
     }
 
     @Test
@@ -89,7 +89,7 @@ class TopicCatalogTest {
         assertThat(catalog.approvalReplies().configs()).containsEntry("retention.ms", "3600000");
         // The existing topics did not change.
         assertThat(catalog.executionCommands().retentionMs()).isEqualTo(7L * 24 * 3600 * 1000);
-        assertThat(catalog.all()).hasSize(14).doesNotHaveDuplicates();
+        assertThat(catalog.all()).hasSize(15).doesNotHaveDuplicates();
     }
 
     @Test
@@ -98,6 +98,8 @@ class TopicCatalogTest {
         assertThat(catalog.stimulusRoutes()).isEqualTo(new TopicSpec("x.stimulus.routes.v1", 1, true, -1,
                 "source name (lower-case)", SchemaResources.STIMULUS_ROUTE));
         assertThat(catalog.all()).contains(catalog.stimulusRoutes());
+        assertThat(catalog.stimulusRouter()).isEqualTo(new TopicSpec("x.stimulus.router.v1", 1, true, -1,
+                "\"router\" (one record)", SchemaResources.STIMULUS_ROUTER));
     }
 
     @Test

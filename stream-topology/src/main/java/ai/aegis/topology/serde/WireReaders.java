@@ -61,6 +61,10 @@ public final class WireReaders {
                     .require("source", ai.aegis.schemas.stimulus.StimulusRoute::source)
                     .require("workflow", ai.aegis.schemas.stimulus.StimulusRoute::workflow);
 
+    public static final WireReader<ai.aegis.schemas.stimulus.StimulusRouter> STIMULUS_ROUTER =
+            WireReader.of(ai.aegis.schemas.stimulus.StimulusRouter.class)
+                    .require("agent_id", ai.aegis.schemas.stimulus.StimulusRouter::agentId);
+
     public static final WireReader<DeadLetter> DEAD_LETTER = WireReader.of(DeadLetter.class)
             .require("source_topic", DeadLetter::sourceTopic).require("consumer", DeadLetter::consumer)
             .require("error_class", DeadLetter::errorClass).require("failed_at", DeadLetter::failedAt);

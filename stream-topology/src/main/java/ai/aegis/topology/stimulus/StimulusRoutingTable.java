@@ -1,6 +1,7 @@
 package ai.aegis.topology.stimulus;
 
 import ai.aegis.schemas.stimulus.StimulusRoute;
+import ai.aegis.schemas.stimulus.StimulusRouter;
 import ai.aegis.topology.serde.MalformedRecordException;
 import ai.aegis.topology.serde.WireReaders;
 
@@ -10,10 +11,30 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A node's copy of the direct stimulus routes, folded from the compacted routes topic (keyed by source name). */
-public final class StimulusRouteView {
+/**
+ * A node's copy of what routes a stimulus: the direct routes, folded from the compacted routes topic (keyed by
+ * source name), and the RouterAgent, folded from the compacted router topic (one record).
+ */
+public final class StimulusRoutingTable {
 
     private final Map<String, StimulusRoute> bySource = new ConcurrentHashMap<>();
+    private volatile StimulusRouter router;
+
+    /**
+     * @param value the router record, or null for a tombstone
+     * @throws MalformedRecordException when the value is not a complete router setting, or is under another key
+     */
+    public void onRouterRecord(String key, byte[] value) {
+        if (!StimulusRouter.KEY.equals(key)) {
+            throw new MalformedRecordException("a router setting under the key '" + key + "', not '"
+                    + StimulusRouter.KEY + "'");
+        }
+        router = value == null ? null : WireReaders.STIMULUS_ROUTER.read(value);
+    }
+
+    public Optional<StimulusRouter> router() {
+        return Optional.ofNullable(router);
+    }
 
     /**
      * @param value the record value, or null for a tombstone
