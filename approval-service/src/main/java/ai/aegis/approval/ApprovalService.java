@@ -7,6 +7,8 @@ import ai.aegis.schemas.approval.ApprovalRequest;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.schemas.topic.TopicSpec;
+import ai.aegis.topology.reply.ReplyWaiter;
+import ai.aegis.topology.serde.WireReaders;
 import ai.aegis.topology.admin.TopicInstaller;
 import ai.aegis.topology.deadletter.DeadLetters;
 import ai.aegis.topology.deadletter.StreamsDeadLetters;
@@ -71,7 +73,7 @@ public final class ApprovalService implements Approvals, AutoCloseable {
     private final Admin admin;
     private final DurablePublisher publisher;
     private final PendingApprovals pending;
-    private final ReplyWaiter replies;
+    private final ReplyWaiter<ApprovalReply> replies;
     private final TopicTail viewTail;
     private final TopicTail replyTail;
     private final List<TopicPartition> viewPartitions;
@@ -81,7 +83,7 @@ public final class ApprovalService implements Approvals, AutoCloseable {
 
     /** What {@link #start} built, handed to the constructor in one piece. */
     private record Parts(ApprovalConfig config, TopicCatalog topics, KafkaStreams streams, Admin admin,
-                         DurablePublisher publisher, PendingApprovals pending, ReplyWaiter replies, TopicTail viewTail,
+                         DurablePublisher publisher, PendingApprovals pending, ReplyWaiter<ApprovalReply> replies, TopicTail viewTail,
                          TopicTail replyTail, List<TopicPartition> viewPartitions, StreamsSupervisor supervisor,
                          List<DeadLetters> tailLetters, StreamsDeadLetters streamsLetters) {
     }
@@ -149,7 +151,8 @@ public final class ApprovalService implements Approvals, AutoCloseable {
                     topics.approvalDecisions().name(), config.decidedRetention(), Clock.systemUTC());
             viewTail = new TopicTail(VIEW_TAIL, kafka, List.of(topics.approvalRequests().name(),
                     topics.approvalDecisions().name()), pending::onRecord, viewLetters).start();
-            ReplyWaiter replies = new ReplyWaiter(config.nodeId());
+            ReplyWaiter<ApprovalReply> replies = new ReplyWaiter<>(config.nodeId(), WireReaders.APPROVAL_REPLY,
+                    ApprovalReply::commandId);
             replyTail = new TopicTail(REPLY_TAIL, kafka, List.of(topics.approvalReplies().name()),
                     replies::onRecord, replyLetters).start();
 

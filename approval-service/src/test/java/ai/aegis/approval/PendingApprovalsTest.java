@@ -1,5 +1,7 @@
 package ai.aegis.approval;
 
+import ai.aegis.topology.serde.WireReaders;
+import ai.aegis.topology.reply.ReplyWaiter;
 import ai.aegis.schemas.approval.ApprovalDecision;
 import ai.aegis.schemas.approval.ApprovalReply;
 import ai.aegis.schemas.approval.ApprovalRequest;
@@ -194,7 +196,8 @@ class PendingApprovalsTest {
 
     @Test
     void repliesCompleteOnlyTheirOwnCallOnThisNode() {
-        ReplyWaiter waiter = new ReplyWaiter("node-a");
+        ReplyWaiter<ApprovalReply> waiter = new ReplyWaiter<>("node-a", WireReaders.APPROVAL_REPLY,
+                ApprovalReply::commandId);
         var mine = waiter.expect("c1");
         ApprovalReply reply = new ApprovalReply("c1", "x", true, ApprovalStatus.APPROVED, null, T);
 
