@@ -61,7 +61,7 @@ public record WebhookConfig(int replayGuardEntries, List<String> forwardHeaders,
             "x-aegis-signature", "webhook-signature", "x-hub-signature", "x-hub-signature-256", "x-gitlab-token");
 
     private static final String KEY = "aegis.webhooks";
-    private static final Set<String> SOURCE_KEYS = Set.of("scheme", "secrets", "tolerance-seconds");
+    private static final List<String> SOURCE_KEYS = List.of("scheme", "secrets", "tolerance-seconds");
 
     /**
      * One source's settings.
@@ -158,7 +158,13 @@ public record WebhookConfig(int replayGuardEntries, List<String> forwardHeaders,
         Set<String> seen = new HashSet<>();
         for (Config node : in.get("sources").asNodeList().orElse(List.of())) {
             String key = KEY + ".sources." + node.name();
-            if (!seen.add(normaliseSource(node.name()))) {
+            String name;
+            try {
+                name = normaliseSource(node.name());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
+            }
+            if (!seen.add(name)) {
                 throw new IllegalArgumentException(key + ": the source is named twice (names ignore case)");
             }
             for (Config child : node.asNodeList().orElse(List.of())) {
@@ -172,7 +178,7 @@ public record WebhookConfig(int replayGuardEntries, List<String> forwardHeaders,
             Duration tolerance = node.get("tolerance-seconds").asLong().map(Duration::ofSeconds)
                     .orElse(DEFAULT_TOLERANCE);
             try {
-                b.source(node.name(), new Source(scheme, commaList(node.get("secrets")), tolerance));
+                b.source(name, new Source(scheme, commaList(node.get("secrets")), tolerance));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
             }

@@ -37,6 +37,12 @@ final class WebhookKeys {
         if (known != null) {
             return known;
         }
+        // computeIfAbsent: concurrent first deliveries build the keys once; null (no secret at all) is not kept
+        List<HmacKey> resolved = bySource.computeIfAbsent(source, this::resolve);
+        return resolved != null ? resolved : List.of();
+    }
+
+    private List<HmacKey> resolve(String source) {
         WebhookConfig.Source settings = config.source(source);
         List<String> secrets;
         String origin;
@@ -47,7 +53,7 @@ final class WebhookKeys {
             origin = WebhookConfig.environmentVariable(source);
             String value = environment.apply(origin);
             if (value == null) {
-                return List.of();
+                return null;
             }
             secrets = WebhookConfig.splitCommas(List.of(value));
         }
@@ -64,9 +70,7 @@ final class WebhookKeys {
                         + origin + " is not whsec_<base64>, ignored");
             }
         }
-        List<HmacKey> resolved = List.copyOf(keys);
-        List<HmacKey> raced = bySource.putIfAbsent(source, resolved);
-        return raced != null ? raced : resolved;
+        return List.copyOf(keys);
     }
 
     /** {@code Mac.getInstance} calls so far: one per secret when cloning works (see {@link HmacKey}). */
