@@ -15,6 +15,7 @@ import static ai.aegis.ingress.webhook.WebhookFixtures.hmac;
 import static ai.aegis.ingress.webhook.WebhookFixtures.utf8;
 import static ai.aegis.ingress.webhook.WebhookFixtures.verifier;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** The default scheme: {@code X-Aegis-Signature: sha256=<hex>} over the raw body; every answer by status and code. */
 class WebhookAegisSchemeTest {
@@ -95,6 +96,17 @@ class WebhookAegisSchemeTest {
 
         assertThat(r.message()).doesNotContain(SECRET).doesNotContainIgnoringCase(expected);
         assertThat(r.toString()).doesNotContain(SECRET).doesNotContainIgnoringCase(expected);
+    }
+
+    @Test
+    void aRefusalIsAnExceptionWithoutStackTraceCarryingTheJsonBody() {
+        WebhookRefusedException e = catchThrowableOfType(WebhookRefusedException.class,
+                () -> verifier.verify("github", headers(), BODY));
+
+        assertThat(e.getStackTrace()).isEmpty();
+        assertThat(e.getMessage()).startsWith("missing_signature: ");
+        assertThat(e.refusal().body()).containsOnlyKeys("error", "message")
+                .containsEntry("error", "missing_signature");
     }
 
     @Test

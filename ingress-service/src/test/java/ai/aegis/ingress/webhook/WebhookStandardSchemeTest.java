@@ -110,6 +110,11 @@ class WebhookStandardSchemeTest {
     }
 
     @Test
+    void aV1EntryOfAnotherLengthIs401InvalidSignature() {
+        assertRefused(() -> send(ID, NOW_SECONDS, "v1,AAAA", BODY), 401, "invalid_signature");
+    }
+
+    @Test
     void entriesOfOtherVersionsOnlyAre401InvalidSignature() {
         assertRefused(() -> send(ID, NOW_SECONDS, "v1a,c29tZXRoaW5nIGVsc2U=", BODY), 401, "invalid_signature");
     }
