@@ -20,14 +20,15 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Two indexes under one lock (a {@link ReentrantLock}, which does not pin a virtual thread on Java 21): by key, in
  * insertion order for the oldest, and by end for the expired ones; every operation is O(log n). An entry costs a few
- * hundred bytes (about 25 MiB at the default 100 000).
+ * hundred bytes (measured: about 250 with a 90-character key, so some 24 MiB at the default 100 000).
  */
 public final class BoundedSeenSignatures implements SeenSignatures {
 
-    private record Entry(String key, Instant until, long order) {
+    /** {@code until} in epoch milliseconds: an {@code Instant} would cost another object per entry. */
+    private record Entry(String key, long until, long order) {
     }
 
-    private static final Comparator<Entry> BY_END = Comparator.comparing(Entry::until)
+    private static final Comparator<Entry> BY_END = Comparator.comparingLong(Entry::until)
             .thenComparingLong(Entry::order);
 
     private final int maxEntries;
@@ -48,13 +49,15 @@ public final class BoundedSeenSignatures implements SeenSignatures {
     public boolean firstSighting(String key, Instant until, Instant now) {
         lock.lock();
         try {
-            dropExpired(now);
+            long nowMillis = now.toEpochMilli();
+            dropExpired(nowMillis);
             Entry known = byKey.get(key);
             if (known != null) {
                 // not expired, or dropExpired would have removed it
                 return false;
             }
-            if (until.isBefore(now)) {
+            long untilMillis = until.toEpochMilli();
+            if (untilMillis < nowMillis) {
                 return true;    // already past its window: nothing to remember
             }
             while (byKey.size() >= maxEntries) {
@@ -62,7 +65,7 @@ public final class BoundedSeenSignatures implements SeenSignatures {
                 byEnd.remove(oldest.getValue());
                 droppedEarly++;
             }
-            Entry entry = new Entry(key, until, order++);
+            Entry entry = new Entry(key, untilMillis, order++);
             byKey.put(key, entry);
             byEnd.add(entry);
             return true;
@@ -95,8 +98,8 @@ public final class BoundedSeenSignatures implements SeenSignatures {
         }
     }
 
-    private void dropExpired(Instant now) {
-        while (!byEnd.isEmpty() && byEnd.first().until().isBefore(now)) {
+    private void dropExpired(long nowMillis) {
+        while (!byEnd.isEmpty() && byEnd.first().until() < nowMillis) {
             Entry expired = byEnd.pollFirst();
             byKey.remove(expired.key());
         }
