@@ -203,12 +203,7 @@ public record WebhookConfig(int replayGuardEntries, List<String> forwardHeaders,
      * @throws IllegalArgumentException if it is not a source name
      */
     public static String normaliseSource(String name) {
-        if (name == null || name.isEmpty() || name.chars().anyMatch(c -> c == '/' || Character.isWhitespace(c)
-                || Character.isISOControl(c) || Character.isSpaceChar(c))) {
-            throw new IllegalArgumentException("a webhook source name must be non-empty, without '/', whitespace "
-                    + "or control characters");
-        }
-        return name.toLowerCase(Locale.ROOT);
+        return ai.aegis.schemas.stimulus.StimulusSources.normalise(name);
     }
 
     /**

@@ -1,9 +1,7 @@
 package ai.aegis.schemas.stimulus;
 
 import java.time.Instant;
-import java.util.Locale;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * A direct route: stimuli from {@code source} start {@code workflow}. The value of a record on
@@ -17,24 +15,14 @@ import java.util.regex.Pattern;
  */
 public record StimulusRoute(String source, String workflow, Instant updatedAt) {
 
-    /** What a source name may be: the reference's rule (non-empty, no {@code /}, no whitespace), and short. */
-    public static final Pattern SOURCE_NAME = Pattern.compile("[^/\\s]{1,128}");
-
     public StimulusRoute {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(workflow, "workflow");
         Objects.requireNonNull(updatedAt, "updatedAt");
     }
 
-    /**
-     * A source name as routes and deduplication key it: lower-cased (sources match case-insensitively).
-     *
-     * @throws IllegalArgumentException when it is empty, too long, or holds {@code /} or whitespace
-     */
+    /** @see StimulusSources#normalise */
     public static String normaliseSource(String source) {
-        if (source == null || !SOURCE_NAME.matcher(source).matches()) {
-            throw new IllegalArgumentException("a source name is 1 to 128 characters without '/' or whitespace");
-        }
-        return source.toLowerCase(Locale.ROOT);
+        return StimulusSources.normalise(source);
     }
 }

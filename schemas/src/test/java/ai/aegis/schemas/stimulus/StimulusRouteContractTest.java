@@ -46,7 +46,7 @@ class StimulusRouteContractTest {
     void sourceNamesAreLowerCasedAndMustBeOneSegment() {
         assertThat(StimulusRoute.normaliseSource("GitHub")).isEqualTo("github");
         assertThat(StimulusRoute.normaliseSource("http_api")).isEqualTo("http_api");
-        for (String bad : new String[] {"", "a/b", "a b", "tab\there", "x".repeat(129)}) {
+        for (String bad : new String[] {"", "a/b", "a b", "tab\there", "nul\u0000", "x".repeat(129)}) {
             assertThatThrownBy(() -> StimulusRoute.normaliseSource(bad)).as(bad)
                     .isInstanceOf(IllegalArgumentException.class);
         }
