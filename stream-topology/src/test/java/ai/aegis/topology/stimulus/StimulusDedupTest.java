@@ -12,6 +12,8 @@ import ai.aegis.topology.stimulus.StimulusDedup.Reply;
 import ai.aegis.topology.stimulus.StimulusDedup.Result;
 import ai.aegis.topology.stimulus.StimulusDedup.SetTimer;
 import ai.aegis.topology.stimulus.StimulusDedup.Status;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
@@ -226,5 +228,19 @@ class StimulusDedupTest {
         Entry entry = new Entry("s", T0, Status.ACCEPTED);
         assertThat(forever.expiryMillis(entry)).isEqualTo(Long.MAX_VALUE);
         assertThat(forever.expired(entry, T0.plus(Duration.ofDays(365_000)))).isFalse();
+    }
+
+    @Test
+    void theSettingsAreReadFromAegisStimuliWithTheDefaultsForWhatIsMissing() {
+        Config stimuli = Config.just(ConfigSources.create(Map.of("aegis.stimuli.dedup-window-ms", "3600000",
+                "aegis.stimuli.in-flight-timeout-ms", "60000"))).get("aegis.stimuli");
+
+        StimulusDedupConfig config = StimulusDedupConfig.read(stimuli);
+
+        assertThat(config).isEqualTo(new StimulusDedupConfig(Duration.ofHours(1), Duration.ofMinutes(1),
+                StimulusDedupConfig.DEFAULT_PURGE_INTERVAL));
+        assertThat(config.dedup().window()).isEqualTo(Duration.ofHours(1));
+        assertThat(StimulusDedupConfig.read(Config.empty().get("aegis.stimuli")))
+                .isEqualTo(StimulusDedupConfig.defaults());
     }
 }

@@ -1,5 +1,6 @@
 package ai.aegis.topology.stimulus;
 
+import ai.aegis.schemas.deadletter.DeadLetter;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.stimulus.StimulusKeys;
 import ai.aegis.schemas.stimulus.StimulusOutcome;
@@ -10,6 +11,7 @@ import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.topology.deadletter.StreamsDeadLetters;
 import ai.aegis.topology.kafka.KafkaSettings;
+import ai.aegis.topology.serde.MalformedRecordException;
 import ai.aegis.topology.stimulus.StimulusDedup.Entry;
 import ai.aegis.topology.stimulus.StimulusDedup.Status;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -250,8 +252,8 @@ class StimulusDedupTopologyTest {
     /**
      * A tombstone, JSON {@code null}, bytes that are not JSON, {@code {}}, another shape, no key, an outcome that is
      * neither accepted nor refused, and records under another key than their own: each is handed to the dead-letter
-     * handler and the task goes on with the next record. (This driver drops what the handlers send outside
-     * processing: the count says they were called.)
+     * handler and the task goes on with the next record. (This driver drops the letters of records its sources
+     * refused, sent outside processing: the count says the handler was called for them.)
      */
     @Test
     void malformedRecordsAreDeadLetteredAndTheNextRecordIsProcessed() {
@@ -275,6 +277,17 @@ class StimulusDedupTopologyTest {
         outcomes.pipeInput(key, Json.writeBytes(new StimulusOutcome(key("evt-2"), valid.stimulusId(),
                 StimulusStatus.ACCEPTED, T0)), T0);
         assertThat(deadLetters.written()).isEqualTo(2 * poison.length + 5);
+        // the driver keeps the letters written while processing: those of the three records the processor refused
+        List<DeadLetter> letters = driver.createOutputTopic(TOPICS.deadLetters().name(), new StringDeserializer(),
+                new ByteArrayDeserializer()).readValuesToList().stream()
+                .map(v -> Json.read(v, DeadLetter.class)).toList();
+        assertThat(letters).extracting(DeadLetter::sourceTopic).containsExactly(TOPICS.stimulusRequests().name(),
+                TOPICS.stimulusRequests().name(), TOPICS.stimulusOutcomes().name());
+        assertThat(letters).allSatisfy(l -> {
+            assertThat(l.consumer()).isEqualTo(StimulusDedupTopology.CONSUMER);
+            assertThat(l.errorClass()).isEqualTo(MalformedRecordException.class.getName());
+        });
+        assertThat(letters.getFirst().errorMessage()).contains("not under its own key");
         assertThat(accepted.isEmpty()).isTrue();
         assertThat(replies.isEmpty()).isTrue();
         assertThat(entry(key)).isNull();
