@@ -169,6 +169,31 @@ class StimulusDedupTopologyTest {
         assertThat(entry(key("evt-1"))).isEqualTo(new Entry(first.stimulusId(), T0, Status.IN_FLIGHT));
     }
 
+    /** The same event posted to three ingress nodes at once: one goes on, unchanged; each other node is answered. */
+    @Test
+    void ofConcurrentDeliveriesFromSeveralNodesExactlyOneGoesOn() {
+        start();
+        List<StimulusRequest> deliveries = new ArrayList<>();
+        for (String node : List.of("node-a", "node-b", "node-c")) {
+            StimulusRequest request = new StimulusRequest(UUID.randomUUID().toString(), "github", "evt-9",
+                    "{\"n\":9}", StimulusRequest.UTF_8, Map.of(), T0,
+                    new StimulusRequest.ReplyTo(node, UUID.randomUUID().toString()));
+            requests.pipeInput(StimulusKeys.recordKey(request), Json.writeBytes(request), T0);
+            deliveries.add(request);
+        }
+
+        List<TestRecord<String, byte[]>> forwarded = accepted.readRecordsToList();
+        assertThat(forwarded).singleElement().satisfies(r ->
+                assertThat(Json.read(r.value(), StimulusRequest.class)).isEqualTo(deliveries.getFirst()));
+        List<TestRecord<String, byte[]>> answers = replies.readRecordsToList();
+        assertThat(answers).extracting(TestRecord::key).containsExactly("node-b", "node-c");
+        assertThat(answers).extracting(r -> Json.read(r.value(), StimulusReply.class)).containsExactly(
+                StimulusReply.duplicate(deliveries.get(1).replyTo().correlationId(), deliveries.get(1).stimulusId(),
+                        deliveries.getFirst().stimulusId(), REPLIED),
+                StimulusReply.duplicate(deliveries.get(2).replyTo().correlationId(), deliveries.get(2).stimulusId(),
+                        deliveries.getFirst().stimulusId(), REPLIED));
+    }
+
     @Test
     void anAcceptedDeliveryBlocksItsKeyWithinTheWindowAndNotAfter() {
         start();
