@@ -12,6 +12,11 @@ import ai.aegis.schemas.execution.ExecutionCommand;
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.json.Json;
+import ai.aegis.schemas.stimulus.StimulusKeys;
+import ai.aegis.schemas.stimulus.StimulusOutcome;
+import ai.aegis.schemas.stimulus.StimulusReply;
+import ai.aegis.schemas.stimulus.StimulusRequest;
+import ai.aegis.schemas.stimulus.StimulusStatus;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.schemas.topic.TopicSpec;
 import ai.aegis.schemas.workflow.WorkflowCommand;
@@ -49,7 +54,7 @@ class SchemaResourcesTest {
 
     @Test
     void everySchemaLoadsAsADraft202012DocumentNamedAfterItsFile() {
-        assertThat(SchemaResources.ALL).hasSize(17).doesNotHaveDuplicates();
+        assertThat(SchemaResources.ALL).hasSize(20).doesNotHaveDuplicates();
         for (String file : SchemaResources.ALL) {
             JsonNode schema = Json.tree(SchemaResources.load(file));
             assertThat(schema.get("$schema").asText()).as(file)
@@ -77,7 +82,9 @@ class SchemaResourcesTest {
     @Test
     void theReadmeListsEveryTopicWithItsKeyPartitionsPolicyAndSchema() throws IOException {
         String readme = Files.readString(README, StandardCharsets.UTF_8);
-        for (TopicSpec spec : TopicCatalog.defaults().all()) {
+        List<TopicSpec> topics = new ArrayList<>(TopicCatalog.defaults().all());
+        topics.addAll(TopicCatalog.defaults().stimulusTopics());
+        for (TopicSpec spec : topics) {
             String row = readme.lines().filter(l -> l.startsWith("| `" + spec.name() + "` |")).findFirst()
                     .orElseThrow(() -> new AssertionError("no table row for " + spec.name()));
             assertThat(row).contains(spec.key(), "| " + spec.partitions() + " |", "`" + spec.valueSchema() + "`",
@@ -95,7 +102,8 @@ class SchemaResourcesTest {
                 WorkflowCommand.CE_START_REQUESTED, WorkflowCommand.CE_CANCEL_REQUESTED,
                 new WorkflowEvent.StateEntered("r", "s", "Agent", 1, null).ceType(), WorkflowStepResult.CE_TYPE,
                 ApprovalRequest.CE_TYPE, ApprovalDecision.CE_TYPE, ApprovalCommand.CE_APPROVE_REQUESTED,
-                ApprovalCommand.CE_REJECT_REQUESTED, ApprovalReply.CE_TYPE);
+                ApprovalCommand.CE_REJECT_REQUESTED, ApprovalReply.CE_TYPE, StimulusRequest.CE_TYPE,
+                StimulusRequest.CE_ACCEPTED, StimulusOutcome.CE_TYPE, StimulusReply.CE_TYPE);
         // Every schema is listed in the table at the top.
         for (String file : SchemaResources.ALL) {
             assertThat(readme).contains("| [`" + file + "`](src/main/resources/ai/aegis/schemas/" + file + ") |");
@@ -110,6 +118,8 @@ class SchemaResourcesTest {
         List<String> eventTypes = new ArrayList<>();
         List<String> workflowEventTypes = new ArrayList<>();
         List<ApprovalStatus> approvalOutcomes = new ArrayList<>();
+        List<String> stimulusKeys = new ArrayList<>();
+        List<StimulusStatus> stimulusOutcomes = new ArrayList<>();
         int examples = 0;
         while (m.find()) {
             examples++;
@@ -174,12 +184,27 @@ class SchemaResourcesTest {
                     assertThat(Json.tree(Json.write(decision))).isEqualTo(value);
                     approvalOutcomes.add(decision.outcome());
                 }
+                case SchemaResources.STIMULUS_REQUEST -> {
+                    StimulusRequest request = Json.read(m.group(2), StimulusRequest.class);
+                    assertThat(Json.tree(Json.write(request))).isEqualTo(value);
+                    stimulusKeys.add(StimulusKeys.recordKey(request));
+                }
+                case SchemaResources.STIMULUS_OUTCOME -> {
+                    StimulusOutcome outcome = Json.read(m.group(2), StimulusOutcome.class);
+                    assertThat(Json.tree(Json.write(outcome))).isEqualTo(value);
+                    stimulusKeys.add(outcome.dedupKey());
+                }
+                case SchemaResources.STIMULUS_REPLY -> {
+                    StimulusReply reply = Json.read(m.group(2), StimulusReply.class);
+                    assertThat(Json.tree(Json.write(reply))).isEqualTo(value);
+                    stimulusOutcomes.add(reply.outcome());
+                }
                 case SchemaResources.DEAD_LETTER ->
                         assertThat(Json.tree(Json.write(Json.read(m.group(2), DeadLetter.class)))).isEqualTo(value);
                 default -> throw new AssertionError("unknown schema in README: " + schema);
             }
         }
-        assertThat(examples).isEqualTo(40);
+        assertThat(examples).isEqualTo(48);
         // one example of each event type, in the declared order (the run attempt's example repeats the first)
         assertThat(eventTypes.stream().distinct().toList()).containsExactlyElementsOf(Arrays.stream(ExecutionEvent.class.getPermittedSubclasses())
                 .map(c -> c.getAnnotation(JsonTypeName.class).value()).toList());
@@ -188,5 +213,9 @@ class SchemaResourcesTest {
                         .map(c -> c.getAnnotation(JsonTypeName.class).value()).toList());
         assertThat(approvalOutcomes).containsExactly(ApprovalStatus.APPROVED, ApprovalStatus.REJECTED,
                 ApprovalStatus.TIMED_OUT);
+        // a reply example of each outcome; the request examples' keys are what the outcome examples carry
+        assertThat(stimulusOutcomes).containsExactlyInAnyOrder(StimulusStatus.values());
+        assertThat(stimulusKeys).hasSize(4);
+        assertThat(stimulusKeys.subList(2, 4)).containsExactlyElementsOf(stimulusKeys.subList(0, 2));
     }
 }

@@ -4,6 +4,7 @@ import ai.aegis.schemas.approval.ApprovalStatus;
 import ai.aegis.schemas.execution.ExecutionStatus;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.json.WireEnum;
+import ai.aegis.schemas.stimulus.StimulusStatus;
 import ai.aegis.schemas.workflow.WorkflowStatus;
 import ai.aegis.schemas.workflow.WorkflowStepResult;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StatusesTest {
 
     private static final List<Class<? extends Enum<?>>> ENUMS =
-            List.of(ExecutionStatus.class, WorkflowStatus.class, ApprovalStatus.class);
+            List.of(ExecutionStatus.class, WorkflowStatus.class, ApprovalStatus.class, StimulusStatus.class);
 
     private static List<String> schemaEnum(String schema, String property) {
         List<String> names = new ArrayList<>();
@@ -42,6 +43,8 @@ class StatusesTest {
                 .containsExactly("pending", "running", "completed", "failed", "cancelled");
         assertThat(wireNames(Arrays.stream(ApprovalStatus.values())))
                 .containsExactly("pending", "approved", "rejected", "timed_out");
+        assertThat(wireNames(Arrays.stream(StimulusStatus.values())))
+                .containsExactly("accepted", "duplicate", "refused", "failed");
         for (Class<? extends Enum<?>> type : ENUMS) {
             for (Enum<?> constant : type.getEnumConstants()) {
                 String json = Json.write(constant);
@@ -78,5 +81,14 @@ class StatusesTest {
                 .containsExactlyElementsOf(schemaEnum(SchemaResources.APPROVAL_DECISION, "outcome"));
         assertThat(wireNames(Stream.of(ApprovalStatus.APPROVED, ApprovalStatus.REJECTED)))
                 .containsExactlyElementsOf(schemaEnum(SchemaResources.APPROVAL_REPLY, "status"));
+    }
+
+    @Test
+    void repliesCarryEveryStimulusStatusAndOutcomesTheRoutingOnes() {
+        assertThat(wireNames(Arrays.stream(StimulusStatus.values())))
+                .containsExactlyElementsOf(schemaEnum(SchemaResources.STIMULUS_REPLY, "outcome"));
+        assertThat(wireNames(Arrays.stream(StimulusStatus.values()).filter(StimulusStatus::routingOutcome)))
+                .containsExactlyElementsOf(schemaEnum(SchemaResources.STIMULUS_OUTCOME, "outcome"));
+        assertThat(StimulusStatus.fromWire("in_flight")).isNull();
     }
 }

@@ -15,6 +15,9 @@ public final class TopicCatalog {
     private static final long HOUR = 3600L * 1000;
     private static final long MONTH = 30L * 24 * 3600 * 1000;
 
+    /** The key of the stimulus requests, accepted and outcomes topics. */
+    private static final String STIMULUS_KEY = "deduplication key (64 hex), or stimulus id (UUID) without one";
+
     private final String prefix;
     private final int partitions;
 
@@ -131,6 +134,53 @@ public final class TopicCatalog {
     public TopicSpec stimulusRouter() {
         return new TopicSpec(prefix + ".stimulus.router.v1", 1, true, FOREVER, "\"router\" (one record)",
                 "stimulus-router.schema.json");
+    }
+
+    /**
+     * Stimuli from the ingress to the deduplication stage, keyed by the deduplication key
+     * ({@code StimulusKeys.recordKey}: hex SHA-256 of source and idempotency key, or the stimulus id without one), so
+     * that one task sees every delivery of a key, in order; kept a week, like the other calls from the ingress.
+     */
+    public TopicSpec stimulusRequests() {
+        return new TopicSpec(prefix + ".stimulus.requests.v1", partitions, false, WEEK, STIMULUS_KEY,
+                "stimulus-request.schema.json");
+    }
+
+    /**
+     * The stimuli that passed the deduplication, unchanged, for the routing stage; keyed like the requests. Kept
+     * forever like the execution requests and workflow commands: the record of what entered the system.
+     */
+    public TopicSpec stimulusAccepted() {
+        return new TopicSpec(prefix + ".stimulus.accepted.v1", partitions, false, FOREVER, STIMULUS_KEY,
+                "stimulus-request.schema.json");
+    }
+
+    /**
+     * What the routing stage did with each accepted stimulus (accepted or refused), back to the deduplication stage;
+     * keyed like the requests and partitioned alike (co-partitioned: the same key lands on the same partition number,
+     * so the task that holds a key's entry reads its outcomes). Kept a week: it is only read by that stage.
+     */
+    public TopicSpec stimulusOutcomes() {
+        return new TopicSpec(prefix + ".stimulus.outcomes.v1", partitions, false, WEEK, STIMULUS_KEY,
+                "stimulus-outcome.schema.json");
+    }
+
+    /**
+     * Answers to stimulus requests (duplicates from the deduplication stage, the rest from the routing stage), keyed
+     * by the ingress node that waits for them; kept an hour, as the approval replies: nobody waits longer.
+     */
+    public TopicSpec stimulusReplies() {
+        return new TopicSpec(prefix + ".stimulus.replies.v1", partitions, false, HOUR, "ingress node id",
+                "stimulus-reply.schema.json");
+    }
+
+    /**
+     * The stimulus topics. Not yet in {@link #all()}: every topic there is created at start and has a consumer that
+     * dead-letters what it cannot read (the poison fault test checks both), and no service runs the deduplication
+     * and routing stages yet. They join {@link #all()} when one does.
+     */
+    public List<TopicSpec> stimulusTopics() {
+        return List.of(stimulusRequests(), stimulusAccepted(), stimulusOutcomes(), stimulusReplies());
     }
 
     public List<TopicSpec> all() {

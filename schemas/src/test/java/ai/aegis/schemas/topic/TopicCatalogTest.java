@@ -103,6 +103,31 @@ class TopicCatalogTest {
     }
 
     @Test
+    void stimulusTopicsShareTheDedupKeyAndRepliesGoToTheWaitingNode() {
+        TopicCatalog catalog = new TopicCatalog("x", 4);
+        String key = "deduplication key (64 hex), or stimulus id (UUID) without one";
+
+        assertThat(catalog.stimulusRequests()).isEqualTo(new TopicSpec("x.stimulus.requests.v1", 4, false,
+                7L * 24 * 3600 * 1000, key, SchemaResources.STIMULUS_REQUEST));
+        // the same records, forwarded: kept forever as the execution requests
+        assertThat(catalog.stimulusAccepted()).isEqualTo(new TopicSpec("x.stimulus.accepted.v1", 4, false, -1, key,
+                SchemaResources.STIMULUS_REQUEST));
+        assertThat(catalog.stimulusOutcomes()).isEqualTo(new TopicSpec("x.stimulus.outcomes.v1", 4, false,
+                7L * 24 * 3600 * 1000, key, SchemaResources.STIMULUS_OUTCOME));
+        assertThat(catalog.stimulusReplies()).isEqualTo(new TopicSpec("x.stimulus.replies.v1", 4, false, 3_600_000,
+                "ingress node id", SchemaResources.STIMULUS_REPLY));
+        // requests and outcomes are co-partitioned: one task owns a key's entry and reads its outcomes
+        assertThat(catalog.stimulusOutcomes().partitions()).isEqualTo(catalog.stimulusRequests().partitions());
+        assertThat(catalog.stimulusTopics()).containsExactly(catalog.stimulusRequests(), catalog.stimulusAccepted(),
+                catalog.stimulusOutcomes(), catalog.stimulusReplies());
+        // not created at start until a service runs the stages (see stimulusTopics)
+        assertThat(catalog.all()).doesNotContainAnyElementsOf(catalog.stimulusTopics());
+        for (TopicSpec spec : catalog.stimulusTopics()) {
+            assertThat(SchemaResources.load(spec.valueSchema())).as(spec.name()).contains("\"$schema\"");
+        }
+    }
+
+    @Test
     void deadLettersAreKeptAMonthAndPartitionedLikeTheTopicsTheyComeFrom() {
         TopicCatalog catalog = new TopicCatalog("x", 4);
         assertThat(catalog.deadLetters()).isEqualTo(new TopicSpec("x.deadletter.v1", 4, false, 30L * 24 * 3600 * 1000,

@@ -9,6 +9,9 @@ import ai.aegis.schemas.deadletter.DeadLetter;
 import ai.aegis.schemas.execution.ExecutionCommand;
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.execution.ExecutionRequest;
+import ai.aegis.schemas.stimulus.StimulusOutcome;
+import ai.aegis.schemas.stimulus.StimulusReply;
+import ai.aegis.schemas.stimulus.StimulusRequest;
 import ai.aegis.schemas.workflow.WorkflowCommand;
 import ai.aegis.schemas.workflow.WorkflowEvent;
 import ai.aegis.schemas.workflow.WorkflowRecord;
@@ -55,6 +58,15 @@ public final class WireReaders {
             .require("workflow_execution_id", ApprovalDecision::workflowExecutionId);
     public static final WireReader<ApprovalReply> APPROVAL_REPLY = WireReader.of(ApprovalReply.class)
             .require("command_id", ApprovalReply::commandId);
+    /** The content may be empty (an empty body), so it is not required; the key needs the source. */
+    public static final WireReader<StimulusRequest> STIMULUS_REQUEST = WireReader.of(StimulusRequest.class)
+            .require("stimulus_id", StimulusRequest::stimulusId).require("source", StimulusRequest::source);
+    /** An outcome other than accepted or refused reads as none (the enum's tolerant reader), and is refused. */
+    public static final WireReader<StimulusOutcome> STIMULUS_OUTCOME = WireReader.of(StimulusOutcome.class)
+            .require("dedup_key", StimulusOutcome::dedupKey).require("stimulus_id", StimulusOutcome::stimulusId)
+            .require("outcome", o -> o.outcome() != null && o.outcome().routingOutcome() ? o.outcome() : null);
+    public static final WireReader<StimulusReply> STIMULUS_REPLY = WireReader.of(StimulusReply.class)
+            .require("correlation_id", StimulusReply::correlationId).require("outcome", StimulusReply::outcome);
 
     public static final WireReader<ai.aegis.schemas.stimulus.StimulusRoute> STIMULUS_ROUTE =
             WireReader.of(ai.aegis.schemas.stimulus.StimulusRoute.class)
