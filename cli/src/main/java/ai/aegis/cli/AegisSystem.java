@@ -11,6 +11,8 @@ import ai.aegis.topology.config.InstanceId;
 import ai.aegis.topology.kafka.KafkaConfigReader;
 import ai.aegis.topology.kafka.KafkaSettings;
 import ai.aegis.topology.lifecycle.Closer;
+import ai.aegis.topology.stimulus.StimulusDedupConfig;
+import ai.aegis.topology.stimulus.StimulusService;
 import ai.aegis.topology.workflow.WorkflowEngineConfig;
 import ai.aegis.topology.workflow.WorkflowEngineService;
 import ai.aegis.worker.WorkerConfig;
@@ -182,6 +184,7 @@ public final class AegisSystem implements AutoCloseable {
         private ModelRegistry models;
         private WorkerService worker;
         private WorkflowEngineService engine;
+        private StimulusService stimuli;
         private ApprovalService approvals;
         private IngressServer ingress;
 
@@ -222,6 +225,11 @@ public final class AegisSystem implements AutoCloseable {
                     engine = new WorkflowEngineService(settings, WorkflowEngineService.defaultApplicationId(settings),
                             dataDir.resolve("streams"), config).start(config.startTimeout(), options.onEngineFailure());
                     started.add(engine);
+                    // the stimulus stages run beside the engine: the stream processing of the installation
+                    stimuli = new StimulusService(kafka.withClientId("aegis-stimuli"), dataDir.resolve("streams"),
+                            StimulusDedupConfig.read(aegis.get("stimuli")), config.closeTimeout())
+                            .start(config.startTimeout(), options.onEngineFailure());
+                    started.add(stimuli);
                 }
                 case APPROVALS -> {
                     approvals = ApprovalService.start(ApprovalConfig.read(aegis.get("approvals")),
@@ -238,6 +246,10 @@ public final class AegisSystem implements AutoCloseable {
                         WorkflowEngineService running = engine;
                         composed.health("workflow_engine", running::health).deadLetters(() -> Map.of(
                                 WorkflowEngineService.CONSUMER, running.deadLettersWritten()));
+                    }
+                    if (stimuli != null) {
+                        StimulusService running = stimuli;
+                        composed.health("stimulus_service", running::health).deadLetters(running::deadLetters);
                     }
                     if (approvals != null) {
                         composed.route(ApprovalRoutes.PATH, new ApprovalRoutes(approvals))

@@ -55,6 +55,7 @@ class PoisonRecordsFaultTest {
             String agentId = FaultSuite.deployAgent(system);
             String deadLetterTopic = system.kafka.topics().deadLetters().name();
             String nodeId = system.config().get("aegis.approvals.node-id");
+            String ingressNode = system.config().get("aegis.ingress.node-id");
             Set<String> poisoned = new HashSet<>();
             List<SteadyLoad.Attempt> attempts;
             try (SteadyLoad load = SteadyLoad.executions(system, agentId, Duration.ofMillis(300))) {
@@ -65,6 +66,7 @@ class PoisonRecordsFaultTest {
                     }
                     // the replies tail reads only its node's key: the poison is addressed to it
                     String key = topic.name().equals(system.kafka.topics().approvalReplies().name()) ? nodeId
+                            : topic.name().equals(system.kafka.topics().stimulusReplies().name()) ? ingressNode
                             : "poison";
                     for (byte[] value : POISON) {
                         RecordMetadata at = system.write(new ProducerRecord<>(topic.name(), key, value));

@@ -103,6 +103,7 @@ final class TestSystem implements AutoCloseable {
                 "aegis.worker.work-dir", dataDir.toString(),
                 "aegis.ingress.port", "0"));
         config.put("aegis.approvals.node-id", "test-node");
+        config.put("aegis.ingress.node-id", "test-node");
         config.putAll(settings);
         this.config = Map.copyOf(config);
         ScriptedProvider provider = new ScriptedProvider("scripted-test", scripts);

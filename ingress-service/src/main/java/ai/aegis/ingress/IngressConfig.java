@@ -44,6 +44,9 @@ import java.util.Objects;
  *                                         it 503 with Retry-After: 1; 0: no limit
  *   concurrent-queue: 0                   requests that may wait for one of those; 0: refused at once
  *   concurrent-queue-timeout-ms: 1000     how long one of them waits before it is refused
+ *   node-id: (a random UUID per process)  the key of the stimulus replies this node waits for
+ *   stimulus-reply-timeout-ms: 35000      how long a stimulus or webhook waits for its routing; past it 503
+ *                                         with Retry-After (the stimulus is durable and is routed anyway)
  *   stream-port: -1                       a second listener, on host, that serves only the event streams on
  *                                         non-blocking sockets (a few KiB per idle stream instead of ~21);
  *                                         -1: none; 0 picks a free one
@@ -78,6 +81,9 @@ import java.util.Objects;
  *                              and the probes are not counted (a stream lasts as long as its client wants)
  * @param concurrentQueue       requests over that limit that wait for a place, at most
  *                              {@code concurrentQueueTimeout}; the others are refused at once with {@code 503}
+ * @param nodeId                this process's id among the ingress nodes sharing the stimulus replies topic
+ * @param stimulusReplyTimeout  how long a stimulus call waits for the routing's answer
+ * @param webhooks              the webhook sources' schemes and secrets ({@code aegis.webhooks})
  * @param stimulusRoutes        configured direct routes (source, lower-cased, -> workflow name)
  * @param streamPort            the stream listener's port ({@code StreamListener}), or {@link #NO_STREAM_PORT};
  *                              it holds at most {@code maxConnections} connections of its own
@@ -91,7 +97,9 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                             int deadLettersInMemory, String managementHost, int managementPort,
                             Duration finishedRetention, int maxPendingExecutions, int maxPendingPerAgent,
                             int maxConcurrentRequests, int concurrentQueue, Duration concurrentQueueTimeout,
-                            int maxConnections, int streamPort, java.util.Map<String, String> stimulusRoutes) {
+                            int maxConnections, int streamPort, java.util.Map<String, String> stimulusRoutes,
+                            String nodeId, Duration stimulusReplyTimeout,
+                            ai.aegis.ingress.webhook.WebhookConfig webhooks) {
 
     /** {@code aegis.auth.mode} without authentication. */
     public static final String AUTH_NONE = "none";
@@ -118,6 +126,8 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
     /** {@code management-port} when there is no management listener. */
     public static final int NO_MANAGEMENT_PORT = -1;
     public static final String DEFAULT_MANAGEMENT_HOST = "127.0.0.1";
+    /** Past the RouterAgent's default timeout (30 s), so that a classification can answer in time. */
+    public static final Duration DEFAULT_STIMULUS_REPLY_TIMEOUT = Duration.ofSeconds(35);
     /** {@code stream-port} when there is no stream listener. */
     public static final int NO_STREAM_PORT = -1;
     public static final Duration DEFAULT_FINISHED_RETENTION = Duration.ofHours(24);
@@ -189,6 +199,11 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
             routes.put(source, route.getValue().trim());
         }
         stimulusRoutes = java.util.Collections.unmodifiableMap(routes);
+        if (nodeId == null || nodeId.isBlank()) {
+            throw new IllegalArgumentException("aegis.ingress.node-id must not be blank");
+        }
+        positive("stimulus-reply-timeout-ms", stimulusReplyTimeout);
+        Objects.requireNonNull(webhooks, "webhooks");
     }
 
     /** Every default; {@code dataDir} has none and must be set. */
@@ -228,6 +243,9 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         in.get("concurrent-queue").asInt().ifPresent(b::concurrentQueue);
         millis(in, "concurrent-queue-timeout-ms").ifPresent(b::concurrentQueueTimeout);
         in.get("stream-port").asInt().ifPresent(b::streamPort);
+        in.get("node-id").asString().ifPresent(b::nodeId);
+        millis(in, "stimulus-reply-timeout-ms").ifPresent(b::stimulusReplyTimeout);
+        b.webhooks(ai.aegis.ingress.webhook.WebhookConfig.from(aegis));
         aegis.get("stimuli.routes").detach().asMap().ifPresent(b::stimulusRoutes);
         aegis.get("auth.mode").asString().ifPresent(b::authMode);
         return b.build();
@@ -266,7 +284,10 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                 .concurrentQueue(concurrentQueue)
                 .concurrentQueueTimeout(concurrentQueueTimeout)
                 .streamPort(streamPort)
-                .stimulusRoutes(stimulusRoutes);
+                .stimulusRoutes(stimulusRoutes)
+                .nodeId(nodeId)
+                .stimulusReplyTimeout(stimulusReplyTimeout)
+                .webhooks(webhooks);
     }
 
     public IngressConfig withPort(int newPort) {
@@ -335,6 +356,10 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         private int managementPort = NO_MANAGEMENT_PORT;
         private int streamPort = NO_STREAM_PORT;
         private java.util.Map<String, String> stimulusRoutes = java.util.Map.of();
+        private String nodeId = java.util.UUID.randomUUID().toString();
+        private Duration stimulusReplyTimeout = DEFAULT_STIMULUS_REPLY_TIMEOUT;
+        private ai.aegis.ingress.webhook.WebhookConfig webhooks = ai.aegis.ingress.webhook.WebhookConfig.builder()
+                .build();
         private Duration finishedRetention = DEFAULT_FINISHED_RETENTION;
         private int maxPendingExecutions = DEFAULT_MAX_PENDING_EXECUTIONS;
         private int maxPendingPerAgent = DEFAULT_MAX_PENDING_PER_AGENT;
@@ -451,6 +476,21 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
             return this;
         }
 
+        public Builder webhooks(ai.aegis.ingress.webhook.WebhookConfig webhooks) {
+            this.webhooks = webhooks;
+            return this;
+        }
+
+        public Builder nodeId(String nodeId) {
+            this.nodeId = nodeId;
+            return this;
+        }
+
+        public Builder stimulusReplyTimeout(Duration stimulusReplyTimeout) {
+            this.stimulusReplyTimeout = stimulusReplyTimeout;
+            return this;
+        }
+
         public Builder stimulusRoutes(java.util.Map<String, String> stimulusRoutes) {
             this.stimulusRoutes = java.util.Map.copyOf(stimulusRoutes);
             return this;
@@ -507,7 +547,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                     readYourWrites, authMode, dataDir, topicInstallTimeout, startCatchUpTimeout, readSyncTimeout,
                     kafkaHealthTimeout, kafkaHealthCache, shutdownGrace, deadLettersInMemory, managementHost,
                     managementPort, finishedRetention, maxPendingExecutions, maxPendingPerAgent,
-                    maxConcurrentRequests, concurrentQueue, concurrentQueueTimeout, maxConnections, streamPort, stimulusRoutes);
+                    maxConcurrentRequests, concurrentQueue, concurrentQueueTimeout, maxConnections, streamPort, stimulusRoutes, nodeId, stimulusReplyTimeout, webhooks);
         }
     }
 }

@@ -15,7 +15,14 @@ import ai.aegis.ingress.health.HttpMetricsFilter;
 import ai.aegis.ingress.health.Metrics;
 import ai.aegis.ingress.health.Readiness;
 import ai.aegis.ingress.http.ConcurrencyLimitFilter;
+import ai.aegis.ingress.stimuli.StimulusIntake;
+import ai.aegis.ingress.stimuli.StimulusIntakeRoutes;
 import ai.aegis.ingress.stimuli.StimulusRouteRoutes;
+import ai.aegis.ingress.webhook.BoundedSeenSignatures;
+import ai.aegis.ingress.webhook.WebhookVerifier;
+import ai.aegis.schemas.stimulus.StimulusReply;
+import ai.aegis.topology.reply.ReplyWaiter;
+import ai.aegis.topology.serde.WireReaders;
 import ai.aegis.ingress.stream.EventStream;
 import ai.aegis.ingress.stream.StreamRoute;
 import ai.aegis.ingress.registry.RegistryWriter;
@@ -52,6 +59,8 @@ public final class IngressRouting {
     private final WorkflowRoutes workflowRoutes;
     private final DeadLetterRoutes deadLetterRoutes;
     private final StimulusRouteRoutes stimulusRouteRoutes;
+    private final StimulusIntakeRoutes stimulusIntake;
+    private final ReplyWaiter<StimulusReply> stimulusReplies;
     private final List<StreamRoute> streamRoutes;
     private final Runnable awaitViews;
 
@@ -111,6 +120,12 @@ public final class IngressRouting {
         this.workflowRoutes = new WorkflowRoutes(workflowService, views.workflows(), views.workflowRuns(),
                 workflowStream, awaitViews);
         this.deadLetterRoutes = new DeadLetterRoutes(deadLetters);
+        this.stimulusReplies = new ReplyWaiter<>(config.nodeId(), WireReaders.STIMULUS_REPLY,
+                StimulusReply::correlationId);
+        this.stimulusIntake = new StimulusIntakeRoutes(new StimulusIntake(publisher,
+                topics.stimulusRequests().name(), stimulusReplies, config.nodeId(), config.stimulusReplyTimeout(),
+                java.time.Clock.systemUTC()), new WebhookVerifier(config.webhooks(), System::getenv,
+                java.time.Clock.systemUTC(), new BoundedSeenSignatures(config.webhooks().replayGuardEntries())));
         this.stimulusRouteRoutes = new StimulusRouteRoutes(
                 new RegistryWriter(publisher, progress, topics.stimulusRoutes().name(), config.readYourWrites()),
                 new RegistryWriter(publisher, progress, topics.stimulusRouter().name(), config.readYourWrites()),
@@ -125,6 +140,11 @@ public final class IngressRouting {
     /** What a read waits for before it is served: the views having read the topics (bounded). */
     public Runnable awaitViews() {
         return awaitViews;
+    }
+
+    /** The calls waiting for a stimulus's answer: the node's tail of the stimulus replies topic feeds it. */
+    public ReplyWaiter<StimulusReply> stimulusReplies() {
+        return stimulusReplies;
     }
 
     /** Writes the configured stimulus routes the route table lacks (at a start, once the views read the topics). */
@@ -167,7 +187,9 @@ public final class IngressRouting {
                     .build(), config.concurrentQueue() > 0, HealthRoutes.OPEN_PATHS, metrics));
         }
         if (token != null) {
-            routing.addFilter(new AuthFilter(token, HealthRoutes.OPEN_PATHS));
+            // webhooks carry an HMAC signature instead of the token: the route checks it over the raw body
+            routing.addFilter(new AuthFilter(token, HealthRoutes.OPEN_PATHS,
+                    java.util.Set.of(StimulusIntakeRoutes.WEBHOOKS_PATH + "/")));
         }
         HealthRoutes.installProbes(routing, readiness);
         if (!config.managementListener()) {
@@ -177,7 +199,8 @@ public final class IngressRouting {
         routing.register("/v1/executions", executionRoutes);
         routing.register("/v1/workflows", workflowRoutes);
         routing.register(DeadLetterRoutes.PATH, deadLetterRoutes);
-        routing.register("/v1/stimuli", stimulusRouteRoutes);
+        routing.register("/v1/stimuli", stimulusRouteRoutes, stimulusIntake.stimuli());
+        routing.register(StimulusIntakeRoutes.WEBHOOKS_PATH, stimulusIntake.webhooks());
         composed.routes().forEach(routing::register);
         ErrorHandling.notFound(routing);
     }

@@ -48,6 +48,8 @@ public final class IngressServer implements AutoCloseable {
 
     /** The name of the node's tail of the topics its views fold (its dead letters are {@code ingress-tail}'s). */
     public static final String TAIL = "ingress";
+    /** The node's tail of the stimulus replies (only those keyed by its node id are looked at). */
+    public static final String STIMULUS_REPLY_TAIL = "stimulus-replies";
     /** How readiness names the stream listener. */
     public static final String STREAM_LISTENER = "stream_listener";
 
@@ -146,9 +148,16 @@ public final class IngressServer implements AutoCloseable {
                         ingress.metrics()));
                 components.put(STREAM_LISTENER, streams);
             }
+            // the answers to this node's stimulus calls, whichever node routed them
+            DeadLetters replyLetters = new DeadLetters(publisher, topics.deadLetters().name(),
+                    TopicTail.consumerName(STIMULUS_REPLY_TAIL));
+            TopicTail replyTail = opened.add(new TopicTail(STIMULUS_REPLY_TAIL, kafka,
+                    List.of(topics.stimulusReplies().name()), ingress.stimulusReplies()::onRecord, replyLetters));
+            replyTail.start();
+            components.put(TopicTail.healthName(STIMULUS_REPLY_TAIL), replyTail);
             Readiness readiness = new Readiness(components);
             HttpRouting.Builder routing = HttpRouting.builder();
-            ingress.routing(routing, withRoutesAndCounts(composed, viewLetters), readiness);
+            ingress.routing(routing, withRoutesAndCounts(composed, viewLetters, replyLetters), readiness);
 
             WebServer management = null;
             if (config.managementListener()) {
@@ -178,9 +187,10 @@ public final class IngressServer implements AutoCloseable {
     }
 
     /** The composed services with the node's own dead letter count beside theirs. */
-    private static ComposedServices withRoutesAndCounts(ComposedServices composed, DeadLetters own) {
+    private static ComposedServices withRoutesAndCounts(ComposedServices composed, DeadLetters own,
+                                                        DeadLetters replies) {
         ComposedServices.Builder b = ComposedServices.builder()
-                .deadLetters(() -> Map.of(own.consumer(), own.written()));
+                .deadLetters(() -> Map.of(own.consumer(), own.written(), replies.consumer(), replies.written()));
         composed.routes().forEach(b::route);
         composed.deadLetters().forEach(b::deadLetters);
         return b.build();

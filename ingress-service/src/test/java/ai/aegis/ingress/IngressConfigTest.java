@@ -22,7 +22,8 @@ class IngressConfigTest {
     void anEmptyConfigurationIsEveryDefault() {
         IngressConfig config = IngressConfig.from(Config.empty(), DATA);
 
-        assertThat(config).isEqualTo(IngressConfig.builder().dataDir(DATA).build());
+        assertThat(config).isEqualTo(IngressConfig.builder().dataDir(DATA).nodeId(config.nodeId()).build());
+        assertThat(config.nodeId()).isNotEqualTo(IngressConfig.from(Config.empty(), DATA).nodeId()); // per process
         assertThat(config.host()).isEqualTo("0.0.0.0");
         assertThat(config.port()).isEqualTo(8080);
         assertThat(config.authMode()).isEqualTo("local-token");
@@ -82,6 +83,8 @@ class IngressConfigTest {
                 Map.entry("AEGIS_INGRESS_MAX__PENDING__PER__AGENT", "22"),
                 Map.entry("AEGIS_INGRESS_MAX__CONNECTIONS", "23"),
                 Map.entry("AEGIS_INGRESS_STREAM__PORT", "9092"),
+                Map.entry("AEGIS_INGRESS_NODE__ID", "node-7"),
+                Map.entry("AEGIS_INGRESS_STIMULUS__REPLY__TIMEOUT__MS", "2100"),
                 Map.entry("AEGIS_AUTH_MODE", "none"))).get("aegis");
 
         assertThat(IngressConfig.from(aegis, DATA)).isEqualTo(IngressConfig.builder()
@@ -113,6 +116,8 @@ class IngressConfigTest {
                 .maxPendingPerAgent(22)
                 .maxConnections(23)
                 .streamPort(9092)
+                .nodeId("node-7")
+                .stimulusReplyTimeout(Duration.ofMillis(2100))
                 .authMode("none")
                 .dataDir(DATA)
                 .build());

@@ -21,16 +21,23 @@ public final class AuthFilter implements Filter {
 
     private final LocalApiToken token;
     private final Set<String> openPaths;
+    private final Set<String> openPrefixes;
 
     public AuthFilter(LocalApiToken token, Set<String> openPaths) {
+        this(token, openPaths, Set.of());
+    }
+
+    /** @param openPrefixes paths under these are left to their route's own check (webhooks: an HMAC signature) */
+    public AuthFilter(LocalApiToken token, Set<String> openPaths, Set<String> openPrefixes) {
         this.token = token;
         this.openPaths = Set.copyOf(openPaths);
+        this.openPrefixes = Set.copyOf(openPrefixes);
     }
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.path().path();
-        if (openPaths.contains(path)) {
+        if (openPaths.contains(path) || openPrefixes.stream().anyMatch(path::startsWith)) {
             chain.proceed();
             return;
         }

@@ -147,11 +147,12 @@ public final class TopicCatalog {
     }
 
     /**
-     * The stimuli that passed the deduplication, unchanged, for the routing stage; keyed like the requests. Kept
-     * forever like the execution requests and workflow commands: the record of what entered the system.
+     * The stimuli that passed the deduplication, unchanged, for the routing stage; keyed like the requests. Kept a
+     * week: webhook bodies arrive at volume, and what a routed stimulus started (its workflow run, with the stimulus
+     * as input) is kept with the run.
      */
     public TopicSpec stimulusAccepted() {
-        return new TopicSpec(prefix + ".stimulus.accepted.v1", partitions, false, FOREVER, STIMULUS_KEY,
+        return new TopicSpec(prefix + ".stimulus.accepted.v1", partitions, false, WEEK, STIMULUS_KEY,
                 "stimulus-request.schema.json");
     }
 
@@ -174,11 +175,7 @@ public final class TopicCatalog {
                 "stimulus-reply.schema.json");
     }
 
-    /**
-     * The stimulus topics. Not yet in {@link #all()}: every topic there is created at start and has a consumer that
-     * dead-letters what it cannot read (the poison fault test checks both), and no service runs the deduplication
-     * and routing stages yet. They join {@link #all()} when one does.
-     */
+    /** The topics of the stimulus stages (deduplication, routing, the answers to the ingress). */
     public List<TopicSpec> stimulusTopics() {
         return List.of(stimulusRequests(), stimulusAccepted(), stimulusOutcomes(), stimulusReplies());
     }
@@ -186,6 +183,7 @@ public final class TopicCatalog {
     public List<TopicSpec> all() {
         return List.of(agents(), executionRequests(), executionEvents(), executionCommands(), workflows(),
                 workflowCommands(), workflowEvents(), workflowSteps(), approvalRequests(), approvalDecisions(),
-                approvalCommands(), approvalReplies(), deadLetters(), stimulusRoutes(), stimulusRouter());
+                approvalCommands(), approvalReplies(), deadLetters(), stimulusRoutes(), stimulusRouter(),
+                stimulusRequests(), stimulusAccepted(), stimulusOutcomes(), stimulusReplies());
     }
 }

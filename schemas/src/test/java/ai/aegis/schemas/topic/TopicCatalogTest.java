@@ -30,13 +30,17 @@ class TopicCatalogTest {
                         "aegis.execution.commands.v1", "aegis.workflows.v1", "aegis.workflow.commands.v1",
                         "aegis.workflow.events.v1", "aegis.workflow.steps.v1", "aegis.approval.requests.v1",
                         "aegis.approval.decisions.v1", "aegis.approval.commands.v1", "aegis.approval.replies.v1",
-                        "aegis.deadletter.v1", "aegis.stimulus.routes.v1", "aegis.stimulus.router.v1");
+                        "aegis.deadletter.v1", "aegis.stimulus.routes.v1", "aegis.stimulus.router.v1",
+                        "aegis.stimulus.requests.v1", "aegis.stimulus.accepted.v1", "aegis.stimulus.outcomes.v1",
+                        "aegis.stimulus.replies.v1");
         assertThat(catalog.all()).extracting(TopicSpec::valueSchema).containsExactly(
                 SchemaResources.AGENT_RECORD, SchemaResources.EXECUTION_REQUEST, SchemaResources.EXECUTION_EVENT,
                 SchemaResources.EXECUTION_COMMAND, SchemaResources.WORKFLOW_RECORD, SchemaResources.WORKFLOW_COMMAND,
                 SchemaResources.WORKFLOW_EVENT, SchemaResources.WORKFLOW_STEP_RESULT, SchemaResources.APPROVAL_REQUEST,
                 SchemaResources.APPROVAL_DECISION, SchemaResources.APPROVAL_COMMAND, SchemaResources.APPROVAL_REPLY,
-                SchemaResources.DEAD_LETTER, SchemaResources.STIMULUS_ROUTE, SchemaResources.STIMULUS_ROUTER);
+                SchemaResources.DEAD_LETTER, SchemaResources.STIMULUS_ROUTE, SchemaResources.STIMULUS_ROUTER,
+                SchemaResources.STIMULUS_REQUEST, SchemaResources.STIMULUS_REQUEST, SchemaResources.STIMULUS_OUTCOME,
+                SchemaResources.STIMULUS_REPLY);
     }
 
     @Test
@@ -89,7 +93,7 @@ class TopicCatalogTest {
         assertThat(catalog.approvalReplies().configs()).containsEntry("retention.ms", "3600000");
         // The existing topics did not change.
         assertThat(catalog.executionCommands().retentionMs()).isEqualTo(7L * 24 * 3600 * 1000);
-        assertThat(catalog.all()).hasSize(15).doesNotHaveDuplicates();
+        assertThat(catalog.all()).hasSize(19).doesNotHaveDuplicates();
     }
 
     @Test
@@ -109,9 +113,9 @@ class TopicCatalogTest {
 
         assertThat(catalog.stimulusRequests()).isEqualTo(new TopicSpec("x.stimulus.requests.v1", 4, false,
                 7L * 24 * 3600 * 1000, key, SchemaResources.STIMULUS_REQUEST));
-        // the same records, forwarded: kept forever as the execution requests
-        assertThat(catalog.stimulusAccepted()).isEqualTo(new TopicSpec("x.stimulus.accepted.v1", 4, false, -1, key,
-                SchemaResources.STIMULUS_REQUEST));
+        // the same records, forwarded, kept a week too
+        assertThat(catalog.stimulusAccepted()).isEqualTo(new TopicSpec("x.stimulus.accepted.v1", 4, false,
+                7L * 24 * 3600 * 1000, key, SchemaResources.STIMULUS_REQUEST));
         assertThat(catalog.stimulusOutcomes()).isEqualTo(new TopicSpec("x.stimulus.outcomes.v1", 4, false,
                 7L * 24 * 3600 * 1000, key, SchemaResources.STIMULUS_OUTCOME));
         assertThat(catalog.stimulusReplies()).isEqualTo(new TopicSpec("x.stimulus.replies.v1", 4, false, 3_600_000,
@@ -120,8 +124,8 @@ class TopicCatalogTest {
         assertThat(catalog.stimulusOutcomes().partitions()).isEqualTo(catalog.stimulusRequests().partitions());
         assertThat(catalog.stimulusTopics()).containsExactly(catalog.stimulusRequests(), catalog.stimulusAccepted(),
                 catalog.stimulusOutcomes(), catalog.stimulusReplies());
-        // not created at start until a service runs the stages (see stimulusTopics)
-        assertThat(catalog.all()).doesNotContainAnyElementsOf(catalog.stimulusTopics());
+        // created at start like every other topic
+        assertThat(catalog.all()).containsAll(catalog.stimulusTopics());
         for (TopicSpec spec : catalog.stimulusTopics()) {
             assertThat(SchemaResources.load(spec.valueSchema())).as(spec.name()).contains("\"$schema\"");
         }
