@@ -66,8 +66,9 @@ class DeadLettersAndReadinessTest {
             assertThat(body.path("status").asText()).isEqualTo("ready");
             JsonNode components = body.path("components");
             assertThat(components.properties()).extracting(Map.Entry::getKey).containsExactly("kafka",
-                    "tail.ingress", "tail.dead-letters", "worker", "tail.worker-agents", "tail.worker-commands",
-                    "workflow_engine", "approval_service", "tail.approvals-view", "tail.approval-replies");
+                    "tail.ingress", "tail.dead-letters", "tail.stimulus-replies", "worker", "tail.worker-agents",
+                    "tail.worker-commands", "workflow_engine", "stimulus_service", "approval_service",
+                    "tail.approvals-view", "tail.approval-replies");
             components.properties().forEach(c ->
                     assertThat(c.getValue().path("state").asText()).as(c.getKey()).isEqualTo("up"));
             assertThat(components.path("tail.worker-commands").path("lag").asLong()).isZero();

@@ -132,7 +132,6 @@ public final class IngressServer implements AutoCloseable {
             components.put("kafka", new KafkaHealth(admin, config.kafkaHealthTimeout(), config.kafkaHealthCache()));
             components.put(TopicTail.healthName(TAIL), tail);
             components.put(TopicTail.healthName(DeadLetterView.TAIL), deadLetterTail);
-            components.putAll(composed.health());
             IngressRouting ingress = new IngressRouting(config, topics, views, deadLetters, publisher, tail, history,
                     token);
             try {
@@ -155,6 +154,7 @@ public final class IngressServer implements AutoCloseable {
                     List.of(topics.stimulusReplies().name()), ingress.stimulusReplies()::onRecord, replyLetters));
             replyTail.start();
             components.put(TopicTail.healthName(STIMULUS_REPLY_TAIL), replyTail);
+            components.putAll(composed.health()); // the node's own components first, then the composed services'
             Readiness readiness = new Readiness(components);
             HttpRouting.Builder routing = HttpRouting.builder();
             ingress.routing(routing, withRoutesAndCounts(composed, viewLetters, replyLetters), readiness);
