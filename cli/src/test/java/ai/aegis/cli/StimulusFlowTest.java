@@ -60,7 +60,9 @@ class StimulusFlowTest {
         system = new TestSystem(dataDir, Map.of("echo", List.of(ScriptStep.reply("deployed"))), null,
                 EnumSet.allOf(AegisSystem.Service.class), Map.of(
                         "aegis.webhooks.sources.github.secrets", "old-secret," + SECRET,
-                        "aegis.webhooks.sources.billing.secrets", SECRET));
+                        "aegis.webhooks.sources.billing.secrets", SECRET,
+                        "aegis.webhooks.sources.flood.secrets", SECRET,
+                        "aegis.stimuli.rate-limits.flood", "3"));
         system.deploy("""
                 {"apiVersion":"100monkeys.ai/v1","kind":"Agent","metadata":{"name":"deployer","version":"1"},
                  "spec":{"runtime":{"model":"echo"},"task":{"prompt_template":"{{input}}"},
@@ -175,6 +177,32 @@ class StimulusFlowTest {
                 async);
         assertThat(later.statusCode()).as(later.body()).isEqualTo(202);
         assertThat(Json.tree(later.body()).path("stimulus_id").asText()).isNotBlank();
+    }
+
+    @Test
+    void aSourceOverItsRateIsAnswered429AndOthersAreNotHeldUp() throws Exception {
+        String body = "tick";
+        List<Integer> statuses = new ArrayList<>();
+        HttpResponse<String> limited = null;
+        for (int i = 0; i < 12; i++) {
+            HttpResponse<String> res = webhook("flood", body, sign(SECRET, body), null);
+            statuses.add(res.statusCode());
+            if (res.statusCode() == 429) {
+                limited = res;
+            }
+        }
+        // three a second: the first ones pass the limit (and are refused for want of a route), the rest are limited
+        assertThat(statuses).contains(429);
+        assertThat(statuses.getFirst()).isEqualTo(422);
+        assertThat(limited).isNotNull();
+        assertThat(limited.headers().firstValue("Retry-After")).contains("1");
+        assertThat(Json.tree(limited.body()).path("error").asText()).isEqualTo("rate_limited");
+        // another source is not held up by it
+        assertThat(webhook("github", body, sign(SECRET, body), null).statusCode()).isEqualTo(200);
+        String metrics = system.get("/metrics").body();
+        assertThat(metrics).contains("aegis_stimuli_rejected_total{reason=\"rate_limited\"}")
+                .contains("aegis_stimuli_ingested_total{source=\"github\"}")
+                .contains("aegis_stimulus_routing_milliseconds_count");
     }
 
     // ---- helpers ----

@@ -51,6 +51,8 @@ import java.util.Objects;
  *                                         non-blocking sockets (a few KiB per idle stream instead of ~21);
  *                                         -1: none; 0 picks a free one
  * aegis.stimuli:
+ *   rate-limit-per-second: 1000           stimuli each source may send to one node per second; past it 429
+ *   rate-limits: {}                       source -> its own rate (0: none)
  *   routes: {}                            source -> workflow: direct routes every start writes to the route
  *                                         table when it lacks them or holds another workflow for the source
  * aegis.auth:
@@ -84,6 +86,8 @@ import java.util.Objects;
  * @param nodeId                this process's id among the ingress nodes sharing the stimulus replies topic
  * @param stimulusReplyTimeout  how long a stimulus call waits for the routing's answer
  * @param webhooks              the webhook sources' schemes and secrets ({@code aegis.webhooks})
+ * @param stimulusRateLimit     stimuli per second each source may send to this node (0: no limit); past it 429
+ * @param stimulusRateLimits    the same per source, overriding it
  * @param stimulusRoutes        configured direct routes (source, lower-cased, -> workflow name)
  * @param streamPort            the stream listener's port ({@code StreamListener}), or {@link #NO_STREAM_PORT};
  *                              it holds at most {@code maxConnections} connections of its own
@@ -99,7 +103,8 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                             int maxConcurrentRequests, int concurrentQueue, Duration concurrentQueueTimeout,
                             int maxConnections, int streamPort, java.util.Map<String, String> stimulusRoutes,
                             String nodeId, Duration stimulusReplyTimeout,
-                            ai.aegis.ingress.webhook.WebhookConfig webhooks) {
+                            ai.aegis.ingress.webhook.WebhookConfig webhooks, int stimulusRateLimit,
+                            java.util.Map<String, Integer> stimulusRateLimits) {
 
     /** {@code aegis.auth.mode} without authentication. */
     public static final String AUTH_NONE = "none";
@@ -126,6 +131,8 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
     /** {@code management-port} when there is no management listener. */
     public static final int NO_MANAGEMENT_PORT = -1;
     public static final String DEFAULT_MANAGEMENT_HOST = "127.0.0.1";
+    /** Stimuli one source may send per second on one node (webhooks and POST /v1/stimuli alike). */
+    public static final int DEFAULT_STIMULUS_RATE_LIMIT = 1000;
     /** Past the RouterAgent's default timeout (30 s), so that a classification can answer in time. */
     public static final Duration DEFAULT_STIMULUS_REPLY_TIMEOUT = Duration.ofSeconds(35);
     /** {@code stream-port} when there is no stream listener. */
@@ -204,6 +211,18 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         }
         positive("stimulus-reply-timeout-ms", stimulusReplyTimeout);
         Objects.requireNonNull(webhooks, "webhooks");
+        if (stimulusRateLimit < 0) {
+            throw new IllegalArgumentException("aegis.stimuli.rate-limit-per-second must not be negative (0: none)");
+        }
+        java.util.Map<String, Integer> limits = new java.util.TreeMap<>();
+        for (var limit : Objects.requireNonNull(stimulusRateLimits, "stimulusRateLimits").entrySet()) {
+            if (limit.getValue() == null || limit.getValue() < 0) {
+                throw new IllegalArgumentException("aegis.stimuli.rate-limits." + limit.getKey()
+                        + " must not be negative (0: none)");
+            }
+            limits.put(ai.aegis.schemas.stimulus.StimulusSources.normalise(limit.getKey()), limit.getValue());
+        }
+        stimulusRateLimits = java.util.Collections.unmodifiableMap(limits);
     }
 
     /** Every default; {@code dataDir} has none and must be set. */
@@ -246,6 +265,11 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         in.get("node-id").asString().ifPresent(b::nodeId);
         millis(in, "stimulus-reply-timeout-ms").ifPresent(b::stimulusReplyTimeout);
         b.webhooks(ai.aegis.ingress.webhook.WebhookConfig.from(aegis));
+        aegis.get("stimuli.rate-limit-per-second").asInt().ifPresent(b::stimulusRateLimit);
+        java.util.Map<String, Integer> limits = new java.util.HashMap<>();
+        aegis.get("stimuli.rate-limits").detach().asMap().orElse(java.util.Map.of())
+                .forEach((source, rate) -> limits.put(source, Integer.parseInt(rate.trim())));
+        b.stimulusRateLimits(limits);
         aegis.get("stimuli.routes").detach().asMap().ifPresent(b::stimulusRoutes);
         aegis.get("auth.mode").asString().ifPresent(b::authMode);
         return b.build();
@@ -287,7 +311,9 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                 .stimulusRoutes(stimulusRoutes)
                 .nodeId(nodeId)
                 .stimulusReplyTimeout(stimulusReplyTimeout)
-                .webhooks(webhooks);
+                .webhooks(webhooks)
+                .stimulusRateLimit(stimulusRateLimit)
+                .stimulusRateLimits(stimulusRateLimits);
     }
 
     public IngressConfig withPort(int newPort) {
@@ -357,6 +383,8 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         private int streamPort = NO_STREAM_PORT;
         private java.util.Map<String, String> stimulusRoutes = java.util.Map.of();
         private String nodeId = java.util.UUID.randomUUID().toString();
+        private int stimulusRateLimit = DEFAULT_STIMULUS_RATE_LIMIT;
+        private java.util.Map<String, Integer> stimulusRateLimits = java.util.Map.of();
         private Duration stimulusReplyTimeout = DEFAULT_STIMULUS_REPLY_TIMEOUT;
         private ai.aegis.ingress.webhook.WebhookConfig webhooks = ai.aegis.ingress.webhook.WebhookConfig.builder()
                 .build();
@@ -476,6 +504,16 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
             return this;
         }
 
+        public Builder stimulusRateLimit(int perSecond) {
+            this.stimulusRateLimit = perSecond;
+            return this;
+        }
+
+        public Builder stimulusRateLimits(java.util.Map<String, Integer> perSource) {
+            this.stimulusRateLimits = java.util.Map.copyOf(perSource);
+            return this;
+        }
+
         public Builder webhooks(ai.aegis.ingress.webhook.WebhookConfig webhooks) {
             this.webhooks = webhooks;
             return this;
@@ -547,7 +585,8 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                     readYourWrites, authMode, dataDir, topicInstallTimeout, startCatchUpTimeout, readSyncTimeout,
                     kafkaHealthTimeout, kafkaHealthCache, shutdownGrace, deadLettersInMemory, managementHost,
                     managementPort, finishedRetention, maxPendingExecutions, maxPendingPerAgent,
-                    maxConcurrentRequests, concurrentQueue, concurrentQueueTimeout, maxConnections, streamPort, stimulusRoutes, nodeId, stimulusReplyTimeout, webhooks);
+                    maxConcurrentRequests, concurrentQueue, concurrentQueueTimeout, maxConnections, streamPort, stimulusRoutes, nodeId, stimulusReplyTimeout, webhooks,
+                    stimulusRateLimit, stimulusRateLimits);
         }
     }
 }

@@ -122,10 +122,16 @@ public final class IngressRouting {
         this.deadLetterRoutes = new DeadLetterRoutes(deadLetters);
         this.stimulusReplies = new ReplyWaiter<>(config.nodeId(), WireReaders.STIMULUS_REPLY,
                 StimulusReply::correlationId);
+        BoundedSeenSignatures seen = new BoundedSeenSignatures(config.webhooks().replayGuardEntries());
+        metrics.gauge("aegis_webhook_replay_guard_entries", "Accepted timestamped webhook signatures this node "
+                + "remembers until their window ends (bounded by aegis.webhooks.replay-guard-entries).", seen::size);
+        metrics.gauge("aegis_webhook_replay_guard_dropped_early", "Signatures the replay guard forgot before their "
+                + "window ended because it was full (each could be replayed on this node).", seen::droppedEarly);
         this.stimulusIntake = new StimulusIntakeRoutes(new StimulusIntake(publisher,
                 topics.stimulusRequests().name(), stimulusReplies, config.nodeId(), config.stimulusReplyTimeout(),
                 java.time.Clock.systemUTC()), new WebhookVerifier(config.webhooks(), System::getenv,
-                java.time.Clock.systemUTC(), new BoundedSeenSignatures(config.webhooks().replayGuardEntries())));
+                java.time.Clock.systemUTC(), seen),
+                config.stimulusRateLimit(), config.stimulusRateLimits(), metrics);
         this.stimulusRouteRoutes = new StimulusRouteRoutes(
                 new RegistryWriter(publisher, progress, topics.stimulusRoutes().name(), config.readYourWrites()),
                 new RegistryWriter(publisher, progress, topics.stimulusRouter().name(), config.readYourWrites()),

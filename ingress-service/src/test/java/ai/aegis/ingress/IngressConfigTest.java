@@ -133,6 +133,13 @@ class IngressConfigTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("aegis.stimuli.routes.a b");
         assertThatThrownBy(() -> IngressConfig.builder().dataDir(DATA).stimulusRoutes(Map.of("a", " ")).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("names no workflow");
+        Config limits = Config.just(io.helidon.config.ConfigSources.create(Map.of(
+                "aegis.stimuli.rate-limit-per-second", "50", "aegis.stimuli.rate-limits.GitHub", "5"))).get("aegis");
+        assertThat(IngressConfig.from(limits, DATA).stimulusRateLimit()).isEqualTo(50);
+        assertThat(IngressConfig.from(limits, DATA).stimulusRateLimits()).containsExactly(Map.entry("github", 5));
+        assertThat(IngressConfig.from(Config.empty(), DATA).stimulusRateLimit()).isEqualTo(1000);
+        assertThatThrownBy(() -> IngressConfig.builder().dataDir(DATA).stimulusRateLimit(-1).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rate-limit-per-second");
         assertThatThrownBy(() -> IngressConfig.builder().dataDir(DATA).streamPort(-2).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stream-port");
     }

@@ -2,6 +2,7 @@ package ai.aegis.ingress.stimuli;
 
 import ai.aegis.http.Api;
 import ai.aegis.http.JsonBodies;
+import ai.aegis.ingress.health.Metrics;
 import ai.aegis.ingress.webhook.WebhookDelivery;
 import ai.aegis.ingress.webhook.WebhookRefusedException;
 import ai.aegis.ingress.webhook.WebhookVerifier;
@@ -35,12 +36,31 @@ public final class StimulusIntakeRoutes {
     public static final String WEBHOOKS_PATH = "/v1/webhooks";
     private static final String RETRY_AFTER_ROUTING_SECONDS = "2";
 
+    /** Sources labelled in the metrics at most; the rest are counted under {@code other}. */
+    private static final int LABELLED_SOURCES = 256;
+
     private final StimulusIntake intake;
     private final WebhookVerifier verifier;
+    private final SourceRateLimits limits;
+    private final Metrics metrics;
+    private final java.util.Set<String> labelled = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.LongAdder routingMillis;
+    private final java.util.concurrent.atomic.LongAdder routed;
 
-    public StimulusIntakeRoutes(StimulusIntake intake, WebhookVerifier verifier) {
+    /**
+     * @param ratePerSecond stimuli each source may send to this node per second (0: no limit)
+     * @param ratePerSource the same for named sources
+     */
+    public StimulusIntakeRoutes(StimulusIntake intake, WebhookVerifier verifier, int ratePerSecond,
+                                Map<String, Integer> ratePerSource, Metrics metrics) {
         this.intake = intake;
         this.verifier = verifier;
+        this.limits = new SourceRateLimits(ratePerSecond, ratePerSource, 4096);
+        this.metrics = metrics;
+        this.routingMillis = metrics.counter("aegis_stimulus_routing_milliseconds_sum", "Milliseconds stimuli "
+                + "waited for their routing's answer (with _count: the mean).");
+        this.routed = metrics.counter("aegis_stimulus_routing_milliseconds_count", "Stimuli answered by their "
+                + "routing.");
     }
 
     /** {@code POST /v1/stimuli}, under {@code /v1/stimuli}. */
@@ -87,6 +107,7 @@ public final class StimulusIntakeRoutes {
             delivery = verifier.verify(Api.pathParam(req, "source"),
                     name -> req.headers().first(HeaderNames.create(name)), raw);
         } catch (WebhookRefusedException e) {
+            rejected(e.refusal().code());
             Api.json(res, e.refusal().status(), e.refusal().body());
             return;
         }
@@ -96,10 +117,21 @@ public final class StimulusIntakeRoutes {
 
     private void take(ServerResponse res, String source, Optional<String> idempotencyKey, String content,
                       boolean base64, Map<String, String> headers, boolean async) {
+        if (!limits.tryAcquire(source)) {
+            rejected("rate_limited");
+            res.header(HeaderNames.RETRY_AFTER, "1");
+            Api.coded(res, 429, "rate_limited", "Source '" + source + "' sends more stimuli than its rate limit; "
+                    + "retry after a second");
+            return;
+        }
+        metrics.counter("aegis_stimuli_ingested_total", "Stimuli taken in (signature and rate checked), by source.",
+                "source", label(source)).increment();
         StimulusIntake.Result result;
+        long started = System.nanoTime();
         try {
             result = intake.take(source, idempotencyKey, content, base64, headers, async);
         } catch (DurablePublisher.UnavailableException e) {
+            rejected("stimulus_service_unavailable");
             res.header(HeaderNames.RETRY_AFTER, Api.RETRY_AFTER_SECONDS);
             Api.coded(res, 503, "stimulus_service_unavailable", "Kafka did not take the stimulus; nothing was "
                     + "accepted: retry");
@@ -108,13 +140,38 @@ public final class StimulusIntakeRoutes {
         switch (result) {
             case StimulusIntake.Accepted a -> Api.json(res, 202, Map.of("stimulus_id", a.stimulusId()));
             case StimulusIntake.TimedOut t -> {
+                rejected("stimulus_service_unavailable");
                 res.header(HeaderNames.RETRY_AFTER, RETRY_AFTER_ROUTING_SECONDS);
                 Api.coded(res, 503, "stimulus_service_unavailable", "Stimulus " + t.stimulusId() + " is durable "
                         + "but its routing did not answer in time; it is routed anyway (retry with the same "
                         + "idempotency key to learn how)");
             }
-            case StimulusIntake.Replied r -> answer(res, r.reply());
+            case StimulusIntake.Replied r -> {
+                routingMillis.add((System.nanoTime() - started) / 1_000_000);
+                routed.increment();
+                if (r.reply().outcome() != ai.aegis.schemas.stimulus.StimulusStatus.ACCEPTED) {
+                    rejected(code(r.reply(), r.reply().outcome().name().toLowerCase(java.util.Locale.ROOT)));
+                }
+                answer(res, r.reply());
+            }
         }
+    }
+
+    private void rejected(String reason) {
+        metrics.counter("aegis_stimuli_rejected_total", "Stimuli and webhooks refused, by reason (the answer's "
+                + "error code).", "reason", reason).increment();
+    }
+
+    /** The source as a metrics label: its own for the first few hundred, {@code other} after. */
+    private String label(String source) {
+        if (labelled.contains(source)) {
+            return source;
+        }
+        if (labelled.size() < LABELLED_SOURCES) {
+            labelled.add(source);
+            return source;
+        }
+        return "other";
     }
 
     private static void answer(ServerResponse res, StimulusReply reply) {
