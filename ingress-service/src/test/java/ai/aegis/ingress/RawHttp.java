@@ -121,6 +121,11 @@ final class RawHttp implements AutoCloseable {
         return new String(data, StandardCharsets.UTF_8);
     }
 
+    /** Whether the server has sent something that was not read yet (an answer, say), without waiting. */
+    boolean answered() throws IOException {
+        return in.available() > 0;
+    }
+
     /** The next line of the body (without its line end): a stream read line by line. */
     String nextLine() throws IOException {
         return line();
