@@ -122,6 +122,38 @@ class StimulusFlowTest {
     }
 
     @Test
+    void twoIngressNodesShareOneDeduplicationAndEachGetsItsOwnAnswers() throws Exception {
+        try (AegisSystem second = system.start(EnumSet.of(AegisSystem.Service.INGRESS), Map.of(
+                "aegis.ingress.node-id", "second-node",
+                "aegis.data-dir", dataDir.resolve("second").toString()))) {
+            String secondBase = "http://127.0.0.1:" + second.ingress().port();
+            String body = "{\"event\":\"both nodes\"}";
+            String signature = sign(SECRET, body);
+            List<Callable<Integer>> calls = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                String base = i % 2 == 0 ? system.base : secondBase;
+                calls.add(() -> webhook(base, "github", body, signature, "delivery-two-nodes").statusCode());
+            }
+            List<Integer> statuses = new ArrayList<>();
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (Future<Integer> f : pool.invokeAll(calls)) {
+                    statuses.add(f.get());
+                }
+            }
+            // whichever node took a call answers it, and of all the deliveries on both nodes exactly one went on
+            assertThat(statuses).filteredOn(s -> s == 200).hasSize(1);
+            assertThat(statuses).filteredOn(s -> s == 409).hasSize(19);
+        }
+    }
+
+    @Test
+    void aBodyOverTheCapIsRefusedWith413BeforeItIsRead() throws Exception {
+        String body = "x".repeat(1024 * 1024 + 1);
+        HttpResponse<String> res = webhook("github", body, sign(SECRET, body), null);
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(413);
+    }
+
+    @Test
     void badSignaturesAreRefusedBeforeAnythingIsWritten() throws Exception {
         String body = "{\"x\":1}";
         assertError(webhook("github", body, null, null), 401, "missing_signature");
@@ -225,6 +257,11 @@ class StimulusFlowTest {
 
     private static HttpResponse<String> webhook(String source, String body, String signature, String key)
             throws Exception {
+        return webhook(system.base, source, body, signature, key);
+    }
+
+    private static HttpResponse<String> webhook(String base, String source, String body, String signature,
+                                                String key) throws Exception {
         Map<String, String> headers = new java.util.HashMap<>(Map.of("Content-Type", "application/json"));
         if (signature != null) {
             headers.put("X-Aegis-Signature", signature);
@@ -232,7 +269,10 @@ class StimulusFlowTest {
         if (key != null) {
             headers.put("X-Idempotency-Key", key);
         }
-        return send("POST", "/v1/webhooks/" + source, body, headers);
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/v1/webhooks/" + source))
+                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(b::header);
+        return system.http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> send(String method, String path, String body, Map<String, String> headers)

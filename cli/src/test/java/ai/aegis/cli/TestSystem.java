@@ -127,7 +127,14 @@ final class TestSystem implements AutoCloseable {
 
     /** More services on this system's configuration, models and runtime (another worker of the same group). */
     AegisSystem start(Set<Service> services) {
-        return AegisSystem.start(AegisSystem.Options.builder(Config.just(ConfigSources.create(config)).get("aegis"))
+        return start(services, Map.of());
+    }
+
+    /** The same, with some configuration keys replaced (another ingress node: its own node id and data dir). */
+    AegisSystem start(Set<Service> services, Map<String, String> settings) {
+        Map<String, String> merged = new HashMap<>(config);
+        merged.putAll(settings);
+        return AegisSystem.start(AegisSystem.Options.builder(Config.just(ConfigSources.create(merged)).get("aegis"))
                 .services(services).models(models).runtime(runtime).build());
     }
 
