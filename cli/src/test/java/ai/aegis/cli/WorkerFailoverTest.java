@@ -64,10 +64,12 @@ class WorkerFailoverTest {
                     assertThat(events).hasSize(ids.size());
                     events.forEach((id, all) -> assertThat(all.stream().filter(ExecutionEvent::terminal)
                             .map(ExecutionEvent::type)).as(id).containsExactly("execution_completed"));
-                    // what the dead process had started was started again by the survivor, as the next attempt
+                    // what the dead process had started was started again by the survivor, as a later attempt: the
+                    // next one, or one after it when a busy slot of the survivor acquired the request first and
+                    // released it (an acquisition counts as a delivery: see the known weaknesses)
                     assertThat(events.values()).anyMatch(all -> all.stream()
                             .filter(e -> e instanceof ExecutionEvent.ExecutionStarted).count() > 1
-                            && all.stream().filter(ExecutionEvent::terminal).allMatch(e -> e.attemptNumber() == 2));
+                            && all.stream().filter(ExecutionEvent::terminal).allMatch(e -> e.attemptNumber() >= 2));
                 }
             }
         }
