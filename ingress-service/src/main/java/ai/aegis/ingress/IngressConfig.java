@@ -196,7 +196,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         for (var route : Objects.requireNonNull(stimulusRoutes, "stimulusRoutes").entrySet()) {
             String source;
             try {
-                source = ai.aegis.schemas.stimulus.StimulusRoute.normaliseSource(route.getKey());
+                source = ai.aegis.schemas.stimulus.StimulusSources.normalise(route.getKey());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("aegis.stimuli.routes." + route.getKey() + ": " + e.getMessage());
             }

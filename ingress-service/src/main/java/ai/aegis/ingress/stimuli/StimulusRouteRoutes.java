@@ -1,5 +1,6 @@
 package ai.aegis.ingress.stimuli;
 
+import ai.aegis.schemas.stimulus.StimulusSources;
 import ai.aegis.http.Api;
 import ai.aegis.http.JsonBodies;
 import ai.aegis.ingress.registry.RegistryWriter;
@@ -218,7 +219,7 @@ public final class StimulusRouteRoutes implements HttpService {
     /** The path's source name, normalised; empty (and answered 400) when it cannot be a source. */
     private static Optional<String> source(ServerRequest req, ServerResponse res) {
         try {
-            return Optional.of(StimulusRoute.normaliseSource(Api.pathParam(req, "source")));
+            return Optional.of(StimulusSources.normalise(Api.pathParam(req, "source")));
         } catch (IllegalArgumentException e) {
             Api.coded(res, 400, "invalid_source", e.getMessage());
             return Optional.empty();

@@ -53,10 +53,9 @@ public final class EventStream {
         this.history = history;
         this.notFound = route.notFoundMessage();
         this.heartbeat = heartbeat;
-        this.historyUnavailable = metrics.counter("aegis_sse_history_unavailable_total", "Streams refused (503) or "
-                + "closed because events no longer in memory could not be read back from the topic in time.");
-        this.readBack = metrics.counter("aegis_sse_events_read_back_total", "Events sent to streams that were read "
-                + "back from the topic because this node no longer held them in memory.");
+        StreamCounters counters = StreamCounters.of(metrics);
+        this.historyUnavailable = counters.historyUnavailable();
+        this.readBack = counters.readBack();
     }
 
     public int openStreams() {

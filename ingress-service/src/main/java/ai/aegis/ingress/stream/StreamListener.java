@@ -131,12 +131,11 @@ public final class StreamListener implements HealthCheck, AutoCloseable {
                 + "refused with 503 because it held aegis.ingress.max-connections already.");
         this.stalled = metrics.counter("aegis_sse_streams_stalled_total", "Streams closed because their client "
                 + "took nothing for two heartbeat intervals (it resumes with Last-Event-ID).");
-        this.historyUnavailable = metrics.counter("aegis_sse_history_unavailable_total", "Streams refused (503) or "
-                + "closed because events no longer in memory could not be read back from the topic in time.");
         this.acceptFailures = metrics.counter("aegis_stream_listener_accept_failures_total", "Times the stream "
                 + "listener could not accept a connection (out of file descriptors, say) and paused accepting.");
-        this.readBack = metrics.counter("aegis_sse_events_read_back_total", "Events sent to streams that were read "
-                + "back from the topic because this node no longer held them in memory.");
+        StreamCounters counters = StreamCounters.of(metrics);
+        this.historyUnavailable = counters.historyUnavailable();
+        this.readBack = counters.readBack();
         this.loop = Thread.ofPlatform().name("aegis-stream-listener").daemon().unstarted(this::run);
     }
 

@@ -1,5 +1,6 @@
 package ai.aegis.ingress.webhook;
 
+import ai.aegis.schemas.stimulus.StimulusSources;
 import io.helidon.config.Config;
 
 import java.time.Duration;
@@ -134,7 +135,7 @@ public record WebhookConfig(int replayGuardEntries, List<String> forwardHeaders,
         forwardHeaders = List.copyOf(names);
         Map<String, Source> byName = new LinkedHashMap<>();
         sources.forEach((name, source) -> {
-            String n = normaliseSource(name);
+            String n = StimulusSources.normalise(name);
             if (byName.put(n, Objects.requireNonNull(source, "source " + n)) != null) {
                 throw new IllegalArgumentException(KEY + ".sources names " + n + " twice (names ignore case)");
             }
@@ -160,7 +161,7 @@ public record WebhookConfig(int replayGuardEntries, List<String> forwardHeaders,
             String key = KEY + ".sources." + node.name();
             String name;
             try {
-                name = normaliseSource(node.name());
+                name = StimulusSources.normalise(node.name());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
             }
@@ -191,20 +192,11 @@ public record WebhookConfig(int replayGuardEntries, List<String> forwardHeaders,
         return new Builder().replayGuardEntries(replayGuardEntries).forwardHeaders(forwardHeaders).sources(sources);
     }
 
-    /** The settings of the source named {@code normalisedName} ({@link #normaliseSource}): its own or the default. */
+    /** The settings of the source named {@code normalisedName} ({@link StimulusSources#normalise}): its own or the default. */
     public Source source(String normalisedName) {
         return sources.getOrDefault(normalisedName, Source.DEFAULT);
     }
 
-    /**
-     * A source name as it is matched: lower-cased; it must be non-empty and hold no {@code /}, whitespace or
-     * control character (it is a path segment, part of an environment variable's name and a metric label).
-     *
-     * @throws IllegalArgumentException if it is not a source name
-     */
-    public static String normaliseSource(String name) {
-        return ai.aegis.schemas.stimulus.StimulusSources.normalise(name);
-    }
 
     /**
      * The environment variable holding a source's secrets: {@code AEGIS_WEBHOOK_SECRET_} and the name upper-cased,
@@ -212,7 +204,7 @@ public record WebhookConfig(int replayGuardEntries, List<String> forwardHeaders,
      * Names differing only there ({@code a-b}, {@code a.b}, {@code a_b}) share one variable.
      */
     public static String environmentVariable(String source) {
-        return SECRET_VARIABLE_PREFIX + normaliseSource(source).toUpperCase(Locale.ROOT).replace('-', '_')
+        return SECRET_VARIABLE_PREFIX + StimulusSources.normalise(source).toUpperCase(Locale.ROOT).replace('-', '_')
                 .replace('.', '_');
     }
 
@@ -257,9 +249,9 @@ public record WebhookConfig(int replayGuardEntries, List<String> forwardHeaders,
             return this;
         }
 
-        /** Adds (or replaces) one source; the name is normalised ({@link #normaliseSource}). */
+        /** Adds (or replaces) one source; the name is normalised ({@link StimulusSources#normalise}). */
         public Builder source(String name, Source source) {
-            sources.put(normaliseSource(name), Objects.requireNonNull(source, "source"));
+            sources.put(StimulusSources.normalise(name), Objects.requireNonNull(source, "source"));
             return this;
         }
 

@@ -1,5 +1,6 @@
 package ai.aegis.ingress.webhook;
 
+import ai.aegis.schemas.stimulus.StimulusSources;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -73,7 +74,7 @@ public final class WebhookVerifier {
     public WebhookDelivery verify(String source, WebhookHeaders headers, byte[] body) {
         String name;
         try {
-            name = WebhookConfig.normaliseSource(source);
+            name = StimulusSources.normalise(source);
         } catch (IllegalArgumentException e) {
             throw refused(WebhookRefusal.badRequest(WebhookRefusal.MALFORMED_SOURCE, e.getMessage()));
         }

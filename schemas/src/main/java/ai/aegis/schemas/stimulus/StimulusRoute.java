@@ -8,7 +8,7 @@ import java.util.Objects;
  * {@code <prefix>.stimulus.routes.v1}, keyed by the source (a tombstone removes the route), and the body of
  * {@code GET /v1/stimuli/routes/{source}}.
  *
- * @param source    the source name, lower-case: a webhook's path segment, or {@code http_api}
+ * @param source    the source name, lower-case ({@link StimulusSources#normalise}): a webhook's path segment, or {@code http_api}
  * @param workflow  the name of the workflow it starts (checked when the route is set, and again when a stimulus is
  *                  routed: a workflow deleted since answers {@code unknown_workflow})
  * @param updatedAt when the route was last set
@@ -19,10 +19,5 @@ public record StimulusRoute(String source, String workflow, Instant updatedAt) {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(workflow, "workflow");
         Objects.requireNonNull(updatedAt, "updatedAt");
-    }
-
-    /** @see StimulusSources#normalise */
-    public static String normaliseSource(String source) {
-        return StimulusSources.normalise(source);
     }
 }

@@ -44,13 +44,13 @@ class StimulusRouteContractTest {
 
     @Test
     void sourceNamesAreLowerCasedAndMustBeOneSegment() {
-        assertThat(StimulusRoute.normaliseSource("GitHub")).isEqualTo("github");
-        assertThat(StimulusRoute.normaliseSource("http_api")).isEqualTo("http_api");
+        assertThat(StimulusSources.normalise("GitHub")).isEqualTo("github");
+        assertThat(StimulusSources.normalise("http_api")).isEqualTo("http_api");
         for (String bad : new String[] {"", "a/b", "a b", "tab\there", "nul\u0000", "x".repeat(129)}) {
-            assertThatThrownBy(() -> StimulusRoute.normaliseSource(bad)).as(bad)
+            assertThatThrownBy(() -> StimulusSources.normalise(bad)).as(bad)
                     .isInstanceOf(IllegalArgumentException.class);
         }
-        assertThatThrownBy(() -> StimulusRoute.normaliseSource(null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> StimulusSources.normalise(null)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -53,7 +53,7 @@ public final class StimulusRoutingTable {
         bySource.put(source, route);
     }
 
-    /** @param source a normalised source name ({@link StimulusRoute#normaliseSource}) */
+    /** @param source a normalised source name ({@link ai.aegis.schemas.stimulus.StimulusSources#normalise}) */
     public Optional<StimulusRoute> get(String source) {
         return Optional.ofNullable(bySource.get(source));
     }

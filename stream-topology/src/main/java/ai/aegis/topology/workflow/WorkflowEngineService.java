@@ -11,7 +11,6 @@ import org.apache.kafka.streams.Topology;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Properties;
 
 /**
  * Runs {@link WorkflowEngineTopology} in this process: a {@link KafkaStreams} instance with exactly-once v2 (why: see
@@ -63,14 +62,6 @@ public final class WorkflowEngineService implements AutoCloseable {
         return settings.topics().prefix() + "-workflow-engine";
     }
 
-    /**
-     * The Streams configuration used: exactly-once v2, the dead-letter handlers, the settings' security extras, one
-     * stream thread.
-     */
-    static Properties config(KafkaSettings settings, String applicationId, Path stateDir,
-                             StreamsDeadLetters deadLetters) {
-        return StreamsApp.config(settings, applicationId, "workflow-engine", stateDir, deadLetters);
-    }
 
     /**
      * Starts and waits until the instance is {@code RUNNING}.
