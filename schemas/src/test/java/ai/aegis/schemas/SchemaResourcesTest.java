@@ -13,6 +13,7 @@ import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.stimulus.StimulusKeys;
+import ai.aegis.schemas.stimulus.StimulusClassification;
 import ai.aegis.schemas.stimulus.StimulusOutcome;
 import ai.aegis.schemas.stimulus.StimulusReply;
 import ai.aegis.schemas.stimulus.StimulusRequest;
@@ -54,7 +55,7 @@ class SchemaResourcesTest {
 
     @Test
     void everySchemaLoadsAsADraft202012DocumentNamedAfterItsFile() {
-        assertThat(SchemaResources.ALL).hasSize(20).doesNotHaveDuplicates();
+        assertThat(SchemaResources.ALL).hasSize(21).doesNotHaveDuplicates();
         for (String file : SchemaResources.ALL) {
             JsonNode schema = Json.tree(SchemaResources.load(file));
             assertThat(schema.get("$schema").asText()).as(file)
@@ -197,12 +198,17 @@ class SchemaResourcesTest {
                     assertThat(Json.tree(Json.write(reply))).isEqualTo(value);
                     stimulusOutcomes.add(reply.outcome());
                 }
+                case SchemaResources.STIMULUS_CLASSIFICATION -> {
+                    StimulusClassification c = Json.read(m.group(2), StimulusClassification.class);
+                    assertThat(Json.tree(Json.write(c))).isEqualTo(value);
+                    assertThat(c.deadline()).isEqualTo(c.requestedAt().plusSeconds(c.timeoutSeconds()));
+                }
                 case SchemaResources.DEAD_LETTER ->
                         assertThat(Json.tree(Json.write(Json.read(m.group(2), DeadLetter.class)))).isEqualTo(value);
                 default -> throw new AssertionError("unknown schema in README: " + schema);
             }
         }
-        assertThat(examples).isEqualTo(48);
+        assertThat(examples).isEqualTo(49);
         // one example of each event type, in the declared order (the run attempt's example repeats the first)
         assertThat(eventTypes.stream().distinct().toList()).containsExactlyElementsOf(Arrays.stream(ExecutionEvent.class.getPermittedSubclasses())
                 .map(c -> c.getAnnotation(JsonTypeName.class).value()).toList());

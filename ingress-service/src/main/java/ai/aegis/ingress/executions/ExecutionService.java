@@ -7,7 +7,6 @@ import ai.aegis.schemas.agent.AgentRecord;
 import ai.aegis.schemas.execution.ExecutionCommand;
 import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.json.Json;
-import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.topology.agents.AgentRegistryView;
 import ai.aegis.topology.executions.ExecutionReadModel;
 import ai.aegis.topology.executions.ExecutionView;
@@ -23,7 +22,7 @@ import java.util.UUID;
  */
 public final class ExecutionService {
 
-    public static final String CANCEL_TYPE = CloudEventHeaders.type("execution", "execution_cancel_requested");
+    public static final String CANCEL_TYPE = ExecutionCommand.CE_CANCEL_REQUESTED;
 
     private final RecordPublisher publisher;
     private final AgentRegistryView agents;

@@ -1,5 +1,7 @@
 package ai.aegis.schemas.execution;
 
+import ai.aegis.schemas.topic.CloudEventHeaders;
+
 import java.time.Instant;
 
 /**
@@ -13,4 +15,6 @@ import java.time.Instant;
 public record ExecutionCommand(String command, String executionId, String reason, Instant requestedAt) {
 
     public static final String CANCEL = "cancel";
+    /** {@code ce_type} of a cancel command, whoever asks (the ingress, the routing of stimuli). */
+    public static final String CE_CANCEL_REQUESTED = CloudEventHeaders.type("execution", "execution_cancel_requested");
 }

@@ -175,15 +175,27 @@ public final class TopicCatalog {
                 "stimulus-reply.schema.json");
     }
 
+    /**
+     * Classifications under way ({@code StimulusClassification}), from the routing stage to itself, keyed by the
+     * RouterAgent's execution id and partitioned like the execution events (co-partitioned: the task that holds a
+     * classification reads its execution's events). Kept a week, like the stimuli.
+     */
+    public TopicSpec stimulusClassifications() {
+        return new TopicSpec(prefix + ".stimulus.classifications.v1", partitions, false, WEEK,
+                "the RouterAgent's execution id", "stimulus-classification.schema.json");
+    }
+
     /** The topics of the stimulus stages (deduplication, routing, the answers to the ingress). */
     public List<TopicSpec> stimulusTopics() {
-        return List.of(stimulusRequests(), stimulusAccepted(), stimulusOutcomes(), stimulusReplies());
+        return List.of(stimulusRequests(), stimulusAccepted(), stimulusOutcomes(), stimulusReplies(),
+                stimulusClassifications());
     }
 
     public List<TopicSpec> all() {
         return List.of(agents(), executionRequests(), executionEvents(), executionCommands(), workflows(),
                 workflowCommands(), workflowEvents(), workflowSteps(), approvalRequests(), approvalDecisions(),
                 approvalCommands(), approvalReplies(), deadLetters(), stimulusRoutes(), stimulusRouter(),
-                stimulusRequests(), stimulusAccepted(), stimulusOutcomes(), stimulusReplies());
+                stimulusRequests(), stimulusAccepted(), stimulusOutcomes(), stimulusReplies(),
+                stimulusClassifications());
     }
 }

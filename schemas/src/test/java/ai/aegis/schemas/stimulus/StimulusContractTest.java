@@ -139,6 +139,16 @@ class StimulusContractTest {
             assertThat(SchemaValidation.validate(SchemaResources.STIMULUS_OUTCOME, Json.toTree(o))).isEmpty();
             assertThat(o.outcome().routingOutcome()).isTrue();
         }
+        StimulusOutcome decided = new StimulusOutcome(KEY, STIMULUS, StimulusStatus.REFUSED, T0, "github",
+                RoutingMode.CLASSIFIED, "billing", null, 0.41, "run-1",
+                new StimulusReply.ReplyError("classification_failed", "below the threshold"));
+        assertThat(Json.read(Json.write(decided), StimulusOutcome.class)).isEqualTo(decided);
+        assertThat(SchemaValidation.validate(SchemaResources.STIMULUS_OUTCOME, Json.toTree(decided))).isEmpty();
+        assertThat(Json.tree(Json.write(decided)).get("mode").asText()).isEqualTo("classified");
+        assertThat(SchemaValidation.validate(SchemaResources.STIMULUS_OUTCOME,
+                ((ObjectNode) Json.toTree(decided)).put("confidence", 1.5))).isNotEmpty();
+        assertThat(SchemaValidation.validate(SchemaResources.STIMULUS_OUTCOME,
+                ((ObjectNode) Json.toTree(decided)).put("mode", "guessed"))).isNotEmpty();
         for (String outcome : List.of("duplicate", "failed", "maybe")) {
             assertThat(SchemaValidation.validate(SchemaResources.STIMULUS_OUTCOME,
                     ((ObjectNode) Json.toTree(accepted)).put("outcome", outcome))).as(outcome).isNotEmpty();
@@ -170,7 +180,8 @@ class StimulusContractTest {
     void theSchemasDescribeExactlyTheRecordsFields() {
         Map<String, Class<?>> pairs = Map.of(SchemaResources.STIMULUS_REQUEST, StimulusRequest.class,
                 SchemaResources.STIMULUS_REPLY, StimulusReply.class,
-                SchemaResources.STIMULUS_OUTCOME, StimulusOutcome.class);
+                SchemaResources.STIMULUS_OUTCOME, StimulusOutcome.class,
+                SchemaResources.STIMULUS_CLASSIFICATION, StimulusClassification.class);
         pairs.forEach((schema, record) -> {
             JsonNode tree = Json.tree(SchemaResources.load(schema));
             RecordSchemas.assertDescribes(tree, record);

@@ -32,7 +32,7 @@ class TopicCatalogTest {
                         "aegis.approval.decisions.v1", "aegis.approval.commands.v1", "aegis.approval.replies.v1",
                         "aegis.deadletter.v1", "aegis.stimulus.routes.v1", "aegis.stimulus.router.v1",
                         "aegis.stimulus.requests.v1", "aegis.stimulus.accepted.v1", "aegis.stimulus.outcomes.v1",
-                        "aegis.stimulus.replies.v1");
+                        "aegis.stimulus.replies.v1", "aegis.stimulus.classifications.v1");
         assertThat(catalog.all()).extracting(TopicSpec::valueSchema).containsExactly(
                 SchemaResources.AGENT_RECORD, SchemaResources.EXECUTION_REQUEST, SchemaResources.EXECUTION_EVENT,
                 SchemaResources.EXECUTION_COMMAND, SchemaResources.WORKFLOW_RECORD, SchemaResources.WORKFLOW_COMMAND,
@@ -40,7 +40,7 @@ class TopicCatalogTest {
                 SchemaResources.APPROVAL_DECISION, SchemaResources.APPROVAL_COMMAND, SchemaResources.APPROVAL_REPLY,
                 SchemaResources.DEAD_LETTER, SchemaResources.STIMULUS_ROUTE, SchemaResources.STIMULUS_ROUTER,
                 SchemaResources.STIMULUS_REQUEST, SchemaResources.STIMULUS_REQUEST, SchemaResources.STIMULUS_OUTCOME,
-                SchemaResources.STIMULUS_REPLY);
+                SchemaResources.STIMULUS_REPLY, SchemaResources.STIMULUS_CLASSIFICATION);
     }
 
     @Test
@@ -93,7 +93,7 @@ class TopicCatalogTest {
         assertThat(catalog.approvalReplies().configs()).containsEntry("retention.ms", "3600000");
         // The existing topics did not change.
         assertThat(catalog.executionCommands().retentionMs()).isEqualTo(7L * 24 * 3600 * 1000);
-        assertThat(catalog.all()).hasSize(19).doesNotHaveDuplicates();
+        assertThat(catalog.all()).hasSize(20).doesNotHaveDuplicates();
     }
 
     @Test
@@ -122,8 +122,15 @@ class TopicCatalogTest {
                 "ingress node id", SchemaResources.STIMULUS_REPLY));
         // requests and outcomes are co-partitioned: one task owns a key's entry and reads its outcomes
         assertThat(catalog.stimulusOutcomes().partitions()).isEqualTo(catalog.stimulusRequests().partitions());
+        // classifications are co-partitioned with the execution events: one task holds a classification and reads
+        // its execution's end
+        assertThat(catalog.stimulusClassifications()).isEqualTo(new TopicSpec("x.stimulus.classifications.v1", 4,
+                false, 7L * 24 * 3600 * 1000, "the RouterAgent's execution id",
+                SchemaResources.STIMULUS_CLASSIFICATION));
+        assertThat(catalog.stimulusClassifications().partitions())
+                .isEqualTo(catalog.executionEvents().partitions());
         assertThat(catalog.stimulusTopics()).containsExactly(catalog.stimulusRequests(), catalog.stimulusAccepted(),
-                catalog.stimulusOutcomes(), catalog.stimulusReplies());
+                catalog.stimulusOutcomes(), catalog.stimulusReplies(), catalog.stimulusClassifications());
         // created at start like every other topic
         assertThat(catalog.all()).containsAll(catalog.stimulusTopics());
         for (TopicSpec spec : catalog.stimulusTopics()) {

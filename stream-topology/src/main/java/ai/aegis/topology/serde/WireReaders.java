@@ -77,6 +77,12 @@ public final class WireReaders {
             WireReader.of(ai.aegis.schemas.stimulus.StimulusRouter.class)
                     .require("agent_id", ai.aegis.schemas.stimulus.StimulusRouter::agentId);
 
+    public static final WireReader<ai.aegis.schemas.stimulus.StimulusClassification> STIMULUS_CLASSIFICATION =
+            WireReader.of(ai.aegis.schemas.stimulus.StimulusClassification.class)
+                    .require("execution_id", ai.aegis.schemas.stimulus.StimulusClassification::executionId)
+                    .require("stimulus.stimulus_id", c -> c.stimulus().stimulusId())
+                    .require("stimulus.source", c -> c.stimulus().source());
+
     public static final WireReader<DeadLetter> DEAD_LETTER = WireReader.of(DeadLetter.class)
             .require("source_topic", DeadLetter::sourceTopic).require("consumer", DeadLetter::consumer)
             .require("error_class", DeadLetter::errorClass).require("failed_at", DeadLetter::failedAt);

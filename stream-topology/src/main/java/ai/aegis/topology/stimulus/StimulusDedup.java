@@ -42,10 +42,11 @@ import java.util.Objects;
  *   <li><b>Timer due</b>: an entry whose window has passed is deleted (purged); any other is kept.
  * </ul>
  *
- * <p><b>The in-flight timeout</b> (5 minutes by default) bounds how long a
+ * <p><b>The in-flight timeout</b> (15 minutes by default) bounds how long a
  * routing stage that never answers (it crashed between reading the stimulus and writing its outcome, and lost it;
- * or a bug) holds the key: a retry after that goes on. It must exceed how long routing takes (and the ingress's wait
- * for a reply), since a stimulus whose outcome comes later still is routed all the same: the retry is then routed
+ * or a bug) holds the key: a retry after that goes on. It must exceed how long routing takes, including the
+ * RouterAgent's classification (at most 10 minutes, {@code StimulusRouter.MAX_TIMEOUT_SECONDS}) and the ingress's
+ * wait for a reply, since a stimulus whose outcome comes later still is routed all the same: the retry is then routed
  * a second time. Its late outcome is ignored (another stimulus holds the entry).
  *
  * <p>Times are stream time (the records' timestamps, as the topology hands them in), so a restart or a backlog
@@ -55,7 +56,7 @@ import java.util.Objects;
 public final class StimulusDedup {
 
     public static final Duration DEFAULT_WINDOW = Duration.ofHours(24);
-    public static final Duration DEFAULT_IN_FLIGHT_TIMEOUT = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_IN_FLIGHT_TIMEOUT = Duration.ofMinutes(15);
 
     private final Duration window;
     private final Duration inFlightTimeout;

@@ -212,7 +212,10 @@ class StimulusDedupTest {
     @Test
     void theSettingsAreChecked() {
         assertThat(StimulusDedup.defaults().window()).isEqualTo(Duration.ofHours(24));
-        assertThat(StimulusDedup.defaults().inFlightTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(StimulusDedup.defaults().inFlightTimeout()).isEqualTo(Duration.ofMinutes(15));
+        // longer than the longest classification may take
+        assertThat(StimulusDedup.defaults().inFlightTimeout())
+                .isGreaterThan(Duration.ofSeconds(ai.aegis.schemas.stimulus.StimulusRouter.MAX_TIMEOUT_SECONDS));
         assertThatThrownBy(() -> new StimulusDedup(Duration.ZERO, IN_FLIGHT))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new StimulusDedup(WINDOW, Duration.ofSeconds(-1)))

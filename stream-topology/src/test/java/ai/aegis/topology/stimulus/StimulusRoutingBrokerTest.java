@@ -69,11 +69,8 @@ class StimulusRoutingBrokerTest {
         bootstrap = SharedTestBroker.get().bootstrapServers();
         topics = new TopicCatalog("sr" + UUID.randomUUID().toString().replace("-", ""), 2);
         settings = KafkaSettings.of(bootstrap, topics, "stimulus-routing-test");
-        List<TopicSpec> needed = new ArrayList<>(topics.stimulusTopics());
-        needed.addAll(List.of(topics.deadLetters(), topics.stimulusRoutes(), topics.stimulusRouter(),
-                topics.workflows(), topics.workflowCommands()));
         try (Admin admin = Admin.create(settings.admin())) {
-            TopicInstaller.ensure(admin, needed, TIMEOUT);
+            TopicInstaller.ensure(admin, topics.all(), TIMEOUT);
         }
         producer = new KafkaProducer<>(settings.producer());
     }

@@ -1,7 +1,12 @@
 package ai.aegis.topology.stimulus;
 
+import ai.aegis.schemas.agent.AgentRecord;
 import ai.aegis.schemas.deadletter.DeadLetter;
+import ai.aegis.schemas.execution.ExecutionCommand;
+import ai.aegis.schemas.execution.ExecutionEvent;
+import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.json.Json;
+import ai.aegis.schemas.stimulus.RoutingMode;
 import ai.aegis.schemas.stimulus.StimulusKeys;
 import ai.aegis.schemas.stimulus.StimulusOutcome;
 import ai.aegis.schemas.stimulus.StimulusReply;
@@ -25,6 +30,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -52,6 +59,8 @@ class StimulusRoutingTopologyTest {
     private static final TopicCatalog TOPICS = new TopicCatalog("rt", 3);
     private static final String SOURCE = "/aegis/stimulus-routing/test";
     private static final String NODE = "node-a";
+    private static final AgentRecord ROUTER_AGENT = new AgentRecord("0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", "router",
+            "1.0.0", "classifies stimuli", "active", List.of(), Map.of(), T0, T0, Json.tree("{\"spec\":{}}"));
     private static final WorkflowRecord TRIAGE = new WorkflowRecord("triage", "1.0.0", "triage issues",
             Json.tree("{\"steps\":[]}"), "steps: []", T0.minusSeconds(3600), T0.minusSeconds(3600));
 
@@ -67,6 +76,11 @@ class StimulusRoutingTopologyTest {
     private TestOutputTopic<String, byte[]> outcomes;
     private TestOutputTopic<String, byte[]> replies;
     private final AtomicInteger runs = new AtomicInteger();
+    private final SettableClock clock = new SettableClock(ROUTED);
+    private TestInputTopic<String, byte[]> agents;
+    private TestInputTopic<String, byte[]> events;
+    private TestOutputTopic<String, byte[]> executionRequests;
+    private TestOutputTopic<String, byte[]> executionCommands;
     private final StreamsDeadLetters deadLetters = new StreamsDeadLetters(TOPICS.deadLetters().name(),
             StimulusRoutingTopology.CONSUMER, SOURCE);
 
@@ -75,8 +89,8 @@ class StimulusRoutingTopologyTest {
         // The Streams configuration every topology here runs with: exactly-once and the dead-letter handlers.
         Properties props = KafkaSettings.of("unused:9092", TOPICS, "test")
                 .streams(StimulusRoutingTopology.applicationId(TOPICS), "routing", stateDir, deadLetters);
-        driver = new TopologyTestDriver(StimulusRoutingTopology.build(TOPICS, SOURCE,
-                Clock.fixed(ROUTED, ZoneOffset.UTC), () -> "run-" + runs.incrementAndGet()), props, T0);
+        driver = new TopologyTestDriver(StimulusRoutingTopology.build(TOPICS, SOURCE, clock,
+                () -> "run-" + runs.incrementAndGet()), props, T0);
         accepted = input(TOPICS.stimulusAccepted().name());
         routes = input(TOPICS.stimulusRoutes().name());
         router = input(TOPICS.stimulusRouter().name());
@@ -84,6 +98,38 @@ class StimulusRoutingTopologyTest {
         commands = output(TOPICS.workflowCommands().name());
         outcomes = output(TOPICS.stimulusOutcomes().name());
         replies = output(TOPICS.stimulusReplies().name());
+        agents = input(TOPICS.agents().name());
+        events = input(TOPICS.executionEvents().name());
+        executionRequests = output(TOPICS.executionRequests().name());
+        executionCommands = output(TOPICS.executionCommands().name());
+    }
+
+    /** The wall clock of the topology: routed_at, the deadlines, and what the punctuation compares them with. */
+    private static final class SettableClock extends Clock {
+        private volatile Instant now;
+
+        SettableClock(Instant now) {
+            this.now = now;
+        }
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
     }
 
     @AfterEach
@@ -110,8 +156,28 @@ class StimulusRoutingTopologyTest {
     }
 
     private void setRouter() {
-        router.pipeInput(StimulusRouter.KEY, Json.writeBytes(new StimulusRouter(UUID.randomUUID().toString(), 0.7,
-                30, T0)), T0);
+        router.pipeInput(StimulusRouter.KEY, Json.writeBytes(new StimulusRouter(ROUTER_AGENT.id(), 0.7, 30, T0)), T0);
+    }
+
+    private void deployRouterAgent() {
+        agents.pipeInput(ROUTER_AGENT.id(), Json.writeBytes(ROUTER_AGENT), T0);
+    }
+
+    /** An end of the RouterAgent's execution, as a worker writes it (keyed by execution id, with its ce_type). */
+    private void end(ExecutionEvent event) {
+        events.pipeInput(new TestRecord<>(event.executionId(), Json.writeBytes(event),
+                CloudEventHeaders.of(CloudEventHeaders.type("execution", event.type()), "worker", event.executionId(),
+                        T0), clock.instant()));
+    }
+
+    /** The one execution request written since the last call: the RouterAgent's. */
+    private ExecutionRequest routerExecution() {
+        List<TestRecord<String, byte[]>> written = executionRequests.readRecordsToList();
+        assertThat(written).hasSize(1);
+        assertHeaders(written.getFirst(), ExecutionRequest.CE_TYPE);
+        ExecutionRequest request = WireReaders.EXECUTION_REQUEST.read(written.getFirst().value());
+        assertThat(written.getFirst().key()).isEqualTo(request.executionId());
+        return request;
     }
 
     private static StimulusRequest stimulus(String source, StimulusRequest.ReplyTo replyTo) {
@@ -164,8 +230,13 @@ class StimulusRoutingTopologyTest {
 
     private void assertRefused(StimulusRequest request, String code) {
         assertThat(commands.isEmpty()).isTrue();
-        assertThat(allOutcomes()).containsExactly(new StimulusOutcome(StimulusKeys.recordKey(request),
-                request.stimulusId(), StimulusStatus.REFUSED, ROUTED));
+        assertThat(allOutcomes()).singleElement().satisfies(o -> {
+            assertThat(o.dedupKey()).isEqualTo(StimulusKeys.recordKey(request));
+            assertThat(o.stimulusId()).isEqualTo(request.stimulusId());
+            assertThat(o.outcome()).isEqualTo(StimulusStatus.REFUSED);
+            assertThat(o.routedAt()).isEqualTo(clock.instant());
+            assertThat(o.error().code()).isEqualTo(code);
+        });
         assertThat(allReplies()).singleElement().satisfies(reply -> {
             assertThat(reply.correlationId()).isEqualTo(request.replyTo().correlationId());
             assertThat(reply.stimulusId()).isEqualTo(request.stimulusId());
@@ -180,8 +251,13 @@ class StimulusRoutingTopologyTest {
             assertThat(c.workflowExecutionId()).isEqualTo(run);
             assertThat(c.workflow().name()).isEqualTo("triage");
         });
-        assertThat(allOutcomes()).containsExactly(new StimulusOutcome(StimulusKeys.recordKey(request),
-                request.stimulusId(), StimulusStatus.ACCEPTED, ROUTED));
+        assertThat(allOutcomes()).singleElement().satisfies(o -> {
+            assertThat(o.dedupKey()).isEqualTo(StimulusKeys.recordKey(request));
+            assertThat(o.stimulusId()).isEqualTo(request.stimulusId());
+            assertThat(o.outcome()).isEqualTo(StimulusStatus.ACCEPTED);
+            assertThat(o.workflowExecutionId()).isEqualTo(run);
+            assertThat(o.workflow()).isEqualTo("triage");
+        });
         assertThat(allReplies()).extracting(StimulusReply::workflowExecutionId).containsExactly(run);
     }
 
@@ -212,7 +288,7 @@ class StimulusRoutingTopologyTest {
 
         String key = StimulusKeys.recordKey(request);
         assertThat(allOutcomes()).containsExactly(new StimulusOutcome(key, request.stimulusId(),
-                StimulusStatus.ACCEPTED, ROUTED));
+                StimulusStatus.ACCEPTED, ROUTED, "github", RoutingMode.DIRECT, "triage", "run-1", null, null, null));
         assertThat(allReplies()).containsExactly(new StimulusReply(request.replyTo().correlationId(),
                 request.stimulusId(), StimulusStatus.ACCEPTED, "run-1", null, null, ROUTED));
     }
@@ -266,18 +342,139 @@ class StimulusRoutingTopologyTest {
     }
 
     @Test
-    void aRouterButNoRouteIsRefusedAsRouterAgentFailedWhileClassificationIsNotThere() {
+    void aRouterButNoRouteClassifiesTheStimulusByAnExecutionOfTheAgentAndStartsTheWorkflowItChooses() {
+        register(TRIAGE);
+        deployRouterAgent();
         setRouter();
         StimulusRequest request = send("github");
-        assertThat(replies.readRecordsToList()).singleElement().satisfies(r -> assertThat(
-                Json.read(r.value(), StimulusReply.class).error()).isEqualTo(new StimulusReply.ReplyError(
-                StimulusRouting.ROUTER_AGENT_FAILED, "classification by a RouterAgent is not available yet; "
-                + "set a direct route for source 'github'")));
-        assertThat(allOutcomes()).extracting(StimulusOutcome::stimulusId, StimulusOutcome::outcome)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(request.stimulusId(), StimulusStatus.REFUSED));
+
+        // the RouterAgent's execution is requested, nobody is answered yet
+        ExecutionRequest execution = routerExecution();
+        assertThat(execution.executionId()).isEqualTo("run-1");
+        assertThat(execution.agent()).isEqualTo(ROUTER_AGENT);
+        assertThat(Json.tree(execution.input()).get("workflows")).isEqualTo(Json.tree("[\"triage\"]"));
+        assertThat(outcomes.isEmpty()).isTrue();
+        assertThat(replies.isEmpty()).isTrue();
+        assertThat(commands.isEmpty()).isTrue();
+        KeyValueStore<String, byte[]> pending = driver.getKeyValueStore(StimulusRoutingTopology.PENDING_STORE);
+        assertThat(pending.get("run-1")).isNotNull();
+
+        // other executions' events and this one's non-terminal ones change nothing
+        end(new ExecutionEvent.ExecutionCompleted("someone-else", "{\"workflow\":\"triage\",\"confidence\":1}", 1,
+                T0));
+        events.pipeInput("run-1", Json.writeBytes(new ExecutionEvent.ExecutionStarted("run-1", ROUTER_AGENT.id(), T0)));
+        assertThat(outcomes.isEmpty()).isTrue();
+
+        clock.advance(Duration.ofSeconds(3));
+        end(new ExecutionEvent.ExecutionCompleted("run-1", "```json\n{\"workflow\":\"triage\",\"confidence\":0.82}"
+                + "\n```", 1, T0));
+        assertThat(allCommands()).singleElement().satisfies(c -> {
+            assertThat(c.workflowExecutionId()).isEqualTo("run-2");
+            assertThat(c.workflow()).isEqualTo(TRIAGE);
+            assertThat(c.input()).isEqualTo(StimulusRouting.input(request));
+        });
+        String key = StimulusKeys.recordKey(request);
+        assertThat(allOutcomes()).containsExactly(new StimulusOutcome(key, request.stimulusId(),
+                StimulusStatus.ACCEPTED, clock.instant(), "github", RoutingMode.CLASSIFIED, "triage", "run-2", 0.82,
+                "run-1", null));
+        assertThat(allReplies()).containsExactly(new StimulusReply(request.replyTo().correlationId(),
+                request.stimulusId(), StimulusStatus.ACCEPTED, "run-2", null, null, clock.instant()));
+        assertThat(pending.get("run-1")).isNull();
+
+        // a second end of the same execution (another attempt's) starts nothing more, nor does the deadline
+        end(new ExecutionEvent.ExecutionCompleted("run-1", "{\"workflow\":\"triage\",\"confidence\":1}", 1, T0));
+        clock.advance(Duration.ofSeconds(60));
+        driver.advanceWallClockTime(Duration.ofSeconds(60));
+        assertThat(commands.isEmpty()).isTrue();
+        assertThat(outcomes.isEmpty()).isTrue();
+        assertThat(executionCommands.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aClassificationBelowTheThresholdOrUnreadableOrFailedIsRefusedWithItsCode() {
+        register(TRIAGE);
+        deployRouterAgent();
+        setRouter();
+        Map<ExecutionEvent, String> ends = new java.util.LinkedHashMap<>();
+        ends.put(new ExecutionEvent.ExecutionCompleted("run-1", "{\"workflow\":\"triage\",\"confidence\":0.4}", 1,
+                T0), StimulusRouting.CLASSIFICATION_FAILED);
+        ends.put(new ExecutionEvent.ExecutionCompleted("run-2", "triage, I think", 1, T0),
+                StimulusRouting.CLASSIFICATION_PARSE_ERROR);
+        ends.put(new ExecutionEvent.ExecutionCompleted("run-3", "{\"workflow\":\"refunds\",\"confidence\":0.9}", 1,
+                T0), StimulusRouting.UNKNOWN_WORKFLOW);
+        ends.put(new ExecutionEvent.ExecutionFailed("run-4", "the model said no", 1, T0),
+                StimulusRouting.ROUTER_AGENT_FAILED);
+        ends.forEach((end, code) -> {
+            StimulusRequest request = send("github");
+            assertThat(routerExecution().executionId()).isEqualTo(end.executionId());
+            end(end);
+            assertRefused(request, code);
+        });
+        assertThat(executionCommands.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aClassificationPastItsDeadlineIsRefusedAndItsExecutionCancelledAndALateAnswerStartsNothing() {
+        register(TRIAGE);
+        deployRouterAgent();
+        setRouter();
+        StimulusRequest request = send("github");
+        assertThat(routerExecution().executionId()).isEqualTo("run-1");
+
+        clock.advance(Duration.ofSeconds(29));
+        driver.advanceWallClockTime(Duration.ofSeconds(29));
+        assertThat(outcomes.isEmpty()).isTrue();
+
+        clock.advance(Duration.ofSeconds(2));
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        List<TestRecord<String, byte[]>> cancels = executionCommands.readRecordsToList();
+        assertThat(cancels).singleElement().satisfies(r -> {
+            assertThat(r.key()).isEqualTo("run-1");
+            assertHeaders(r, ExecutionCommand.CE_CANCEL_REQUESTED);
+            ExecutionCommand command = WireReaders.EXECUTION_COMMAND.read(r.value());
+            assertThat(command.command()).isEqualTo(ExecutionCommand.CANCEL);
+            assertThat(command.executionId()).isEqualTo("run-1");
+        });
+        assertRefused(request, StimulusRouting.ROUTER_AGENT_FAILED);
+
+        end(new ExecutionEvent.ExecutionCompleted("run-1", "{\"workflow\":\"triage\",\"confidence\":1}", 1, T0));
+        assertThat(commands.isEmpty()).isTrue();
+        assertThat(outcomes.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aRouterWhoseAgentIsNotDeployedIsRefusedAtOnceAndARemovedRouterIsNoRouter() {
+        setRouter();
+        StimulusRequest request = send("github");
+        assertThat(executionRequests.isEmpty()).isTrue();
+        assertRefused(request, StimulusRouting.ROUTER_AGENT_FAILED);
 
         router.pipeInput(StimulusRouter.KEY, (byte[]) null, T0); // the router removed
         assertRefused(send("github"), StimulusRouting.NO_ROUTER_CONFIGURED);
+    }
+
+    @Test
+    void aMalformedClassificationOrAWaitedForEventThatCannotBeReadIsDeadLetteredAndTheDeadlineStillEndsIt() {
+        register(TRIAGE);
+        deployRouterAgent();
+        setRouter();
+        TestInputTopic<String, byte[]> classifications = input(TOPICS.stimulusClassifications().name());
+        classifications.pipeInput("x", "{}".getBytes(StandardCharsets.UTF_8), T0);
+        classifications.pipeInput("x", "null".getBytes(StandardCharsets.UTF_8), T0);
+        StimulusRequest request = send("github");
+        assertThat(routerExecution().executionId()).isEqualTo("run-1");
+        // a classification under another execution's key
+        classifications.pipeInput("other", driver.getKeyValueStore(StimulusRoutingTopology.PENDING_STORE)
+                .get("run-1") instanceof byte[] b ? b : null, T0);
+        events.pipeInput(new TestRecord<>("run-1", "{not json".getBytes(StandardCharsets.UTF_8),
+                CloudEventHeaders.of(CloudEventHeaders.type("execution", "execution_completed"), "worker", "run-1", T0),
+                clock.instant()));
+        assertThat(deadLetters.written()).isEqualTo(4);
+        assertThat(outcomes.isEmpty()).isTrue();
+
+        clock.advance(Duration.ofSeconds(31));
+        driver.advanceWallClockTime(Duration.ofSeconds(31));
+        assertRefused(request, StimulusRouting.ROUTER_AGENT_FAILED);
     }
 
     @Test
