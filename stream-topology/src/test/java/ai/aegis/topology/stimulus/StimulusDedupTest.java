@@ -225,7 +225,7 @@ class StimulusDedupTest {
         assertThatThrownBy(() -> new StimulusDedupConfig(WINDOW, IN_FLIGHT, Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(StimulusDedupConfig.defaults()).isEqualTo(new StimulusDedupConfig(Duration.ofHours(24),
-                Duration.ofMinutes(5), Duration.ofSeconds(1)));
+                Duration.ofMinutes(15), Duration.ofSeconds(1)));
         // a window that reaches past what a long holds never expires, rather than overflowing into the past
         StimulusDedup forever = new StimulusDedup(Duration.ofMillis(Long.MAX_VALUE), IN_FLIGHT);
         Entry entry = new Entry("s", T0, Status.ACCEPTED);
