@@ -15,7 +15,8 @@ import java.time.Instant;
  * @param dedupKey            the record key of the stimulus: its deduplication key, or its stimulus id without one
  * @param stimulusId          the stimulus routed
  * @param outcome             {@link StimulusStatus#ACCEPTED} or {@link StimulusStatus#REFUSED} (any failure to route,
- *                            so that the caller may retry)
+ *                            so that the caller may retry), from the routing stage; {@link StimulusStatus#DUPLICATE}
+ *                            from the deduplication stage, which the deduplication ignores
  * @param routedAt            when the routing stage answered
  * @param source              the stimulus's source (normalised); null in records written before it was carried
  * @param mode                how the workflow was found (accepted), or how it was looked for (refused after a route
@@ -24,16 +25,30 @@ import java.time.Instant;
  * @param workflowExecutionId accepted: the run started
  * @param confidence          classified: the RouterAgent's confidence, when it gave one
  * @param routerExecutionId   classified: the RouterAgent's execution
- * @param error               refused: why (the code and message of the reply)
+ * @param error               refused, duplicate: why (the code and message of the reply)
+ * @param originalStimulusId  duplicate: the stimulus that holds the key
  */
 public record StimulusOutcome(String dedupKey, String stimulusId, StimulusStatus outcome, Instant routedAt,
                               String source, RoutingMode mode, String workflow, String workflowExecutionId,
-                              Double confidence, String routerExecutionId, StimulusReply.ReplyError error) {
+                              Double confidence, String routerExecutionId, StimulusReply.ReplyError error,
+                              String originalStimulusId) {
 
     public static final String CE_TYPE = CloudEventHeaders.type("stimulus", "stimulus_routed");
+    /** {@code ce_type} of a duplicate's outcome, from the deduplication stage. */
+    public static final String CE_DUPLICATE = CloudEventHeaders.type("stimulus", "stimulus_duplicate");
 
     /** An outcome that tells only what the deduplication needs. */
     public StimulusOutcome(String dedupKey, String stimulusId, StimulusStatus outcome, Instant routedAt) {
-        this(dedupKey, stimulusId, outcome, routedAt, null, null, null, null, null, null, null);
+        this(dedupKey, stimulusId, outcome, routedAt, null, null, null, null, null, null, null, null);
+    }
+
+    /**
+     * What the deduplication stage writes for a duplicate, for the readers of decisions (it ignores it itself: a
+     * duplicate moves no entry).
+     */
+    public static StimulusOutcome duplicate(String dedupKey, String stimulusId, String source,
+                                            String originalStimulusId, Instant at) {
+        return new StimulusOutcome(dedupKey, stimulusId, StimulusStatus.DUPLICATE, at, source, null, null, null, null,
+                null, StimulusReply.duplicateError(originalStimulusId), originalStimulusId);
     }
 }

@@ -32,11 +32,16 @@ public record StimulusReply(String correlationId, String stimulusId, StimulusSta
     public record ReplyError(String code, String message) {
     }
 
+    /** The error of a duplicate: it names the stimulus that came first. */
+    public static ReplyError duplicateError(String originalStimulusId) {
+        return new ReplyError(IDEMPOTENT_DUPLICATE, "a stimulus with this idempotency key was already received: "
+                + originalStimulusId);
+    }
+
     /** The answer to {@code duplicate}: it names the stimulus that came first with the same key. */
     public static StimulusReply duplicate(String correlationId, String stimulusId, String originalStimulusId,
                                           Instant repliedAt) {
         return new StimulusReply(correlationId, stimulusId, StimulusStatus.DUPLICATE, null, originalStimulusId,
-                new ReplyError(IDEMPOTENT_DUPLICATE, "a stimulus with this idempotency key was already received: "
-                        + originalStimulusId), repliedAt);
+                duplicateError(originalStimulusId), repliedAt);
     }
 }

@@ -22,10 +22,12 @@ import java.util.TreeMap;
  * @param headers         the request headers the routing may look at (names in lower case); may be empty
  * @param receivedAt      when the ingress received the call
  * @param replyTo         where to answer; null when nobody waits (then no reply is written)
+ * @param replayOf        set on a replay ({@code POST /v1/stimuli/{id}/replay}): the stimulus it sends again, with
+ *                        the same source, key, content and headers; null for a delivery from outside
  */
 public record StimulusRequest(String stimulusId, String source, String idempotencyKey, String content,
                               String contentEncoding, Map<String, String> headers, Instant receivedAt,
-                              ReplyTo replyTo) {
+                              ReplyTo replyTo, String replayOf) {
 
     public static final String CE_TYPE = CloudEventHeaders.type("stimulus", "stimulus_received");
     /** The {@code ce_type} of the same record on the accepted topic: it passed the deduplication. */
@@ -39,6 +41,24 @@ public record StimulusRequest(String stimulusId, String source, String idempoten
     public StimulusRequest {
         // sorted, so that the same request is always written as the same bytes
         headers = headers == null ? null : Collections.unmodifiableMap(new TreeMap<>(headers));
+    }
+
+    /** A delivery from outside (not a replay). */
+    public StimulusRequest(String stimulusId, String source, String idempotencyKey, String content,
+                           String contentEncoding, Map<String, String> headers, Instant receivedAt, ReplyTo replyTo) {
+        this(stimulusId, source, idempotencyKey, content, contentEncoding, headers, receivedAt, replyTo, null);
+    }
+
+    /** The same stimulus under another source (normalised), everything else kept. */
+    public StimulusRequest withSource(String source) {
+        return new StimulusRequest(stimulusId, source, idempotencyKey, content, contentEncoding, headers, receivedAt,
+                replyTo, replayOf);
+    }
+
+    /** A replay of this stimulus: a new id, received now, answered to {@code replyTo} (may be null). */
+    public StimulusRequest replay(String newStimulusId, Instant now, ReplyTo replyTo) {
+        return new StimulusRequest(newStimulusId, source, idempotencyKey, content, contentEncoding, headers, now,
+                replyTo, stimulusId);
     }
 
     /**

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 
 /**
  * How a stimulus was answered. A reply's {@code outcome} is any of them; an outcome record's is {@link #ACCEPTED} or
- * {@link #REFUSED} (what the deduplication needs to know: whether the idempotency key is used up or free again).
+ * {@link #REFUSED} (what the deduplication needs to know: whether the idempotency key is used up or free again), or
+ * {@link #DUPLICATE} (written by the deduplication for readers of decisions).
  */
 public enum StimulusStatus implements WireEnum {
 
@@ -23,8 +24,13 @@ public enum StimulusStatus implements WireEnum {
         return WireEnum.parse(StimulusStatus.class, name);
     }
 
-    /** Whether an outcome record may carry it: accepted (the key is used up) or refused (the key is free again). */
+    /** Whether the routing stage answers with it: accepted (the key is used up) or refused (the key is free again). */
     public boolean routingOutcome() {
         return this == ACCEPTED || this == REFUSED;
+    }
+
+    /** Whether an outcome record may carry it: a routing outcome, or a duplicate (from the deduplication stage). */
+    public boolean outcomeRecord() {
+        return routingOutcome() || this == DUPLICATE;
     }
 }

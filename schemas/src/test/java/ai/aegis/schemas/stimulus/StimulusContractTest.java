@@ -127,7 +127,7 @@ class StimulusContractTest {
     }
 
     @Test
-    void outcomesRoundTripAndCarryOnlyAcceptedOrRefused() {
+    void outcomesRoundTripAndCarryAcceptedRefusedOrDuplicate() {
         StimulusOutcome accepted = new StimulusOutcome(KEY, STIMULUS, StimulusStatus.ACCEPTED, T0);
         StimulusOutcome refused = new StimulusOutcome(KEY, STIMULUS, StimulusStatus.REFUSED, T0);
 
@@ -141,7 +141,7 @@ class StimulusContractTest {
         }
         StimulusOutcome decided = new StimulusOutcome(KEY, STIMULUS, StimulusStatus.REFUSED, T0, "github",
                 RoutingMode.CLASSIFIED, "billing", null, 0.41, "run-1",
-                new StimulusReply.ReplyError("classification_failed", "below the threshold"));
+                new StimulusReply.ReplyError("classification_failed", "below the threshold"), null);
         assertThat(Json.read(Json.write(decided), StimulusOutcome.class)).isEqualTo(decided);
         assertThat(SchemaValidation.validate(SchemaResources.STIMULUS_OUTCOME, Json.toTree(decided))).isEmpty();
         assertThat(Json.tree(Json.write(decided)).get("mode").asText()).isEqualTo("classified");
@@ -149,7 +149,14 @@ class StimulusContractTest {
                 ((ObjectNode) Json.toTree(decided)).put("confidence", 1.5))).isNotEmpty();
         assertThat(SchemaValidation.validate(SchemaResources.STIMULUS_OUTCOME,
                 ((ObjectNode) Json.toTree(decided)).put("mode", "guessed"))).isNotEmpty();
-        for (String outcome : List.of("duplicate", "failed", "maybe")) {
+        StimulusOutcome duplicate = StimulusOutcome.duplicate(KEY, "dup-1", "github", STIMULUS, T0);
+        assertThat(Json.read(Json.write(duplicate), StimulusOutcome.class)).isEqualTo(duplicate);
+        assertThat(SchemaValidation.validate(SchemaResources.STIMULUS_OUTCOME, Json.toTree(duplicate))).isEmpty();
+        assertThat(duplicate.error().code()).isEqualTo(StimulusReply.IDEMPOTENT_DUPLICATE);
+        assertThat(duplicate.originalStimulusId()).isEqualTo(STIMULUS);
+        assertThat(duplicate.outcome().outcomeRecord()).isTrue();
+        assertThat(duplicate.outcome().routingOutcome()).isFalse();
+        for (String outcome : List.of("failed", "maybe")) {
             assertThat(SchemaValidation.validate(SchemaResources.STIMULUS_OUTCOME,
                     ((ObjectNode) Json.toTree(accepted)).put("outcome", outcome))).as(outcome).isNotEmpty();
         }

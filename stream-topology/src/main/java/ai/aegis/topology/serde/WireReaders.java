@@ -61,10 +61,10 @@ public final class WireReaders {
     /** The content may be empty (an empty body), so it is not required; the key needs the source. */
     public static final WireReader<StimulusRequest> STIMULUS_REQUEST = WireReader.of(StimulusRequest.class)
             .require("stimulus_id", StimulusRequest::stimulusId).require("source", StimulusRequest::source);
-    /** An outcome other than accepted or refused reads as none (the enum's tolerant reader), and is refused. */
+    /** An outcome other than accepted, refused or duplicate reads as none (the enum's tolerant reader), and is refused. */
     public static final WireReader<StimulusOutcome> STIMULUS_OUTCOME = WireReader.of(StimulusOutcome.class)
             .require("dedup_key", StimulusOutcome::dedupKey).require("stimulus_id", StimulusOutcome::stimulusId)
-            .require("outcome", o -> o.outcome() != null && o.outcome().routingOutcome() ? o.outcome() : null);
+            .require("outcome", o -> o.outcome() != null && o.outcome().outcomeRecord() ? o.outcome() : null);
     public static final WireReader<StimulusReply> STIMULUS_REPLY = WireReader.of(StimulusReply.class)
             .require("correlation_id", StimulusReply::correlationId).require("outcome", StimulusReply::outcome);
 

@@ -1,6 +1,7 @@
 package ai.aegis.topology.stimulus;
 
 import ai.aegis.schemas.json.WireEnum;
+import ai.aegis.schemas.stimulus.StimulusKeys;
 import ai.aegis.schemas.stimulus.StimulusOutcome;
 import ai.aegis.schemas.stimulus.StimulusReply;
 import ai.aegis.schemas.stimulus.StimulusRequest;
@@ -134,7 +135,14 @@ public final class StimulusDedup {
     }
 
     /** A record to write or a timer to change, in order. */
-    public sealed interface Effect permits Forward, Reply, SetTimer, DeleteTimer {
+    public sealed interface Effect permits Forward, Reply, Decided, SetTimer, DeleteTimer {
+    }
+
+    /**
+     * To the outcomes topic, under the request's key: a duplicate, for the readers of decisions (this stage reads it
+     * back and ignores it, as it moves no entry).
+     */
+    public record Decided(StimulusOutcome outcome) implements Effect {
     }
 
     /** To the accepted topic, under the request's key: it goes on to the routing stage. */
@@ -231,14 +239,21 @@ public final class StimulusDedup {
         return new Result(next, effects);
     }
 
-    /** Nobody to answer without {@code reply_to}: the duplicate is then dropped, as its caller waits for nothing. */
+    /**
+     * A duplicate is answered, when somebody waits (nobody without a complete {@code reply_to}), and recorded as
+     * decided ({@link Decided}) for the readers of decisions, either way.
+     */
     private Result duplicate(Entry current, StimulusRequest request) {
+        Instant now = clock.instant();
+        List<Effect> effects = new ArrayList<>();
         StimulusRequest.ReplyTo to = request.replyTo();
-        if (to == null || to.nodeId() == null || to.nodeId().isBlank() || to.correlationId() == null) {
-            return Result.unchanged(current);
+        if (to != null && to.nodeId() != null && !to.nodeId().isBlank() && to.correlationId() != null) {
+            effects.add(new Reply(to.nodeId(), StimulusReply.duplicate(to.correlationId(), request.stimulusId(),
+                    current.stimulusId(), now)));
         }
-        return new Result(current, List.of(new Reply(to.nodeId(), StimulusReply.duplicate(to.correlationId(),
-                request.stimulusId(), current.stimulusId(), clock.instant()))));
+        effects.add(new Decided(StimulusOutcome.duplicate(StimulusKeys.recordKey(request), request.stimulusId(),
+                request.source(), current.stimulusId(), now)));
+        return new Result(current, effects);
     }
 
     private Result outcome(Entry current, StimulusOutcome outcome) {

@@ -2,6 +2,7 @@ package ai.aegis.topology.stimulus;
 
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.stimulus.StimulusKeys;
+import ai.aegis.schemas.stimulus.StimulusOutcome;
 import ai.aegis.schemas.stimulus.StimulusReply;
 import ai.aegis.schemas.stimulus.StimulusRequest;
 import ai.aegis.schemas.topic.CloudEventHeaders;
@@ -37,7 +38,8 @@ import java.util.Objects;
  * in:  stimulus.requests (key: dedup key | stimulus id) \  processor "stimulus-dedup", store stimulus-dedup
  *      stimulus.outcomes (key: the same)                /   (key -> first stimulus, first_seen_at, status) and
  *                                                           store stimulus-dedup-timers (due millis|key -> key)
- * out: stimulus.accepted (key: the same), stimulus.replies (key: the waiting node id; duplicates only)
+ * out: stimulus.accepted (key: the same), stimulus.replies (key: the waiting node id; duplicates only),
+ *      stimulus.outcomes (key: the same; a duplicate outcome per duplicate, for readers; read back and ignored)
  * </pre>
  *
  * <p><b>One owner per key.</b> The ingress keys a request by {@link StimulusKeys#recordKey} and the routing stage
@@ -87,6 +89,7 @@ public final class StimulusDedupTopology {
 
     private static final String REQUESTS_SOURCE = "stimulus-requests";
     private static final String OUTCOMES_SOURCE = "stimulus-outcomes";
+    private static final String OUTCOMES_SINK = "stimulus-duplicates";
     private static final String PROCESSOR = "stimulus-dedup";
     private static final String ACCEPTED_SINK = "stimulus-accepted";
     private static final String REPLIES_SINK = "stimulus-replies";
@@ -142,6 +145,8 @@ public final class StimulusDedupTopology {
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TIMERS),
                 Serdes.String(), Serdes.String()), PROCESSOR);
         topology.addSink(ACCEPTED_SINK, topics.stimulusAccepted().name(), new StringSerializer(),
+                new ByteArraySerializer(), PROCESSOR);
+        topology.addSink(OUTCOMES_SINK, topics.stimulusOutcomes().name(), new StringSerializer(),
                 new ByteArraySerializer(), PROCESSOR);
         topology.addSink(REPLIES_SINK, topics.stimulusReplies().name(), new StringSerializer(),
                 new ByteArraySerializer(), PROCESSOR);
@@ -230,6 +235,8 @@ public final class StimulusDedupTopology {
                             StimulusRequest.CE_ACCEPTED, timestamp);
                     case StimulusDedup.Reply r -> emit(REPLIES_SINK, r.to(), Json.writeBytes(r.reply()),
                             StimulusReply.CE_TYPE, timestamp);
+                    case StimulusDedup.Decided d -> emit(OUTCOMES_SINK, key, Json.writeBytes(d.outcome()),
+                            StimulusOutcome.CE_DUPLICATE, timestamp);
                 }
             }
         }

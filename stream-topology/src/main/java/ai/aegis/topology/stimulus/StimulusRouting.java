@@ -390,7 +390,7 @@ public final class StimulusRouting {
         String key = StimulusKeys.recordKey(request);
         return new Outcome(key, new StimulusOutcome(key, request.stimulusId(), status, now, request.source(),
                 decision.mode(), decision.workflow(), workflowExecutionId, decision.confidence(),
-                decision.routerExecutionId(), error));
+                decision.routerExecutionId(), error, null));
     }
 
     /** Nobody to answer without a complete {@code reply_to}: then no reply is written. */

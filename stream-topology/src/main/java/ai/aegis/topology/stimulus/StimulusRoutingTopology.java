@@ -1,6 +1,7 @@
 package ai.aegis.topology.stimulus;
 
 import ai.aegis.schemas.agent.AgentRecord;
+import ai.aegis.schemas.deadletter.DeadLetter;
 import ai.aegis.schemas.execution.ExecutionCommand;
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.execution.ExecutionRequest;
@@ -12,10 +13,12 @@ import ai.aegis.schemas.stimulus.StimulusRequest;
 import ai.aegis.schemas.stimulus.StimulusRoute;
 import ai.aegis.schemas.stimulus.StimulusRouter;
 import ai.aegis.schemas.stimulus.StimulusSources;
+import ai.aegis.schemas.stimulus.StimulusStatus;
 import ai.aegis.schemas.topic.CloudEventHeaders;
 import ai.aegis.schemas.topic.TopicCatalog;
 import ai.aegis.schemas.workflow.WorkflowCommand;
 import ai.aegis.schemas.workflow.WorkflowRecord;
+import ai.aegis.topology.deadletter.DeadLetters;
 import ai.aegis.topology.serde.MalformedRecordException;
 import ai.aegis.topology.serde.WireReader;
 import ai.aegis.topology.serde.WireReaders;
@@ -30,6 +33,7 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
@@ -60,7 +64,8 @@ import java.util.function.Supplier;
  *        stimulus.classifications (both keyed by the RouterAgent's new execution id)
  * sub-topology 2, processor "stimulus-classification", store stimulus-classification-pending (+ its timers)
  *   in:  stimulus.classifications, execution.events (both keyed by execution id, co-partitioned)
- *   out: workflow.commands, stimulus.outcomes, stimulus.replies; execution.commands (cancel, at the deadline)
+ *   out: workflow.commands, stimulus.outcomes, stimulus.replies, deadletter; execution.commands (cancel, at the
+ *        deadline)
  * global stores, read by both: stimulus.routes.v1 (key: source), stimulus.router.v1 (key: "router"),
  *   workflows.v1 (key: workflow name), agents.v1 (key: agent id)
  * </pre>
@@ -128,6 +133,7 @@ public final class StimulusRoutingTopology {
     private static final String COMMANDS_SINK = "workflow-commands";
     private static final String OUTCOMES_SINK = "stimulus-outcomes";
     private static final String REPLIES_SINK = "stimulus-replies";
+    private static final String DEAD_LETTERS_SINK = "stimulus-refusals";
     private static final String EXECUTIONS_SINK = "execution-requests";
     private static final String CLASSIFICATIONS_SINK = "stimulus-classifications";
     private static final String CLASSIFICATIONS_SOURCE = "stimulus-classifications-source";
@@ -193,7 +199,8 @@ public final class StimulusRoutingTopology {
         // in the processor, which dead-letters what it cannot read through the processing handler.
         topology.addSource(ACCEPTED_SOURCE, WireReaders.requiredKey().deserializer(), new ByteArrayDeserializer(),
                 topics.stimulusAccepted().name());
-        topology.addProcessor(PROCESSOR, () -> new Router(ceSource, clock, ids), ACCEPTED_SOURCE);
+        topology.addProcessor(PROCESSOR, () -> new Router(ceSource, clock, ids, topics.stimulusAccepted().name()),
+                ACCEPTED_SOURCE);
         addSinks(topology, "", PROCESSOR, topics);
         topology.addSink(EXECUTIONS_SINK, topics.executionRequests().name(), new StringSerializer(),
                 new ByteArraySerializer(), PROCESSOR);
@@ -205,7 +212,8 @@ public final class StimulusRoutingTopology {
         topology.addSource(EVENTS_SOURCE, WireReaders.requiredKey().deserializer(), new ByteArrayDeserializer(),
                 topics.executionEvents().name());
         topology.addProcessor(CLASSIFIER, () -> new Classifier(ceSource, clock, ids,
-                topics.stimulusClassifications().name()), CLASSIFICATIONS_SOURCE, EVENTS_SOURCE);
+                topics.stimulusClassifications().name(), topics.stimulusAccepted().name()), CLASSIFICATIONS_SOURCE,
+                EVENTS_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
                 Serdes.String(), Serdes.ByteArray()), CLASSIFIER);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DEADLINES_STORE),
@@ -216,8 +224,10 @@ public final class StimulusRoutingTopology {
         return topology;
     }
 
-    /** The commands, outcomes and replies sinks of one processor, named with {@code prefix}. */
+    /** The commands, outcomes, replies and dead-letter sinks of one processor, named with {@code prefix}. */
     private static void addSinks(Topology topology, String prefix, String parent, TopicCatalog topics) {
+        topology.addSink(prefix + DEAD_LETTERS_SINK, topics.deadLetters().name(), new StringSerializer(),
+                new ByteArraySerializer(), parent);
         topology.addSink(prefix + COMMANDS_SINK, topics.workflowCommands().name(), new StringSerializer(),
                 new ByteArraySerializer(), parent);
         topology.addSink(prefix + OUTCOMES_SINK, topics.stimulusOutcomes().name(), new StringSerializer(),
@@ -330,10 +340,16 @@ public final class StimulusRoutingTopology {
         }
     }
 
-    /** Writes what a rule answered, to the sinks of one processor (named with {@code prefix}). */
-    private record Emitter(ProcessorContext<String, byte[]> context, String source, String prefix) {
+    /**
+     * Writes what a rule answered, to the sinks of one processor (named with {@code prefix}); a refusal also as a dead
+     * letter of the stimulus, with its reason, for operators (the stimulus itself is replayed from its request,
+     * {@code POST /v1/stimuli/{id}/replay}, since a dead letter keeps at most 256 KiB of it).
+     */
+    private record Emitter(ProcessorContext<String, byte[]> context, String source, String prefix,
+                           String acceptedTopic) {
 
-        void emitAll(StimulusRouting.Result result, long timestamp) {
+        /** @param stimulus what was routed, as read; {@code at} where (its accepted record), or null when unknown */
+        void emitAll(StimulusRouting.Result result, StimulusRequest stimulus, RecordMetadata at, long timestamp) {
             for (StimulusRouting.Effect effect : result.effects()) {
                 switch (effect) {
                     case StimulusRouting.StartWorkflow s -> emit(prefix + COMMANDS_SINK, s.workflowExecutionId(),
@@ -344,12 +360,28 @@ public final class StimulusRoutingTopology {
                             Json.writeBytes(a.classification()), StimulusClassification.CE_TYPE, timestamp);
                     case StimulusRouting.CancelExecution c -> emit(CANCELS_SINK, c.executionId(),
                             Json.writeBytes(c.command()), ExecutionCommand.CE_CANCEL_REQUESTED, timestamp);
-                    case StimulusRouting.Outcome o -> emit(prefix + OUTCOMES_SINK, o.key(),
-                            Json.writeBytes(o.outcome()), StimulusOutcome.CE_TYPE, timestamp);
+                    case StimulusRouting.Outcome o -> {
+                        emit(prefix + OUTCOMES_SINK, o.key(), Json.writeBytes(o.outcome()), StimulusOutcome.CE_TYPE,
+                                timestamp);
+                        if (o.outcome().outcome() == StimulusStatus.REFUSED
+                                && o.outcome().error() != null) {
+                            deadLetter(o.key(), stimulus, at, o.outcome().error(), timestamp);
+                        }
+                    }
                     case StimulusRouting.Reply r -> emit(prefix + REPLIES_SINK, r.to(), Json.writeBytes(r.reply()),
                             StimulusReply.CE_TYPE, timestamp);
                 }
             }
+        }
+
+        private void deadLetter(String key, StimulusRequest stimulus, RecordMetadata at,
+                                StimulusReply.ReplyError error, long timestamp) {
+            DeadLetter letter = DeadLetter.of(CONSUMER, acceptedTopic, at == null ? -1 : at.partition(),
+                    at == null ? -1 : at.offset(), key, Json.writeBytes(stimulus),
+                    new StimulusRefusedException(error.code(), error.message()),
+                    Instant.ofEpochMilli(context.currentSystemTimeMs()));
+            context.forward(new Record<>(key, Json.writeBytes(letter), timestamp,
+                    DeadLetters.headers(letter, source)), prefix + DEAD_LETTERS_SINK);
         }
 
         private void emit(String sink, String key, byte[] value, String ceType, long timestamp) {
@@ -364,18 +396,22 @@ public final class StimulusRoutingTopology {
         private final String source;
         private final Clock clock;
         private final Supplier<String> ids;
+        private final String acceptedTopic;
+        private ProcessorContext<String, byte[]> context;
         private Emitter emitter;
         private StoreTables tables;
 
-        Router(String source, Clock clock, Supplier<String> ids) {
+        Router(String source, Clock clock, Supplier<String> ids, String acceptedTopic) {
             this.source = source;
             this.clock = clock;
             this.ids = ids;
+            this.acceptedTopic = acceptedTopic;
         }
 
         @Override
         public void init(ProcessorContext<String, byte[]> context) {
-            this.emitter = new Emitter(context, source, "");
+            this.context = context;
+            this.emitter = new Emitter(context, source, "", acceptedTopic);
             this.tables = new StoreTables(context);
         }
 
@@ -390,7 +426,7 @@ public final class StimulusRoutingTopology {
             StimulusRouting.Result result = StimulusRouting.route(request, tables, ids,
                     Instant.ofEpochMilli(clock.millis()));
             // All in this one call, so in one transaction: the reply is never visible before the command and outcome.
-            emitter.emitAll(result, record.timestamp());
+            emitter.emitAll(result, request, context.recordMetadata().orElse(null), record.timestamp());
         }
     }
 
@@ -402,9 +438,7 @@ public final class StimulusRoutingTopology {
         } catch (IllegalArgumentException e) {
             throw new MalformedRecordException("a stimulus request with an invalid source", e);
         }
-        return name.equals(request.source()) ? request : new StimulusRequest(request.stimulusId(), name,
-                request.idempotencyKey(), request.content(), request.contentEncoding(), request.headers(),
-                request.receivedAt(), request.replyTo());
+        return name.equals(request.source()) ? request : request.withSource(name);
     }
 
     /**
@@ -417,23 +451,26 @@ public final class StimulusRoutingTopology {
         private final Clock clock;
         private final Supplier<String> ids;
         private final String classificationsTopic;
+        private final String acceptedTopic;
         private ProcessorContext<String, byte[]> context;
         private Emitter emitter;
         private StoreTables tables;
         private KeyValueStore<String, byte[]> pending;
         private Timers deadlines;
 
-        Classifier(String source, Clock clock, Supplier<String> ids, String classificationsTopic) {
+        Classifier(String source, Clock clock, Supplier<String> ids, String classificationsTopic,
+                   String acceptedTopic) {
             this.source = source;
             this.clock = clock;
             this.ids = ids;
             this.classificationsTopic = classificationsTopic;
+            this.acceptedTopic = acceptedTopic;
         }
 
         @Override
         public void init(ProcessorContext<String, byte[]> context) {
             this.context = context;
-            this.emitter = new Emitter(context, source, CLASSIFIED_PREFIX);
+            this.emitter = new Emitter(context, source, CLASSIFIED_PREFIX, acceptedTopic);
             this.tables = new StoreTables(context);
             this.pending = context.getStateStore(PENDING_STORE);
             this.deadlines = new Timers(context.getStateStore(DEADLINES_STORE));
@@ -482,7 +519,7 @@ public final class StimulusRoutingTopology {
             StimulusClassification c = read(held);
             end(c);
             emitter.emitAll(StimulusRouting.classified(c, event, tables, ids, Instant.ofEpochMilli(clock.millis())),
-                    record.timestamp());
+                    c.stimulus(), null, record.timestamp());
         }
 
         private void expire(String executionId) {
@@ -493,7 +530,7 @@ public final class StimulusRoutingTopology {
             StimulusClassification c = read(held);
             pending.delete(executionId);
             long now = clock.millis();
-            emitter.emitAll(StimulusRouting.timedOut(c, Instant.ofEpochMilli(now)), now);
+            emitter.emitAll(StimulusRouting.timedOut(c, Instant.ofEpochMilli(now)), c.stimulus(), null, now);
         }
 
         private void end(StimulusClassification c) {

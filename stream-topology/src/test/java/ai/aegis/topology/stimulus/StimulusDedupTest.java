@@ -76,12 +76,16 @@ class StimulusDedupTest {
 
         assertThat(result.entry()).isSameAs(entry);
         assertThat(result.forwarded()).isEmpty();
-        assertThat(result.effects()).singleElement().isInstanceOfSatisfying(Reply.class, r -> {
+        assertThat(result.effects()).hasSize(2);
+        assertThat(result.effects().getFirst()).isInstanceOfSatisfying(Reply.class, r -> {
             assertThat(r.to()).isEqualTo("node-a");
             assertThat(r.reply()).isEqualTo(StimulusReply.duplicate(second.replyTo().correlationId(),
                     second.stimulusId(), first.stimulusId(), REPLIED));
             assertThat(r.reply().error().code()).isEqualTo(StimulusReply.IDEMPOTENT_DUPLICATE);
         });
+        // and the decision, for the readers of the outcomes topic
+        assertThat(result.effects().get(1)).isEqualTo(new StimulusDedup.Decided(StimulusOutcome.duplicate(KEY,
+                second.stimulusId(), "github", first.stimulusId(), REPLIED)));
     }
 
     @Test
@@ -186,15 +190,17 @@ class StimulusDedupTest {
     }
 
     @Test
-    void aDuplicateWithoutReplyToIsDroppedSilently() {
-        Entry entry = send(null, request("evt-1"), T0).entry();
+    void aDuplicateWithoutReplyToIsAnsweredToNobodyButRecorded() {
+        StimulusRequest first = request("evt-1");
+        Entry entry = send(null, first, T0).entry();
         StimulusRequest nobody = new StimulusRequest(UUID.randomUUID().toString(), "github", "evt-1", "", "utf-8",
                 null, T0, null);
 
         Result result = send(entry, nobody, T0.plusSeconds(1));
 
         assertThat(result.entry()).isSameAs(entry);
-        assertThat(result.effects()).isEmpty();
+        assertThat(result.effects()).containsExactly(new StimulusDedup.Decided(StimulusOutcome.duplicate(KEY,
+                nobody.stimulusId(), "github", first.stimulusId(), REPLIED)));
     }
 
     @Test

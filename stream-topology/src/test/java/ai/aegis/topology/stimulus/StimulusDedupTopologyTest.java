@@ -298,7 +298,7 @@ class StimulusDedupTopologyTest {
                 Map.of(), T0, null);
         requests.pipeInput(key, Json.writeBytes(badSource), T0);
         outcomes.pipeInput(key, Json.writeBytes(new StimulusOutcome(key, valid.stimulusId(),
-                StimulusStatus.DUPLICATE, T0)), T0);
+                StimulusStatus.FAILED, T0)), T0);
         outcomes.pipeInput(key, Json.writeBytes(new StimulusOutcome(key("evt-2"), valid.stimulusId(),
                 StimulusStatus.ACCEPTED, T0)), T0);
         assertThat(deadLetters.written()).isEqualTo(2 * poison.length + 5);

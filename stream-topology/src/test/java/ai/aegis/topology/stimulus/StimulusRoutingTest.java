@@ -149,7 +149,7 @@ class StimulusRoutingTest {
         assertThat(result.effects()).containsExactly(
                 new StartWorkflow(RUN, WorkflowCommand.start(RUN, TRIAGE, StimulusRouting.input(request), null, NOW)),
                 new Outcome(key, new StimulusOutcome(key, request.stimulusId(), StimulusStatus.ACCEPTED, NOW,
-                        "github", RoutingMode.DIRECT, "triage", RUN, null, null, null)),
+                        "github", RoutingMode.DIRECT, "triage", RUN, null, null, null, null)),
                 new Reply("node-a", new StimulusReply("corr-1", request.stimulusId(), StimulusStatus.ACCEPTED, RUN,
                         null, null, NOW)));
         JsonNode input = Json.tree(result.started().orElseThrow().command().input());
@@ -217,7 +217,7 @@ class StimulusRoutingTest {
                 "no direct route for source 'github' and no RouterAgent configured");
         assertThat(result.effects()).containsExactly(
                 new Outcome(key, new StimulusOutcome(key, request.stimulusId(), StimulusStatus.REFUSED, NOW,
-                        "github", null, null, null, null, null, error)),
+                        "github", null, null, null, null, null, error, null)),
                 new Reply("node-a", new StimulusReply("corr-1", request.stimulusId(), StimulusStatus.REFUSED, null,
                         null, error, NOW)));
     }
@@ -275,7 +275,7 @@ class StimulusRoutingTest {
                     new StartWorkflow(RUN, WorkflowCommand.start(RUN, BILLING, StimulusRouting.input(request), null,
                             LATER)),
                     new Outcome(key, new StimulusOutcome(key, request.stimulusId(), StimulusStatus.ACCEPTED, LATER,
-                            "github", RoutingMode.CLASSIFIED, "billing", RUN, confidence, ROUTER_RUN, null)),
+                            "github", RoutingMode.CLASSIFIED, "billing", RUN, confidence, ROUTER_RUN, null, null)),
                     new Reply("node-a", new StimulusReply("corr-1", request.stimulusId(), StimulusStatus.ACCEPTED,
                             RUN, null, null, LATER)));
         }
@@ -389,7 +389,7 @@ class StimulusRoutingTest {
                 new CancelExecution(ROUTER_RUN, new ExecutionCommand(ExecutionCommand.CANCEL, ROUTER_RUN,
                         "stimulus classification timed out: the RouterAgent did not answer within 30 s", at)),
                 new Outcome(key, new StimulusOutcome(key, request.stimulusId(), StimulusStatus.REFUSED, at, "github",
-                        RoutingMode.CLASSIFIED, null, null, null, ROUTER_RUN, error)),
+                        RoutingMode.CLASSIFIED, null, null, null, ROUTER_RUN, error, null)),
                 new Reply("node-a", new StimulusReply("corr-1", request.stimulusId(), StimulusStatus.REFUSED, null,
                         null, error, at)));
     }

@@ -288,7 +288,7 @@ class StimulusRoutingTopologyTest {
 
         String key = StimulusKeys.recordKey(request);
         assertThat(allOutcomes()).containsExactly(new StimulusOutcome(key, request.stimulusId(),
-                StimulusStatus.ACCEPTED, ROUTED, "github", RoutingMode.DIRECT, "triage", "run-1", null, null, null));
+                StimulusStatus.ACCEPTED, ROUTED, "github", RoutingMode.DIRECT, "triage", "run-1", null, null, null, null));
         assertThat(allReplies()).containsExactly(new StimulusReply(request.replyTo().correlationId(),
                 request.stimulusId(), StimulusStatus.ACCEPTED, "run-1", null, null, ROUTED));
     }
@@ -376,7 +376,7 @@ class StimulusRoutingTopologyTest {
         String key = StimulusKeys.recordKey(request);
         assertThat(allOutcomes()).containsExactly(new StimulusOutcome(key, request.stimulusId(),
                 StimulusStatus.ACCEPTED, clock.instant(), "github", RoutingMode.CLASSIFIED, "triage", "run-2", 0.82,
-                "run-1", null));
+                "run-1", null, null));
         assertThat(allReplies()).containsExactly(new StimulusReply(request.replyTo().correlationId(),
                 request.stimulusId(), StimulusStatus.ACCEPTED, "run-2", null, null, clock.instant()));
         assertThat(pending.get("run-1")).isNull();
