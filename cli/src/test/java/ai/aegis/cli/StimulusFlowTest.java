@@ -237,6 +237,114 @@ class StimulusFlowTest {
                 .contains("aegis_stimulus_routing_milliseconds_count");
     }
 
+    @Test
+    void aStimulusIsVisibleByIdWithItsDecisionAndAFailedOneIsReplayedOnceItsRouteExists() throws Exception {
+        Map<String, String> auth = Map.of("Authorization", "Bearer " + system.token,
+                "Content-Type", "application/json");
+        HttpResponse<String> refused = send("POST", "/v1/stimuli", "{\"source\":\"ReplayMe\",\"content\":"
+                + "\"release v3\",\"idempotency_key\":\"replay-1\"}", auth);
+        assertError(refused, 422, "no_router_configured");
+        String refusedId = Json.tree(refused.body()).path("stimulus_id").asText();
+        JsonNode shown = awaitStimulus(refusedId, "refused");
+        assertThat(shown.path("source").asText()).isEqualTo("replayme");
+        assertThat(shown.path("idempotency_key").asText()).isEqualTo("replay-1");
+        assertThat(shown.path("content_bytes").asLong()).isEqualTo("release v3".length());
+        assertThat(shown.path("error").path("code").asText()).isEqualTo("no_router_configured");
+        // not routable yet: a replay is refused the same way, and is itself a new stimulus naming the first
+        HttpResponse<String> early = send("POST", "/v1/stimuli/" + refusedId + "/replay", "", auth);
+        assertError(early, 422, "no_router_configured");
+        assertThat(Json.tree(early.body()).path("replay_of").asText()).isEqualTo(refusedId);
+        String firstReplay = Json.tree(early.body()).path("stimulus_id").asText();
+        assertThat(firstReplay).isNotEqualTo(refusedId);
+        await().atMost(Duration.ofSeconds(30)).until(() -> Json.tree(system.get("/v1/stimuli/" + refusedId)
+                .body()).path("replayed_by").asText().equals(firstReplay));
+        assertThat(awaitStimulus(firstReplay, "refused").path("replay_of").asText()).isEqualTo(refusedId);
+        assertError(send("POST", "/v1/stimuli/" + refusedId + "/replay", "", auth), 409, "already_replayed");
+
+        assertThat(send("PUT", "/v1/stimuli/routes/replayme", "{\"workflow\":\"deploy-flow\"}", auth)
+                .statusCode()).isEqualTo(200);
+        HttpResponse<String> replayed = send("POST", "/v1/stimuli/" + firstReplay + "/replay", "", auth);
+        assertThat(replayed.statusCode()).as(replayed.body()).isEqualTo(200);
+        JsonNode answer = Json.tree(replayed.body());
+        assertThat(answer.path("replay_of").asText()).isEqualTo(firstReplay);
+        String runId = answer.path("workflow_execution_id").asText();
+        await().atMost(Duration.ofSeconds(60)).until(() -> status(runId).equals("completed"));
+        JsonNode accepted = awaitStimulus(answer.path("stimulus_id").asText(), "accepted");
+        assertThat(accepted.path("workflow_execution_id").asText()).isEqualTo(runId);
+        assertThat(accepted.path("decision").path("mode").asText()).isEqualTo("direct");
+        assertThat(accepted.path("decision").path("workflow").asText()).isEqualTo("deploy-flow");
+        assertThat(accepted.path("workflow_execution").path("status").asText()).isEqualTo("completed");
+        JsonNode run = Json.tree(system.get("/v1/workflows/executions/" + runId).body());
+        assertThat(run.toString()).contains("release v3");
+        // the key is used up now: another delivery is a duplicate, shown as such; an accepted one is not replayed
+        HttpResponse<String> duplicate = send("POST", "/v1/stimuli", "{\"source\":\"replayme\",\"content\":"
+                + "\"release v3\",\"idempotency_key\":\"replay-1\"}", auth);
+        assertError(duplicate, 409, "idempotent_duplicate");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Json.tree(system.get(
+                "/v1/stimuli?source=replayme&status=duplicate").body()).path("count").asInt() == 1);
+        JsonNode dup = Json.tree(system.get("/v1/stimuli?source=replayme&status=duplicate").body())
+                .path("stimuli").get(0);
+        assertThat(dup.path("original_stimulus_id").asText()).isEqualTo(answer.path("stimulus_id").asText());
+        assertError(send("POST", "/v1/stimuli/" + answer.path("stimulus_id").asText() + "/replay", "", auth), 409,
+                "stimulus_not_failed");
+        assertError(send("POST", "/v1/stimuli/" + java.util.UUID.randomUUID() + "/replay", "", auth), 404,
+                "stimulus_not_found");
+        assertError(system.get("/v1/stimuli/" + java.util.UUID.randomUUID()), 404, "stimulus_not_found");
+        // the list: latest first, filtered
+        JsonNode all = Json.tree(system.get("/v1/stimuli?source=replayme").body());
+        assertThat(all.path("count").asInt()).isEqualTo(4);
+        assertThat(all.path("stimuli").get(0).path("stimulus_id").asText()).isEqualTo(dup.path("stimulus_id")
+                .asText());
+        assertThat(Json.tree(system.get("/v1/stimuli?source=replayme&status=failed").body()).path("count").asInt())
+                .isEqualTo(2);
+        assertThat(Json.tree(system.get("/v1/stimuli?source=replayme&limit=1").body()).path("count").asInt())
+                .isEqualTo(1);
+        assertError(system.get("/v1/stimuli?status=lost"), 400, "invalid_status");
+        assertError(system.get("/v1/stimuli?limit=0"), 400, "invalid_limit");
+        assertError(system.get("/v1/stimuli?since=yesterday"), 400, "invalid_time");
+        assertError(system.get("/v1/stimuli?source=a%20b"), 400, "invalid_source");
+    }
+
+    @Test
+    void aBulkReplayResendsTheFailedStimuliOfASourceOnceEach() throws Exception {
+        Map<String, String> auth = Map.of("Authorization", "Bearer " + system.token,
+                "Content-Type", "application/json");
+        for (int i = 0; i < 3; i++) {
+            assertError(send("POST", "/v1/stimuli", "{\"source\":\"bulk\",\"content\":\"event " + i
+                    + "\",\"idempotency_key\":\"bulk-" + i + "\"}", auth), 422, "no_router_configured");
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> Json.tree(system.get(
+                "/v1/stimuli?source=bulk&status=failed").body()).path("count").asInt() == 3);
+        assertError(send("POST", "/v1/stimuli/replay", "{\"source\":\"bulk\"}", auth), 400, "invalid_replay");
+        assertThat(send("PUT", "/v1/stimuli/routes/bulk", "{\"workflow\":\"deploy-flow\"}", auth).statusCode())
+                .isEqualTo(200);
+
+        HttpResponse<String> bulk = send("POST", "/v1/stimuli/replay", "{\"status\":\"failed\",\"source\":\"bulk\","
+                + "\"since\":\"2020-01-01T00:00:00Z\"}", auth);
+        assertThat(bulk.statusCode()).as(bulk.body()).isEqualTo(202);
+        JsonNode sent = Json.tree(bulk.body());
+        assertThat(sent.path("count").asInt()).isEqualTo(3);
+        assertThat(sent.path("truncated").asBoolean()).isFalse();
+        await().atMost(Duration.ofSeconds(60)).until(() -> Json.tree(system.get(
+                "/v1/stimuli?source=bulk&status=accepted").body()).path("count").asInt() == 3);
+        // each once: the originals are replayed now, so a second bulk replay finds nothing
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            HttpResponse<String> again = send("POST", "/v1/stimuli/replay", "{\"status\":\"failed\","
+                    + "\"source\":\"bulk\"}", auth);
+            return again.statusCode() == 202 && Json.tree(again.body()).path("count").asInt() == 0;
+        });
+        assertThat(Json.tree(system.get("/v1/stimuli?source=bulk&status=accepted").body()).path("count").asInt())
+                .isEqualTo(3);
+    }
+
+    /** The stimulus as this node's view shows it, once it has the status. */
+    private static JsonNode awaitStimulus(String id, String status) {
+        return await().atMost(Duration.ofSeconds(30)).until(() -> {
+            HttpResponse<String> res = system.get("/v1/stimuli/" + id);
+            return res.statusCode() == 200 ? Json.tree(res.body()) : null;
+        }, view -> view != null && view.path("status").asText().equals(status));
+    }
+
     // ---- helpers ----
 
     private static void assertError(HttpResponse<String> res, int status, String code) {

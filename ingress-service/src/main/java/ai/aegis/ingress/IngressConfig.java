@@ -47,6 +47,7 @@ import java.util.Objects;
  *   node-id: (a random UUID per process)  the key of the stimulus replies this node waits for
  *   stimulus-reply-timeout-ms: 35000      how long a stimulus or webhook waits for its routing; past it 503
  *                                         with Retry-After (the stimulus is durable and is routed anyway)
+ *   stimuli-in-view: 10000                the latest stimuli each node shows (GET /v1/stimuli) and can replay
  *   stream-port: -1                       a second listener, on host, that serves only the event streams on
  *                                         non-blocking sockets (a few KiB per idle stream instead of ~21);
  *                                         -1: none; 0 picks a free one
@@ -85,6 +86,7 @@ import java.util.Objects;
  *                              {@code concurrentQueueTimeout}; the others are refused at once with {@code 503}
  * @param nodeId                this process's id among the ingress nodes sharing the stimulus replies topic
  * @param stimulusReplyTimeout  how long a stimulus call waits for the routing's answer
+ * @param stimuliInView         how many of the latest stimuli the node's view holds
  * @param webhooks              the webhook sources' schemes and secrets ({@code aegis.webhooks})
  * @param stimulusRateLimit     stimuli per second each source may send to this node (0: no limit); past it 429
  * @param stimulusRateLimits    the same per source, overriding it
@@ -104,7 +106,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                             int maxConnections, int streamPort, java.util.Map<String, String> stimulusRoutes,
                             String nodeId, Duration stimulusReplyTimeout,
                             ai.aegis.ingress.webhook.WebhookConfig webhooks, int stimulusRateLimit,
-                            java.util.Map<String, Integer> stimulusRateLimits) {
+                            java.util.Map<String, Integer> stimulusRateLimits, int stimuliInView) {
 
     /** {@code aegis.auth.mode} without authentication. */
     public static final String AUTH_NONE = "none";
@@ -135,6 +137,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
     public static final int DEFAULT_STIMULUS_RATE_LIMIT = 1000;
     /** Past the RouterAgent's default timeout (30 s), so that a classification can answer in time. */
     public static final Duration DEFAULT_STIMULUS_REPLY_TIMEOUT = Duration.ofSeconds(35);
+    public static final int DEFAULT_STIMULI_IN_VIEW = 10_000;
     /** {@code stream-port} when there is no stream listener. */
     public static final int NO_STREAM_PORT = -1;
     public static final Duration DEFAULT_FINISHED_RETENTION = Duration.ofHours(24);
@@ -210,6 +213,9 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
             throw new IllegalArgumentException("aegis.ingress.node-id must not be blank");
         }
         positive("stimulus-reply-timeout-ms", stimulusReplyTimeout);
+        if (stimuliInView < 1) {
+            throw new IllegalArgumentException("aegis.ingress.stimuli-in-view must be at least 1");
+        }
         Objects.requireNonNull(webhooks, "webhooks");
         if (stimulusRateLimit < 0) {
             throw new IllegalArgumentException("aegis.stimuli.rate-limit-per-second must not be negative (0: none)");
@@ -264,6 +270,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         in.get("stream-port").asInt().ifPresent(b::streamPort);
         in.get("node-id").asString().ifPresent(b::nodeId);
         millis(in, "stimulus-reply-timeout-ms").ifPresent(b::stimulusReplyTimeout);
+        in.get("stimuli-in-view").asInt().ifPresent(b::stimuliInView);
         b.webhooks(ai.aegis.ingress.webhook.WebhookConfig.from(aegis));
         aegis.get("stimuli.rate-limit-per-second").asInt().ifPresent(b::stimulusRateLimit);
         java.util.Map<String, Integer> limits = new java.util.HashMap<>();
@@ -313,7 +320,8 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                 .stimulusReplyTimeout(stimulusReplyTimeout)
                 .webhooks(webhooks)
                 .stimulusRateLimit(stimulusRateLimit)
-                .stimulusRateLimits(stimulusRateLimits);
+                .stimulusRateLimits(stimulusRateLimits)
+                .stimuliInView(stimuliInView);
     }
 
     public IngressConfig withPort(int newPort) {
@@ -386,6 +394,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         private int stimulusRateLimit = DEFAULT_STIMULUS_RATE_LIMIT;
         private java.util.Map<String, Integer> stimulusRateLimits = java.util.Map.of();
         private Duration stimulusReplyTimeout = DEFAULT_STIMULUS_REPLY_TIMEOUT;
+        private int stimuliInView = DEFAULT_STIMULI_IN_VIEW;
         private ai.aegis.ingress.webhook.WebhookConfig webhooks = ai.aegis.ingress.webhook.WebhookConfig.builder()
                 .build();
         private Duration finishedRetention = DEFAULT_FINISHED_RETENTION;
@@ -529,6 +538,11 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
             return this;
         }
 
+        public Builder stimuliInView(int stimuliInView) {
+            this.stimuliInView = stimuliInView;
+            return this;
+        }
+
         public Builder stimulusRoutes(java.util.Map<String, String> stimulusRoutes) {
             this.stimulusRoutes = java.util.Map.copyOf(stimulusRoutes);
             return this;
@@ -586,7 +600,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                     kafkaHealthTimeout, kafkaHealthCache, shutdownGrace, deadLettersInMemory, managementHost,
                     managementPort, finishedRetention, maxPendingExecutions, maxPendingPerAgent,
                     maxConcurrentRequests, concurrentQueue, concurrentQueueTimeout, maxConnections, streamPort, stimulusRoutes, nodeId, stimulusReplyTimeout, webhooks,
-                    stimulusRateLimit, stimulusRateLimits);
+                    stimulusRateLimit, stimulusRateLimits, stimuliInView);
         }
     }
 }

@@ -18,6 +18,7 @@ import ai.aegis.ingress.http.ConcurrencyLimitFilter;
 import ai.aegis.ingress.stimuli.StimulusIntake;
 import ai.aegis.ingress.stimuli.StimulusIntakeRoutes;
 import ai.aegis.ingress.stimuli.StimulusRouteRoutes;
+import ai.aegis.ingress.stimuli.StimulusViewRoutes;
 import ai.aegis.ingress.webhook.BoundedSeenSignatures;
 import ai.aegis.ingress.webhook.WebhookVerifier;
 import ai.aegis.schemas.stimulus.StimulusReply;
@@ -60,6 +61,7 @@ public final class IngressRouting {
     private final DeadLetterRoutes deadLetterRoutes;
     private final StimulusRouteRoutes stimulusRouteRoutes;
     private final StimulusIntakeRoutes stimulusIntake;
+    private final StimulusViewRoutes stimulusViewRoutes;
     private final ReplyWaiter<StimulusReply> stimulusReplies;
     private final List<StreamRoute> streamRoutes;
     private final Runnable awaitViews;
@@ -127,11 +129,13 @@ public final class IngressRouting {
                 + "remembers until their window ends (bounded by aegis.webhooks.replay-guard-entries).", seen::size);
         metrics.gauge("aegis_webhook_replay_guard_dropped_early", "Signatures the replay guard forgot before their "
                 + "window ended because it was full (each could be replayed on this node).", seen::droppedEarly);
-        this.stimulusIntake = new StimulusIntakeRoutes(new StimulusIntake(publisher,
-                topics.stimulusRequests().name(), stimulusReplies, config.nodeId(), config.stimulusReplyTimeout(),
-                java.time.Clock.systemUTC()), new WebhookVerifier(config.webhooks(), System::getenv,
+        StimulusIntake intake = new StimulusIntake(publisher, topics.stimulusRequests().name(), stimulusReplies,
+                config.nodeId(), config.stimulusReplyTimeout(), java.time.Clock.systemUTC());
+        this.stimulusIntake = new StimulusIntakeRoutes(intake, new WebhookVerifier(config.webhooks(), System::getenv,
                 java.time.Clock.systemUTC(), seen),
                 config.stimulusRateLimit(), config.stimulusRateLimits(), metrics);
+        this.stimulusViewRoutes = new StimulusViewRoutes(views.stimuli(), views.workflowRuns(), history,
+                topics.stimulusRequests().name(), intake, stimulusIntake);
         this.stimulusRouteRoutes = new StimulusRouteRoutes(
                 new RegistryWriter(publisher, progress, topics.stimulusRoutes().name(), config.readYourWrites()),
                 new RegistryWriter(publisher, progress, topics.stimulusRouter().name(), config.readYourWrites()),
@@ -205,7 +209,8 @@ public final class IngressRouting {
         routing.register("/v1/executions", executionRoutes);
         routing.register("/v1/workflows", workflowRoutes);
         routing.register(DeadLetterRoutes.PATH, deadLetterRoutes);
-        routing.register("/v1/stimuli", stimulusRouteRoutes, stimulusIntake.stimuli());
+        // the route tables first: "/{id}" of the view would take "/routes" and "/router" otherwise
+        routing.register("/v1/stimuli", stimulusRouteRoutes, stimulusIntake.stimuli(), stimulusViewRoutes);
         routing.register(StimulusIntakeRoutes.WEBHOOKS_PATH, stimulusIntake.webhooks());
         composed.routes().forEach(routing::register);
         ErrorHandling.notFound(routing);

@@ -50,6 +50,8 @@ public final class IngressServer implements AutoCloseable {
     public static final String TAIL = "ingress";
     /** The node's tail of the stimulus replies (only those keyed by its node id are looked at). */
     public static final String STIMULUS_REPLY_TAIL = "stimulus-replies";
+    /** The tail of the stimulus view (the latest stimuli and their outcomes). */
+    public static final String STIMULI_TAIL = "stimuli";
     /** How readiness names the stream listener. */
     public static final String STREAM_LISTENER = "stream_listener";
 
@@ -103,10 +105,18 @@ public final class IngressServer implements AutoCloseable {
             RocksViewArchive<WorkflowExecutionView> runArchive = opened.add(new RocksViewArchive<>(
                     archives.resolve(topics.prefix() + ".workflow-runs"), config.finishedRetention(),
                     Clock.systemUTC(), Json::writeBytes, bytes -> Json.read(bytes, WorkflowExecutionView.class)));
-            IngressViews views = new IngressViews(topics, config.viewLimits(), executionArchive, runArchive);
+            IngressViews views = new IngressViews(topics, config.viewLimits(), executionArchive, runArchive,
+                    config.stimuliInView());
             TopicTail tail = new TopicTail(TAIL, kafka, views.topics(), views, viewLetters);
             opened.add(tail);
             tail.start();
+            // The stimulus view holds only the latest stimuli: its tail reads only the latest records of its topics.
+            DeadLetters stimulusLetters = new DeadLetters(publisher, topics.deadLetters().name(),
+                    TopicTail.consumerName(STIMULI_TAIL));
+            TopicTail stimuliTail = new TopicTail(STIMULI_TAIL, kafka, views.stimulusTopics(),
+                    views::onStimulusRecord, stimulusLetters).withHistoryPerPartition(config.stimuliInView());
+            opened.add(stimuliTail);
+            stimuliTail.start();
             DeadLetterView deadLetters = new DeadLetterView(config.deadLettersInMemory());
             TopicTail deadLetterTail = new TopicTail(DeadLetterView.TAIL, kafka,
                     List.of(topics.deadLetters().name()), deadLetters, deadLetters.unreadableRecords());
@@ -132,6 +142,7 @@ public final class IngressServer implements AutoCloseable {
             components.put("kafka", new KafkaHealth(admin, config.kafkaHealthTimeout(), config.kafkaHealthCache()));
             components.put(TopicTail.healthName(TAIL), tail);
             components.put(TopicTail.healthName(DeadLetterView.TAIL), deadLetterTail);
+            components.put(TopicTail.healthName(STIMULI_TAIL), stimuliTail);
             IngressRouting ingress = new IngressRouting(config, topics, views, deadLetters, publisher, tail, history,
                     token);
             try {
@@ -157,7 +168,8 @@ public final class IngressServer implements AutoCloseable {
             components.putAll(composed.health()); // the node's own components first, then the composed services'
             Readiness readiness = new Readiness(components);
             HttpRouting.Builder routing = HttpRouting.builder();
-            ingress.routing(routing, withRoutesAndCounts(composed, viewLetters, replyLetters), readiness);
+            ingress.routing(routing, withRoutesAndCounts(composed, viewLetters, replyLetters, stimulusLetters),
+                    readiness);
 
             WebServer management = null;
             if (config.managementListener()) {
@@ -188,9 +200,10 @@ public final class IngressServer implements AutoCloseable {
 
     /** The composed services with the node's own dead letter count beside theirs. */
     private static ComposedServices withRoutesAndCounts(ComposedServices composed, DeadLetters own,
-                                                        DeadLetters replies) {
+                                                        DeadLetters replies, DeadLetters stimuli) {
         ComposedServices.Builder b = ComposedServices.builder()
-                .deadLetters(() -> Map.of(own.consumer(), own.written(), replies.consumer(), replies.written()));
+                .deadLetters(() -> Map.of(own.consumer(), own.written(), replies.consumer(), replies.written(),
+                        stimuli.consumer(), stimuli.written()));
         composed.routes().forEach(b::route);
         composed.deadLetters().forEach(b::deadLetters);
         return b.build();

@@ -6,6 +6,7 @@ import ai.aegis.topology.executions.ExecutionReadModel;
 import ai.aegis.topology.executions.ExecutionView;
 import ai.aegis.topology.readmodel.EventReadModel;
 import ai.aegis.topology.readmodel.ViewArchive;
+import ai.aegis.topology.stimulus.StimulusReadModel;
 import ai.aegis.topology.stimulus.StimulusRoutingTable;
 import ai.aegis.topology.workflow.WorkflowExecutionView;
 import ai.aegis.topology.serde.WireReaders;
@@ -27,6 +28,9 @@ public final class IngressViews implements TopicTail.RecordHandler {
     private final WorkflowRegistryView workflows = new WorkflowRegistryView();
     private final WorkflowReadModel workflowRuns;
     private final StimulusRoutingTable stimulusRoutes = new StimulusRoutingTable();
+    private final StimulusReadModel stimuli;
+    private final String stimulusRequestsTopic;
+    private final String stimulusOutcomesTopic;
     private final String agentsTopic;
     private final String stimulusRoutesTopic;
     private final String stimulusRouterTopic;
@@ -38,16 +42,20 @@ public final class IngressViews implements TopicTail.RecordHandler {
 
     /** Views that forget the finished aggregates past the limits (tests). */
     public IngressViews(TopicCatalog topics, EventReadModel.Limits limits) {
-        this(topics, limits, null, null);
+        this(topics, limits, null, null, IngressConfig.DEFAULT_STIMULI_IN_VIEW);
     }
 
     /**
      * @param limits           what the executions view and, separately, the workflow runs view may hold
      * @param executionArchive where finished executions past the limits stay answerable (null: forgotten)
      * @param runArchive       the same for workflow runs
+     * @param stimuliInView    how many of the latest stimuli the stimulus view holds
      */
     public IngressViews(TopicCatalog topics, EventReadModel.Limits limits, ViewArchive<ExecutionView> executionArchive,
-                        ViewArchive<WorkflowExecutionView> runArchive) {
+                        ViewArchive<WorkflowExecutionView> runArchive, int stimuliInView) {
+        this.stimuli = new StimulusReadModel(stimuliInView);
+        this.stimulusRequestsTopic = topics.stimulusRequests().name();
+        this.stimulusOutcomesTopic = topics.stimulusOutcomes().name();
         this.executions = new ExecutionReadModel(limits, executionArchive);
         this.workflowRuns = new WorkflowReadModel(limits, runArchive);
         this.agentsTopic = topics.agents().name();
@@ -95,6 +103,33 @@ public final class IngressViews implements TopicTail.RecordHandler {
         } else {
             throw new IllegalArgumentException("not a topic of the views: " + topic);
         }
+    }
+
+    /**
+     * The topics of the stimulus view, which its own tail reads (only their latest records, {@link #stimuli()} being
+     * bounded) with {@link #onStimulusRecord}.
+     */
+    public List<String> stimulusTopics() {
+        return List.of(stimulusRequestsTopic, stimulusOutcomesTopic);
+    }
+
+    /**
+     * Folds one record of {@link #stimulusTopics()} into the stimulus view.
+     *
+     * @throws ai.aegis.topology.serde.MalformedRecordException when it is not a complete request or outcome
+     */
+    public void onStimulusRecord(ConsumerRecord<String, byte[]> record) {
+        if (record.topic().equals(stimulusRequestsTopic)) {
+            stimuli.onRequest(WireReaders.STIMULUS_REQUEST.read(record.value()), record.partition(), record.offset());
+        } else if (record.topic().equals(stimulusOutcomesTopic)) {
+            stimuli.onOutcome(WireReaders.STIMULUS_OUTCOME.read(record.value()));
+        } else {
+            throw new IllegalArgumentException("not a topic of the stimulus view: " + record.topic());
+        }
+    }
+
+    public StimulusReadModel stimuli() {
+        return stimuli;
     }
 
     /** The topic the executions view folds events from (where their history is read back). */

@@ -70,9 +70,24 @@ public final class StimulusIntake {
                        Map<String, String> headers, boolean async) throws DurablePublisher.UnavailableException {
         String stimulusId = UUID.randomUUID().toString();
         StimulusRequest request = new StimulusRequest(stimulusId, source, idempotencyKey.orElse(null), content,
-                base64 ? StimulusRequest.BASE64 : StimulusRequest.UTF_8, headers,
-                clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS),
-                async ? null : new StimulusRequest.ReplyTo(nodeId, stimulusId));
+                base64 ? StimulusRequest.BASE64 : StimulusRequest.UTF_8, headers, now(), replyTo(stimulusId, async));
+        return send(request, async);
+    }
+
+    /**
+     * Sends a stimulus again as a new one ({@code replay_of} names it): the same source, idempotency key, content and
+     * headers, a new id, received now. It goes through the deduplication like any delivery: a key that another
+     * stimulus has used up since is answered as a duplicate, never routed twice in silence.
+     *
+     * @param original the stimulus as it was received (read back from the requests topic)
+     */
+    public Result replay(StimulusRequest original, boolean async) throws DurablePublisher.UnavailableException {
+        String stimulusId = UUID.randomUUID().toString();
+        return send(original.replay(stimulusId, now(), replyTo(stimulusId, async)), async);
+    }
+
+    private Result send(StimulusRequest request, boolean async) throws DurablePublisher.UnavailableException {
+        String stimulusId = request.stimulusId();
         if (async) {
             publisher.publish(requestsTopic, StimulusKeys.recordKey(request), Json.writeBytes(request),
                     StimulusRequest.CE_TYPE);
@@ -94,5 +109,13 @@ public final class StimulusIntake {
         } finally {
             replies.forget(stimulusId);
         }
+    }
+
+    private java.time.Instant now() {
+        return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    }
+
+    private StimulusRequest.ReplyTo replyTo(String stimulusId, boolean async) {
+        return async ? null : new StimulusRequest.ReplyTo(nodeId, stimulusId);
     }
 }

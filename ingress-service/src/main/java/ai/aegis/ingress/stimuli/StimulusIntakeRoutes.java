@@ -126,10 +126,24 @@ public final class StimulusIntakeRoutes {
         }
         metrics.counter("aegis_stimuli_ingested_total", "Stimuli taken in (signature and rate checked), by source.",
                 "source", label(source)).increment();
+        respond(res, () -> intake.take(source, idempotencyKey, content, base64, headers, async), null);
+    }
+
+    /** A call to the intake: it may find Kafka away. */
+    @FunctionalInterface
+    interface Call {
+        StimulusIntake.Result send() throws DurablePublisher.UnavailableException;
+    }
+
+    /**
+     * Sends a stimulus (a delivery, or a replay: then {@code replayOf} names the original, and the answers carry it)
+     * and answers the caller with what came of it.
+     */
+    void respond(ServerResponse res, Call call, String replayOf) {
         StimulusIntake.Result result;
         long started = System.nanoTime();
         try {
-            result = intake.take(source, idempotencyKey, content, base64, headers, async);
+            result = call.send();
         } catch (DurablePublisher.UnavailableException e) {
             rejected("stimulus_service_unavailable");
             res.header(HeaderNames.RETRY_AFTER, Api.RETRY_AFTER_SECONDS);
@@ -138,7 +152,14 @@ public final class StimulusIntakeRoutes {
             return;
         }
         switch (result) {
-            case StimulusIntake.Accepted a -> Api.json(res, 202, Map.of("stimulus_id", a.stimulusId()));
+            case StimulusIntake.Accepted a -> {
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("stimulus_id", a.stimulusId());
+                if (replayOf != null) {
+                    body.put("replay_of", replayOf);
+                }
+                Api.json(res, 202, body);
+            }
             case StimulusIntake.TimedOut t -> {
                 rejected("stimulus_service_unavailable");
                 res.header(HeaderNames.RETRY_AFTER, RETRY_AFTER_ROUTING_SECONDS);
@@ -152,7 +173,7 @@ public final class StimulusIntakeRoutes {
                 if (r.reply().outcome() != ai.aegis.schemas.stimulus.StimulusStatus.ACCEPTED) {
                     rejected(code(r.reply(), r.reply().outcome().name().toLowerCase(java.util.Locale.ROOT)));
                 }
-                answer(res, r.reply());
+                answer(res, r.reply(), replayOf);
             }
         }
     }
@@ -174,19 +195,39 @@ public final class StimulusIntakeRoutes {
         return "other";
     }
 
-    private static void answer(ServerResponse res, StimulusReply reply) {
+    private static void answer(ServerResponse res, StimulusReply reply, String replayOf) {
         switch (reply.outcome()) {
             case ACCEPTED -> {
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("stimulus_id", reply.stimulusId());
                 body.put("workflow_execution_id", reply.workflowExecutionId());
+                if (replayOf != null) {
+                    body.put("replay_of", replayOf);
+                }
                 Api.json(res, 200, body);
             }
-            case DUPLICATE -> Api.coded(res, 409, StimulusReply.IDEMPOTENT_DUPLICATE, reply.error() != null
-                    ? reply.error().message() : "Already processed as stimulus " + reply.originalStimulusId());
-            case REFUSED -> Api.coded(res, 422, code(reply, "classification_failed"), message(reply));
-            case FAILED -> Api.coded(res, 500, code(reply, "workflow_error"), message(reply));
+            case DUPLICATE -> refusal(res, 409, StimulusReply.IDEMPOTENT_DUPLICATE, reply.error() != null
+                    ? reply.error().message() : "Already processed as stimulus " + reply.originalStimulusId(), reply,
+                    replayOf);
+            case REFUSED -> refusal(res, 422, code(reply, "classification_failed"), message(reply), reply, replayOf);
+            case FAILED -> refusal(res, 500, code(reply, "workflow_error"), message(reply), reply, replayOf);
         }
+    }
+
+    /**
+     * {@code {"error", "message"}} as every error, plus the {@code stimulus_id} (and {@code replay_of}), so that the
+     * caller can look the stimulus up or replay it.
+     */
+    private static void refusal(ServerResponse res, int status, String code, String message, StimulusReply reply,
+                                String replayOf) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", code);
+        body.put("message", message);
+        body.put("stimulus_id", reply.stimulusId());
+        if (replayOf != null) {
+            body.put("replay_of", replayOf);
+        }
+        Api.json(res, status, body);
     }
 
     private static String code(StimulusReply reply, String otherwise) {

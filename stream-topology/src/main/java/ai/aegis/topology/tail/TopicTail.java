@@ -101,6 +101,8 @@ public final class TopicTail implements ViewProgress, HealthCheck, AutoCloseable
     private volatile long lag = -1;
     private volatile long aliveAt = System.nanoTime();
     private Thread thread;
+    /** At its first start, each partition is read from this many records before its end (or its beginning). */
+    private volatile long historyPerPartition = Long.MAX_VALUE;
 
     public TopicTail(String name, KafkaSettings settings, List<String> topics, RecordHandler handler,
                      BadRecords badRecords) {
@@ -131,6 +133,18 @@ public final class TopicTail implements ViewProgress, HealthCheck, AutoCloseable
     /** How readiness names a tail: {@code tail.ingress}, ... */
     public static String healthName(String tailName) {
         return "tail." + tailName;
+    }
+
+    /**
+     * Reads only the last {@code records} of each partition at the first start (a view that holds only the latest
+     * records need not read a week of them); after a fault it resumes where it was, as always. Before {@link #start}.
+     */
+    public TopicTail withHistoryPerPartition(long records) {
+        if (records < 0) {
+            throw new IllegalArgumentException("history per partition must not be negative: " + records);
+        }
+        this.historyPerPartition = records;
+        return this;
     }
 
     public TopicTail start() {
@@ -183,10 +197,15 @@ public final class TopicTail implements ViewProgress, HealthCheck, AutoCloseable
         }
         List<TopicPartition> partitions = discover(c);
         c.assign(partitions);
+        Map<TopicPartition, Long> firstEnds = historyPerPartition == Long.MAX_VALUE ? Map.of()
+                : c.endOffsets(partitions, timing.callTimeout());
         for (TopicPartition tp : partitions) {
             Long next = positions.get(tp);
             if (next != null) {
                 c.seek(tp, next);
+            } else if (firstEnds.containsKey(tp) && firstEnds.get(tp) > historyPerPartition) {
+                // before the beginning (retention deleted it) the consumer's reset policy starts at the earliest
+                c.seek(tp, firstEnds.get(tp) - historyPerPartition);
             } else {
                 c.seekToBeginning(List.of(tp));
             }
