@@ -66,7 +66,7 @@ class DeadLettersAndReadinessTest {
             assertThat(body.path("status").asText()).isEqualTo("ready");
             JsonNode components = body.path("components");
             assertThat(components.properties()).extracting(Map.Entry::getKey).containsExactly("kafka",
-                    "tail.ingress", "tail.dead-letters", "tail.stimulus-replies", "worker", "tail.worker-agents",
+                    "tail.ingress", "tail.dead-letters", "tail.stimuli", "tail.stimulus-replies", "worker", "tail.worker-agents",
                     "tail.worker-commands", "workflow_engine", "stimulus_service", "approval_service",
                     "tail.approvals-view", "tail.approval-replies");
             components.properties().forEach(c ->

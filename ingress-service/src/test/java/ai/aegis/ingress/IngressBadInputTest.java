@@ -91,12 +91,12 @@ class IngressBadInputTest {
             assertThat(body.path("status").asText()).isEqualTo("ready");
             JsonNode components = body.path("components");
             assertThat(components.path("kafka").path("state").asText()).isEqualTo("up");
-            for (String tail : new String[] {"tail.ingress", "tail.dead-letters", "tail.stimulus-replies"}) {
+            for (String tail : new String[] {"tail.ingress", "tail.dead-letters", "tail.stimulus-replies", "tail.stimuli"}) {
                 assertThat(components.path(tail).path("state").asText()).as(tail).isEqualTo("up");
                 assertThat(components.path(tail).path("lag").asLong()).as(tail).isZero();
                 assertThat(components.path(tail).path("caught_up").asBoolean()).as(tail).isTrue();
             }
-            assertThat(components.size()).isEqualTo(4);
+            assertThat(components.size()).isEqualTo(5);
         });
     }
 

@@ -84,10 +84,10 @@ class StatusesTest {
     }
 
     @Test
-    void repliesCarryEveryStimulusStatusAndOutcomesTheRoutingOnes() {
+    void repliesCarryEveryStimulusStatusAndOutcomesTheRoutingOnesAndDuplicates() {
         assertThat(wireNames(Arrays.stream(StimulusStatus.values())))
                 .containsExactlyElementsOf(schemaEnum(SchemaResources.STIMULUS_REPLY, "outcome"));
-        assertThat(wireNames(Arrays.stream(StimulusStatus.values()).filter(StimulusStatus::routingOutcome)))
+        assertThat(wireNames(Arrays.stream(StimulusStatus.values()).filter(StimulusStatus::outcomeRecord)))
                 .containsExactlyElementsOf(schemaEnum(SchemaResources.STIMULUS_OUTCOME, "outcome"));
         assertThat(StimulusStatus.fromWire("in_flight")).isNull();
     }

@@ -35,6 +35,11 @@ public final class WebhookVerifier {
     public static final String AEGIS_SIGNATURE = "x-aegis-signature";
     public static final String AEGIS_TIMESTAMP = "x-aegis-timestamp";
     public static final String IDEMPOTENCY_KEY = "x-idempotency-key";
+    /**
+     * The idempotency key of an {@code aegis-timestamped} delivery without {@code X-Idempotency-Key}: this prefix and
+     * its signature's hex digest, so that a replay on any node is a duplicate.
+     */
+    public static final String SIGNATURE_KEY_PREFIX = "sig:";
     public static final String WEBHOOK_ID = "webhook-id";
     public static final String WEBHOOK_TIMESTAMP = "webhook-timestamp";
     public static final String WEBHOOK_SIGNATURE = "webhook-signature";
@@ -118,8 +123,13 @@ public final class WebhookVerifier {
         if (timestamped) {
             // the signature covers the timestamp, so (source, digest) is one delivery; the decoded digest, so that
             // the same one in upper-case hex is no new delivery
-            notReplayed(WebhookScheme.AEGIS_TIMESTAMPED + "\n" + name + "\n" + HexFormat.of().formatHex(presented),
-                    seconds, settings, now);
+            String digest = HexFormat.of().formatHex(presented);
+            notReplayed(WebhookScheme.AEGIS_TIMESTAMPED + "\n" + name + "\n" + digest, seconds, settings, now);
+            // The guard above is this node's; a replay sent to another node is caught by the deduplication, which
+            // every node shares: without a key of its own, the signed digest is the delivery's idempotency key.
+            if (idempotencyKey.isEmpty()) {
+                idempotencyKey = Optional.of(SIGNATURE_KEY_PREFIX + digest);
+            }
         }
         return delivery(name, settings.scheme(), idempotencyKey, headers, body);
     }

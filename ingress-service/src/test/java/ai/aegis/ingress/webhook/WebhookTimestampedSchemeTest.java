@@ -47,6 +47,26 @@ class WebhookTimestampedSchemeTest {
     }
 
     @Test
+    void withoutAKeyOfItsOwnTheSignedDigestIsTheIdempotencyKeySoThatAReplayOnAnotherNodeIsADuplicate() {
+        String signature = timestampedSignature(SECRET, NOW_SECONDS, BODY);
+        WebhookDelivery d = send("billing", NOW_SECONDS, signature);
+        assertThat(d.idempotencyKey()).contains(WebhookVerifier.SIGNATURE_KEY_PREFIX
+                + signature.substring("sha256=".length()).toLowerCase(java.util.Locale.ROOT));
+        // another node (its own replay guard) derives the same key from the same delivery
+        WebhookVerifier otherNode = verifier(WebhookConfig.builder()
+                .source("billing", WebhookConfig.Source.of(WebhookScheme.AEGIS_TIMESTAMPED)).build(),
+                env("AEGIS_WEBHOOK_SECRET_BILLING", SECRET), clock);
+        assertThat(otherNode.verify("billing", headers(SIG, signature.toUpperCase(java.util.Locale.ROOT)
+                .replace("SHA256=", "sha256="), TS, Long.toString(NOW_SECONDS)), BODY).idempotencyKey())
+                .isEqualTo(d.idempotencyKey());
+        // a key of its own is kept
+        long later = NOW_SECONDS + 1;
+        WebhookDelivery keyed = verifier.verify("billing", headers(SIG, timestampedSignature(SECRET, later, BODY),
+                TS, Long.toString(later), "X-Idempotency-Key", "evt-9"), BODY);
+        assertThat(keyed.idempotencyKey()).contains("evt-9");
+    }
+
+    @Test
     void theWindowIsPlusOrMinus300SecondsBoundsIncluded() {
         long past = NOW_SECONDS - 300;
         long future = NOW_SECONDS + 300;

@@ -335,10 +335,26 @@ class StimulusRoutingTopologyTest {
     }
 
     @Test
-    void noRouteAndNoRouterIsRefusedAsNoRouterConfigured() {
+    void noRouteAndNoRouterIsRefusedAsNoRouterConfiguredAndDeadLetteredWithItsReason() {
         register(TRIAGE);
         setRoute("gitlab", "triage");
-        assertRefused(send("github"), StimulusRouting.NO_ROUTER_CONFIGURED);
+        StimulusRequest request = send("github");
+        assertRefused(request, StimulusRouting.NO_ROUTER_CONFIGURED);
+
+        List<TestRecord<String, byte[]>> letters = output(TOPICS.deadLetters().name()).readRecordsToList();
+        assertThat(letters).singleElement().satisfies(r -> {
+            assertThat(r.key()).isEqualTo(StimulusKeys.recordKey(request));
+            assertThat(CloudEventHeaders.get(r.headers(), CloudEventHeaders.TYPE)).contains(DeadLetter.CE_TYPE);
+            DeadLetter letter = Json.read(r.value(), DeadLetter.class);
+            assertThat(letter.consumer()).isEqualTo(StimulusRoutingTopology.CONSUMER);
+            assertThat(letter.sourceTopic()).isEqualTo(TOPICS.stimulusAccepted().name());
+            assertThat(letter.sourceOffset()).isGreaterThanOrEqualTo(0);
+            assertThat(letter.errorClass()).isEqualTo(StimulusRefusedException.class.getName());
+            assertThat(letter.errorMessage()).startsWith(StimulusRouting.NO_ROUTER_CONFIGURED + ": ");
+            assertThat(Json.read(letter.value(), StimulusRequest.class)).isEqualTo(request);
+        });
+        // the processing handler counts only what it could not process
+        assertThat(deadLetters.written()).isZero();
     }
 
     @Test
