@@ -29,12 +29,12 @@ class StimulusRestartTest {
             kind: Workflow
             metadata: {name: restart-flow, version: "1.0.0"}
             spec:
-              initial_state: only
+              initial_state: deploy
               states:
-                only:
+                deploy:
                   kind: Agent
-                  agent: nobody
-                  input: "{{workflow.input}}"
+                  agent: deployer
+                  input: "Deploy {{workflow.input}}"
                   transitions: []
             """;
 
@@ -44,7 +44,9 @@ class StimulusRestartTest {
                 EnumSet.of(AegisSystem.Service.INGRESS, AegisSystem.Service.WORKFLOW_ENGINE), Map.of());
         String original;
         try {
-            assertThat(system.post("/v1/workflows", WORKFLOW).statusCode()).isEqualTo(201);
+            system.deploy(TestSystem.agent("deployer", "echo", 1));
+            HttpResponse<String> workflow = system.post("/v1/workflows", WORKFLOW);
+            assertThat(workflow.statusCode()).as(workflow.body()).isEqualTo(201);
             assertThat(send(system, system.base, "PUT", "/v1/stimuli/routes/restart",
                     "{\"workflow\":\"restart-flow\"}").statusCode()).isEqualTo(200);
             HttpResponse<String> first = send(system, system.base, "POST", "/v1/stimuli",
