@@ -37,7 +37,8 @@ import static org.awaitility.Awaitility.await;
 class StimulusFlowTest {
 
     private static final String SECRET = "s3cret-for-github";
-    private static final String WORKFLOW = """
+    /** A one-state workflow run by the agent {@code deployer}; other stimulus tests register it too. */
+    static final String WORKFLOW = """
             apiVersion: 100monkeys.ai/v1
             kind: Workflow
             metadata: {name: deploy-flow, version: "1.0.0"}

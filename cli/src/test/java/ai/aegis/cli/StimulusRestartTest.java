@@ -24,20 +24,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class StimulusRestartTest {
 
-    private static final String WORKFLOW = """
-            apiVersion: 100monkeys.ai/v1
-            kind: Workflow
-            metadata: {name: restart-flow, version: "1.0.0"}
-            spec:
-              initial_state: deploy
-              states:
-                deploy:
-                  kind: Agent
-                  agent: deployer
-                  input: "Deploy {{workflow.input}}"
-                  transitions: []
-            """;
-
     @Test
     void aKeySeenBeforeARestartOfTheWholeSystemIsStillADuplicateAfterIt(@TempDir Path dataDir) throws Exception {
         TestSystem system = new TestSystem(dataDir, Map.of("echo", List.of(ScriptStep.reply("ok"))), null,
@@ -45,10 +31,10 @@ class StimulusRestartTest {
         String original;
         try {
             system.deploy(TestSystem.agent("deployer", "echo", 1));
-            HttpResponse<String> workflow = system.post("/v1/workflows", WORKFLOW);
+            HttpResponse<String> workflow = system.post("/v1/workflows", StimulusFlowTest.WORKFLOW);
             assertThat(workflow.statusCode()).as(workflow.body()).isEqualTo(201);
             assertThat(send(system, system.base, "PUT", "/v1/stimuli/routes/restart",
-                    "{\"workflow\":\"restart-flow\"}").statusCode()).isEqualTo(200);
+                    "{\"workflow\":\"deploy-flow\"}").statusCode()).isEqualTo(200);
             HttpResponse<String> first = send(system, system.base, "POST", "/v1/stimuli",
                     "{\"source\":\"restart\",\"content\":\"before\",\"idempotency_key\":\"k-1\"}");
             assertThat(first.statusCode()).as(first.body()).isEqualTo(200);

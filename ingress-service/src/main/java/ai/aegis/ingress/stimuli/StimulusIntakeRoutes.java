@@ -238,7 +238,8 @@ public final class StimulusIntakeRoutes {
         return reply.error() == null ? "Stimulus " + reply.stimulusId() + " was not routed" : reply.error().message();
     }
 
-    private static boolean async(ServerRequest req) {
+    /** Whether the caller asked not to wait for the routing ({@code Prefer: respond-async}). */
+    static boolean async(ServerRequest req) {
         return req.headers().first(HeaderNames.create("Prefer"))
                 .map(p -> p.toLowerCase(java.util.Locale.ROOT).contains("respond-async")).orElse(false);
     }

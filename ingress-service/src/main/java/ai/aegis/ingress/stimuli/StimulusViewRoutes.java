@@ -139,7 +139,7 @@ public final class StimulusViewRoutes implements HttpService {
             Api.coded(res, 410, "stimulus_expired", "Stimulus " + id + " is no longer on its topic (kept a week)");
             return;
         }
-        answers.respond(res, () -> intake.replay(original.get(), async(req)), id);
+        answers.respond(res, () -> intake.replay(original.get(), StimulusIntakeRoutes.async(req)), id);
     }
 
     private void replayAll(ServerRequest req, ServerResponse res) {
@@ -315,10 +315,5 @@ public final class StimulusViewRoutes implements HttpService {
     private static void notFound(ServerResponse res, String id) {
         Api.coded(res, 404, "stimulus_not_found", "No stimulus " + id + " in this node's view (it holds the "
                 + "latest ones)");
-    }
-
-    private static boolean async(ServerRequest req) {
-        return req.headers().first(io.helidon.http.HeaderNames.create("Prefer"))
-                .map(p -> p.toLowerCase(java.util.Locale.ROOT).contains("respond-async")).orElse(false);
     }
 }
