@@ -100,6 +100,34 @@ class TopicTailTest {
     }
 
     @Test
+    void aTailWithAHistoryLimitReadsOnlyTheLastRecordsOfAPartitionAndThenEverythingNew() throws Exception {
+        TopicCatalog topics = catalog();
+        KafkaSettings kafka = install(SharedTestBroker.get().bootstrapServers(), topics);
+        String source = topics.executionCommands().name();
+        KafkaProducer<String, byte[]> producer = opened(new KafkaProducer<>(kafka.producer()));
+        for (int i = 0; i < 10; i++) {
+            write(producer, source, "k" + i, cancel("old-" + i));
+        }
+        DurablePublisher publisher = opened(new DurablePublisher(kafka, "/aegis/test"));
+        DeadLetters letters = new DeadLetters(publisher, topics.deadLetters().name(), "test-tail");
+        List<String> applied = new CopyOnWriteArrayList<>();
+        TopicTail tail = opened(new TopicTail("test", kafka, List.of(source), folding(applied), letters)
+                .withHistoryPerPartition(3).start());
+        assertThat(tail.awaitCaughtUp(WAIT)).isTrue();
+        assertThat(applied).containsExactly("old-7", "old-8", "old-9");
+        write(producer, source, "new", cancel("new"));
+        await().atMost(WAIT).until(() -> applied.contains("new"));
+        assertThat(applied).containsExactly("old-7", "old-8", "old-9", "new");
+
+        // a limit past what the partition holds reads it all
+        List<String> all = new CopyOnWriteArrayList<>();
+        TopicTail whole = opened(new TopicTail("whole", kafka, List.of(source), folding(all), letters)
+                .withHistoryPerPartition(1000).start());
+        assertThat(whole.awaitCaughtUp(WAIT)).isTrue();
+        assertThat(all).hasSize(11);
+    }
+
+    @Test
     void aRecordItsHandlerThrowsOnIsDeadLetteredWithItsSourceAndTheTailReadsOn() throws Exception {
         TopicCatalog topics = catalog();
         KafkaSettings kafka = install(SharedTestBroker.get().bootstrapServers(), topics);
