@@ -69,9 +69,9 @@ final class WebhookScenario {
                     + "the other on 2026-12-01 (1 repetition, 10 s), with "
                     + "`aegis.kafka.properties.commit.interval.ms=10` (not the configuration measured above) the "
                     + "closed loop went from 138 to 468 req/s and its p50 from 234 to 56 ms, and the open loop's "
-                    + "p50 from 182 ms (at 69 req/s) to 47 ms (at 234 req/s); its p99 stayed over 200 ms. So the "
-                    + "full-path aims cannot be met by the ingress: the commit interval sets the floor, a shorter "
-                    + "one buys latency with more transactions.",
+                    + "p50 from 182 ms (at 69 req/s) to 47 ms (at 234 req/s); its p99 stayed over 200 ms. So with "
+                    + "the defaults the routed path cannot come near the aims whatever the ingress does: the "
+                    + "commit interval sets its floor, and a shorter one buys latency with more transactions.",
             "Where the CPU goes under respond-async: a JFR profile of one run (`AEGIS_JAVA_OPTS="
                     + "-XX:StartFlightRecording=settings=profile`, 8 s measurements, 2026-12-01) put, in the "
                     + "closed loop, about 28% of the CPU samples in the workflow engine's stream thread, 16% in "
