@@ -22,7 +22,8 @@ final class IngressReport {
     private static final Map<String, String> TITLES = Map.of(
             "ingress", "Ingress throughput: POST /v1/executions against GET /health",
             "sse", "SSE latency: POST → execution_started, and delivery after Kafka",
-            "fanout", "Fanout: idle SSE streams");
+            "fanout", "Fanout: idle SSE streams",
+            "webhooks", "Webhooks: signed POST /v1/webhooks/{source} against GET /health");
 
     private IngressReport() {
     }
@@ -113,7 +114,7 @@ final class IngressReport {
     private static String value(Figure f, double v) {
         return switch (f.unit()) {
             case "count", "req/s" -> String.format(Locale.ROOT, "%.0f", v);
-            case "×" -> String.format(Locale.ROOT, "%.2f", v);
+            case "×", "cores" -> String.format(Locale.ROOT, "%.2f", v);
             default -> Report.ms(v);
         };
     }

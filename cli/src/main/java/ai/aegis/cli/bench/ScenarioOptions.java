@@ -7,14 +7,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Options of {@code aegis bench --scenario ingress|sse|fanout|all}: the ingress at volume.
+ * Options of {@code aegis bench --scenario ingress|sse|fanout|webhooks|all}: the ingress at volume.
  *
  * @param scenarios     the scenarios to run, in order
  * @param out           the Markdown report (one page for every scenario run)
  * @param repeats       how many times each figure is measured (the report gives min/median/max over them)
- * @param connections   concurrent client connections of the throughput measurements
- * @param seconds       length of one throughput measurement
- * @param warmupSeconds load before each throughput measurement, not counted
+ * @param connections   concurrent client connections of the throughput measurements (ingress, webhooks)
+ * @param seconds       length of one throughput measurement (ingress, webhooks)
+ * @param warmupSeconds load before each throughput measurement, not counted (ingress, webhooks)
  * @param pending       executions left pending before the second POST measurement
  * @param runs          executions per client kind and repetition of the SSE latency measurement
  * @param fanoutRuns    executions per level and repetition of the extra subscriber's latency
@@ -23,7 +23,7 @@ import java.util.Map;
 public record ScenarioOptions(List<String> scenarios, Path out, int repeats, int connections, int seconds,
                               int warmupSeconds, int pending, int runs, int fanoutRuns, List<Integer> streams) {
 
-    public static final List<String> ALL = List.of("ingress", "sse", "fanout");
+    public static final List<String> ALL = List.of("ingress", "sse", "fanout", "webhooks");
     public static final List<Integer> DEFAULT_STREAMS = List.of(1000, 5000, 10000);
 
     public ScenarioOptions {
@@ -80,10 +80,12 @@ public record ScenarioOptions(List<String> scenarios, Path out, int repeats, int
     public String commandLine() {
         List<String> parts = new ArrayList<>(List.of("./aegis", "bench", "--scenario",
                 scenarios.equals(ALL) ? "all" : String.join(",", scenarios), "--repeats", Integer.toString(repeats)));
-        if (scenarios.contains("ingress")) {
+        if (scenarios.contains("ingress") || scenarios.contains("webhooks")) {
             parts.addAll(List.of("--connections", Integer.toString(connections), "--seconds",
-                    Integer.toString(seconds), "--warmup-seconds", Integer.toString(warmupSeconds), "--pending",
-                    Integer.toString(pending)));
+                    Integer.toString(seconds), "--warmup-seconds", Integer.toString(warmupSeconds)));
+        }
+        if (scenarios.contains("ingress")) {
+            parts.addAll(List.of("--pending", Integer.toString(pending)));
         }
         if (scenarios.contains("sse")) {
             parts.addAll(List.of("--runs", Integer.toString(runs)));
@@ -98,7 +100,8 @@ public record ScenarioOptions(List<String> scenarios, Path out, int repeats, int
 
     public static String usage() {
         return """
-                usage: aegis bench --scenario ingress|sse|fanout|all [--out docs/benchmarks-ingress.md] [--repeats 3]
+                usage: aegis bench --scenario ingress|sse|fanout|webhooks|all [--out docs/benchmarks-ingress.md]
+                                   [--repeats 3]
                                    [--connections 32] [--seconds 10] [--warmup-seconds 3] [--pending 100000]
                                    [--runs 200] [--fanout-runs 20] [--streams 1000,5000,10000]
 
@@ -112,13 +115,18 @@ public record ScenarioOptions(List<String> scenarios, Path out, int repeats, int
                            one (--runs each), and SSE delivery against a plain KafkaConsumer on the events topic
                   fanout   heap per idle SSE stream (held by a child JVM) and one more subscriber's
                            POST -> execution_completed at 0 and each of --streams idle streams (--fanout-runs)
-                all (the default) runs the three and writes one page. --scenario latency is the sandbox start
+                  webhooks signed POST /v1/webhooks/{source} (routed to a workflow, answered 200 after the route),
+                           the same with Prefer: respond-async (202 once durable), and GET /health, with no
+                           worker: req/s and p50/p99 closed loop (--connections), then p50/p99 open loop at half
+                           that rate; every other answer counted as an error
+                all (the default) runs the four and writes one page. --scenario latency is the sandbox start
                 benchmark (the default without --scenario), --scenario restart is aegis bench restart.
                 """;
     }
 
     private static List<String> scenarios(String value) {
-        List<String> names = BenchOptions.names(value, ALL, "scenario", "ingress, sse, fanout, all, latency or restart");
+        List<String> names = BenchOptions.names(value, ALL, "scenario",
+                "ingress, sse, fanout, webhooks, all, latency or restart");
         // the page's sections keep one order whatever order they were asked in
         return ALL.stream().filter(names::contains).toList();
     }

@@ -187,13 +187,32 @@ final class ScenarioSystem implements AutoCloseable {
 
     /** Starts an execution of {@code agentId} and returns its id. */
     String startExecution(HttpClient http, String agentId) throws IOException, InterruptedException {
-        HttpResponse<String> res = http.send(request("/v1/executions")
-                .POST(HttpRequest.BodyPublishers.ofString(startBody(agentId))).build(),
-                HttpResponse.BodyHandlers.ofString());
+        String body = call(http, request("/v1/executions")
+                .POST(HttpRequest.BodyPublishers.ofString(startBody(agentId))).build(), "starting an execution");
+        return Json.tree(body).get("execution_id").asText();
+    }
+
+    /** Registers a workflow manifest (YAML or JSON). */
+    void registerWorkflow(HttpClient http, String manifest) throws IOException, InterruptedException {
+        call(http, request("/v1/workflows").POST(HttpRequest.BodyPublishers.ofString(manifest)).build(),
+                "registering the benchmark workflow");
+    }
+
+    /** Routes the stimuli of {@code source} straight to {@code workflow} ({@code PUT /v1/stimuli/routes/{source}}). */
+    void route(HttpClient http, String source, String workflow) throws IOException, InterruptedException {
+        call(http, request("/v1/stimuli/routes/" + source).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("workflow", workflow)))).build(),
+                "setting the route of " + source);
+    }
+
+    /** Sends a set-up request; @return its body @throws IllegalStateException unless it answered 2xx */
+    private static String call(HttpClient http, HttpRequest request, String what)
+            throws IOException, InterruptedException {
+        HttpResponse<String> res = http.send(request, HttpResponse.BodyHandlers.ofString());
         if (res.statusCode() / 100 != 2) {
-            throw new IllegalStateException("starting an execution failed: " + res.statusCode() + " " + res.body());
+            throw new IllegalStateException(what + " failed: " + res.statusCode() + " " + res.body());
         }
-        return Json.tree(res.body()).get("execution_id").asText();
+        return res.body();
     }
 
     /** The execution's status as {@code GET /v1/executions/{id}} reports it. */
