@@ -11,7 +11,7 @@ import ai.aegis.topology.config.InstanceId;
 import ai.aegis.topology.kafka.KafkaConfigReader;
 import ai.aegis.topology.kafka.KafkaSettings;
 import ai.aegis.topology.lifecycle.Closer;
-import ai.aegis.topology.stimulus.StimulusDedupConfig;
+import ai.aegis.topology.stimulus.StimulusConfig;
 import ai.aegis.topology.stimulus.StimulusService;
 import ai.aegis.topology.workflow.WorkflowEngineConfig;
 import ai.aegis.topology.workflow.WorkflowEngineService;
@@ -227,7 +227,7 @@ public final class AegisSystem implements AutoCloseable {
                     started.add(engine);
                     // the stimulus stages run beside the engine: the stream processing of the installation
                     stimuli = new StimulusService(kafka.withClientId("aegis-stimuli"), dataDir.resolve("streams"),
-                            StimulusDedupConfig.read(aegis.get("stimuli")), config.closeTimeout())
+                            StimulusConfig.read(aegis.get("stimuli")), config.closeTimeout())
                             .start(config.startTimeout(), options.onEngineFailure());
                     started.add(stimuli);
                 }

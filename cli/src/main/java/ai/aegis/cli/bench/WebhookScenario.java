@@ -61,17 +61,13 @@ final class WebhookScenario {
      * figures are what they are on this machine, and are kept with the section for that reason).
      */
     private static final List<String> FINDINGS = List.of(
-            "Why the routed webhook takes about 200 ms while the JVM uses well under one core (its CPU row): "
-                    + "its 200 is the routing stage's reply, which a `read_committed` "
-                    + "reader sees only once two exactly-once Kafka Streams stages have committed, deduplication "
-                    + "and then routing, and each commits every 100 ms (Kafka Streams' default "
-                    + "`commit.interval.ms` under `exactly_once_v2`; Aegis sets none). In one run each, one after "
-                    + "the other on 2026-12-01 (1 repetition, 10 s), with "
-                    + "`aegis.kafka.properties.commit.interval.ms=10` (not the configuration measured above) the "
-                    + "closed loop went from 138 to 468 req/s and its p50 from 234 to 56 ms, and the open loop's "
-                    + "p50 from 182 ms (at 69 req/s) to 47 ms (at 234 req/s); its p99 stayed over 200 ms. So with "
-                    + "the defaults the routed path cannot come near the aims whatever the ingress does: the "
-                    + "commit interval sets its floor, and a shorter one buys latency with more transactions.",
+            "Why the routed webhook waits for commits: its 200 is the routing stage's reply, which a "
+                    + "`read_committed` reader sees only once two exactly-once Kafka Streams stages have committed, "
+                    + "deduplication and then routing. With Kafka Streams' default `commit.interval.ms` under "
+                    + "`exactly_once_v2` (100 ms) a first run on 2026-12-01 measured 145 req/s closed loop at a p50 "
+                    + "of 235 ms with the JVM under half a core: the commits were the floor, whatever the ingress "
+                    + "did. The stimulus stages now commit every 10 ms (`aegis.stimuli.commit-interval-ms`), which "
+                    + "this section measures; a shorter interval buys latency with more transactions.",
             "Where the CPU goes under respond-async: a JFR profile of one run (`AEGIS_JAVA_OPTS="
                     + "-XX:StartFlightRecording=settings=profile`, 8 s measurements, 2026-12-01) put, in the "
                     + "closed loop, about 28% of the CPU samples in the workflow engine's stream thread, 16% in "

@@ -42,6 +42,7 @@ public final class StreamsApp implements AutoCloseable {
     private final Path stateDir;
     private final StreamsDeadLetters deadLetters;
     private final Duration closeTimeout;
+    private final Map<String, Object> overrides;
     /** Built by {@link #start}, once the topics are installed; null before, and after a start that failed first. */
     private volatile KafkaStreams streams;
     private volatile StreamsSupervisor supervisor;
@@ -55,6 +56,14 @@ public final class StreamsApp implements AutoCloseable {
      */
     public StreamsApp(String name, Topology topology, KafkaSettings settings, String applicationId, String clientName,
                       Path stateDir, StreamsDeadLetters deadLetters, Duration closeTimeout) {
+        this(name, topology, settings, applicationId, clientName, stateDir, deadLetters, closeTimeout, Map.of());
+    }
+
+    /** @param overrides Streams settings that replace the common ones for this application (e.g. its commit interval) */
+    public StreamsApp(String name, Topology topology, KafkaSettings settings, String applicationId, String clientName,
+                      Path stateDir, StreamsDeadLetters deadLetters, Duration closeTimeout,
+                      Map<String, Object> overrides) {
+        this.overrides = Map.copyOf(overrides);
         this.name = Objects.requireNonNull(name, "name");
         this.topology = Objects.requireNonNull(topology, "topology");
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -90,8 +99,10 @@ public final class StreamsApp implements AutoCloseable {
             close();
             throw new IllegalStateException(name + " " + applicationId + " cannot start: " + e.getMessage(), e);
         }
-        KafkaStreams created = new KafkaStreams(topology, config(settings.withReplicationFactor(replicationFactor),
-                applicationId, clientName, stateDir, deadLetters));
+        Properties properties = config(settings.withReplicationFactor(replicationFactor), applicationId, clientName,
+                stateDir, deadLetters);
+        properties.putAll(overrides);
+        KafkaStreams created = new KafkaStreams(topology, properties);
         this.supervisor = new StreamsSupervisor(name + " " + applicationId, created, RestartBudget.defaults(),
                 deadLetters);
         this.streams = created;

@@ -103,7 +103,7 @@ public final class StimulusDedupTopology {
     }
 
     /** With the rule and purge interval of {@code config}. */
-    public static Topology build(TopicCatalog topics, String ceSource, StimulusDedupConfig config) {
+    public static Topology build(TopicCatalog topics, String ceSource, StimulusConfig config) {
         return build(topics, ceSource, config.dedup(), config.purgeInterval(), DEFAULT_PURGE_BATCH);
     }
 

@@ -29,9 +29,9 @@ public final class StimulusService implements AutoCloseable {
 
     /**
      * @param dataDir where the stages keep their state (a directory of each)
-     * @param config  the deduplication window and its timers
+     * @param config  the deduplication window and its timers, the stages' commit interval
      */
-    public StimulusService(KafkaSettings settings, Path dataDir, StimulusDedupConfig config, Duration closeTimeout) {
+    public StimulusService(KafkaSettings settings, Path dataDir, StimulusConfig config, Duration closeTimeout) {
         String source = DurablePublisher.sourceOf("stimulus");
         String deadLetterTopic = settings.topics().deadLetters().name();
         Topology dedupTopology = StimulusDedupTopology.build(settings.topics(), source, config);
@@ -39,13 +39,15 @@ public final class StimulusService implements AutoCloseable {
                 settings.withClientId(clientId(settings) + "-stimulus-dedup"),
                 StimulusDedupTopology.applicationId(settings.topics()), "stimulus-dedup",
                 dataDir.resolve("stimulus-dedup"),
-                new StreamsDeadLetters(deadLetterTopic, StimulusDedupTopology.CONSUMER, source), closeTimeout);
+                new StreamsDeadLetters(deadLetterTopic, StimulusDedupTopology.CONSUMER, source), closeTimeout,
+                commitInterval(config));
         Topology routingTopology = StimulusRoutingTopology.build(settings.topics(), source, Clock.systemUTC());
         this.routing = new StreamsApp("stimulus routing", routingTopology,
                 settings.withClientId(clientId(settings) + "-stimulus-routing"),
                 StimulusRoutingTopology.applicationId(settings.topics()), "stimulus-routing",
                 dataDir.resolve("stimulus-routing"),
-                new StreamsDeadLetters(deadLetterTopic, StimulusRoutingTopology.CONSUMER, source), closeTimeout);
+                new StreamsDeadLetters(deadLetterTopic, StimulusRoutingTopology.CONSUMER, source), closeTimeout,
+                commitInterval(config));
     }
 
     /**
@@ -83,6 +85,12 @@ public final class StimulusService implements AutoCloseable {
     public Map<String, Long> deadLetters() {
         return Map.of(StimulusDedupTopology.CONSUMER, dedup.deadLettersWritten(),
                 StimulusRoutingTopology.CONSUMER, routing.deadLettersWritten());
+    }
+
+    /** A caller waits for both stages' commits: they commit more often than Kafka Streams' exactly-once default. */
+    private static Map<String, Object> commitInterval(StimulusConfig config) {
+        return Map.of(org.apache.kafka.streams.StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
+                config.commitInterval().toMillis());
     }
 
     private static String clientId(KafkaSettings settings) {

@@ -78,7 +78,7 @@ class StimulusDedupBrokerTest {
         StreamsDeadLetters letters = new StreamsDeadLetters(topics.deadLetters().name(),
                 StimulusDedupTopology.CONSUMER, "/aegis/stimulus-dedup/" + instance);
         KafkaStreams streams = new KafkaStreams(StimulusDedupTopology.build(topics, "/aegis/stimulus-dedup/"
-                + instance, StimulusDedupConfig.defaults()), settings.streams(
+                + instance, StimulusConfig.defaults()), settings.streams(
                 StimulusDedupTopology.applicationId(topics), instance, dataDir.resolve(instance), letters));
         CountDownLatch running = new CountDownLatch(1);
         streams.setStateListener((next, previous) -> {

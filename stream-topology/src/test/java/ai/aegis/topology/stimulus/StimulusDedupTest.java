@@ -228,9 +228,9 @@ class StimulusDedupTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new StimulusDedup(Duration.ofMinutes(1), Duration.ofMinutes(2)))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new StimulusDedupConfig(WINDOW, IN_FLIGHT, Duration.ZERO))
+        assertThatThrownBy(() -> new StimulusConfig(WINDOW, IN_FLIGHT, Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThat(StimulusDedupConfig.defaults()).isEqualTo(new StimulusDedupConfig(Duration.ofHours(24),
+        assertThat(StimulusConfig.defaults()).isEqualTo(new StimulusConfig(Duration.ofHours(24),
                 Duration.ofMinutes(15), Duration.ofSeconds(1)));
         // a window that reaches past what a long holds never expires, rather than overflowing into the past
         StimulusDedup forever = new StimulusDedup(Duration.ofMillis(Long.MAX_VALUE), IN_FLIGHT);
@@ -244,12 +244,12 @@ class StimulusDedupTest {
         Config stimuli = Config.just(ConfigSources.create(Map.of("aegis.stimuli.dedup-window-ms", "3600000",
                 "aegis.stimuli.in-flight-timeout-ms", "60000"))).get("aegis.stimuli");
 
-        StimulusDedupConfig config = StimulusDedupConfig.read(stimuli);
+        StimulusConfig config = StimulusConfig.read(stimuli);
 
-        assertThat(config).isEqualTo(new StimulusDedupConfig(Duration.ofHours(1), Duration.ofMinutes(1),
-                StimulusDedupConfig.DEFAULT_PURGE_INTERVAL));
+        assertThat(config).isEqualTo(new StimulusConfig(Duration.ofHours(1), Duration.ofMinutes(1),
+                StimulusConfig.DEFAULT_PURGE_INTERVAL));
         assertThat(config.dedup().window()).isEqualTo(Duration.ofHours(1));
-        assertThat(StimulusDedupConfig.read(Config.empty().get("aegis.stimuli")))
-                .isEqualTo(StimulusDedupConfig.defaults());
+        assertThat(StimulusConfig.read(Config.empty().get("aegis.stimuli")))
+                .isEqualTo(StimulusConfig.defaults());
     }
 }
