@@ -5,6 +5,7 @@ import ai.aegis.http.BadRequest;
 import ai.aegis.http.JsonBodies;
 import ai.aegis.schemas.approval.ApprovalReply;
 import ai.aegis.schemas.approval.ApprovalRequest;
+import ai.aegis.schemas.auth.Caller;
 import ai.aegis.schemas.auth.Subject;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.topology.kafka.DurablePublisher.UnavailableException;
@@ -76,7 +77,10 @@ public final class ApprovalRoutes implements HttpService {
         String id = Api.uuidParam(req, "id", INVALID_ID);
         JsonNode body = bodyOrEmpty(req);
         String feedback = JsonBodies.optionalString(body, "feedback");
-        String by = orSubject(JsonBodies.optionalString(body, "approved_by"), req);
+        String by = orSubject(JsonBodies.optionalString(body, "approved_by"), req, res);
+        if (by == null && res.isSent()) {
+            return;
+        }
         try {
             answer(res, service.approve(id, feedback, by));
         } catch (UnavailableException e) {
@@ -91,7 +95,10 @@ public final class ApprovalRoutes implements HttpService {
         if (reason == null || reason.isBlank()) {
             throw new BadRequest(ApprovalMachine.MISSING_REASON);
         }
-        String by = orSubject(JsonBodies.optionalString(body, "rejected_by"), req);
+        String by = orSubject(JsonBodies.optionalString(body, "rejected_by"), req, res);
+        if (by == null && res.isSent()) {
+            return;
+        }
         try {
             answer(res, service.reject(id, reason, by));
         } catch (UnavailableException e) {
@@ -130,11 +137,23 @@ public final class ApprovalRoutes implements HttpService {
         return text.isBlank() ? Json.object() : JsonBodies.object(text);
     }
 
-    private static String orSubject(String given, ServerRequest req) {
-        if (given != null && !given.isBlank()) {
-            return given;
+    /**
+     * Who decides: the authenticated caller, never a header the caller could set. An operator may name someone else
+     * (deciding on their behalf); any other caller only themselves, else 403 is answered and null returned.
+     */
+    private static String orSubject(String given, ServerRequest req, ServerResponse res) {
+        String subject = req.context().get(Subject.CONTEXT_KEY, String.class).filter(s -> !s.isBlank())
+                .orElse(null);
+        if (given == null || given.isBlank()) {
+            return subject;
         }
-        // the authenticated caller, never a header the caller could set
-        return req.context().get(Subject.CONTEXT_KEY, String.class).filter(s -> !s.isBlank()).orElse(null);
+        Caller caller = req.context().get(Caller.CONTEXT_KEY, Caller.class).orElse(null);
+        if (caller != null && !caller.operator() && !given.equals(caller.name())) {
+            Api.json(res, 403, Map.of("error", "forbidden", "message", caller.name() + " may decide only as "
+                    + "themselves; naming someone else needs the role " + Caller.OPERATOR, "required_role",
+                    Caller.OPERATOR));
+            return null;
+        }
+        return given;
     }
 }

@@ -58,6 +58,9 @@ import java.util.Objects;
  *                                         table when it lacks them or holds another workflow for the source
  * aegis.auth:
  *   mode: local-token                     or none (no authentication, with a warning at every start)
+ *   oidc:                                 identity providers whose access tokens are accepted too (OidcSettings)
+ *     issuers: [{issuer, audience, jwks-uri, algorithms}]
+ *     roles-claim: realm_access.roles     clock-skew-seconds: 30   cached-tokens: 10000   keys-ttl-seconds: 300
  * </pre>
  *
  * @param authMode              {@code local-token} (default) or {@code none} (logs a warning on every start)
@@ -87,6 +90,7 @@ import java.util.Objects;
  * @param nodeId                this process's id among the ingress nodes sharing the stimulus replies topic
  * @param stimulusReplyTimeout  how long a stimulus call waits for the routing's answer
  * @param stimuliInView         how many of the latest stimuli the node's view holds
+ * @param oidc                  the identity providers whose access tokens are accepted besides the local token
  * @param webhooks              the webhook sources' schemes and secrets ({@code aegis.webhooks})
  * @param stimulusRateLimit     stimuli per second each source may send to this node (0: no limit); past it 429
  * @param stimulusRateLimits    the same per source, overriding it
@@ -106,7 +110,8 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                             int maxConnections, int streamPort, java.util.Map<String, String> stimulusRoutes,
                             String nodeId, Duration stimulusReplyTimeout,
                             ai.aegis.ingress.webhook.WebhookConfig webhooks, int stimulusRateLimit,
-                            java.util.Map<String, Integer> stimulusRateLimits, int stimuliInView) {
+                            java.util.Map<String, Integer> stimulusRateLimits, int stimuliInView,
+                            ai.aegis.ingress.auth.OidcSettings oidc) {
 
     /** {@code aegis.auth.mode} without authentication. */
     public static final String AUTH_NONE = "none";
@@ -213,6 +218,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
             throw new IllegalArgumentException("aegis.ingress.node-id must not be blank");
         }
         positive("stimulus-reply-timeout-ms", stimulusReplyTimeout);
+        Objects.requireNonNull(oidc, "oidc");
         if (stimuliInView < 1) {
             throw new IllegalArgumentException("aegis.ingress.stimuli-in-view must be at least 1");
         }
@@ -271,6 +277,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         in.get("node-id").asString().ifPresent(b::nodeId);
         millis(in, "stimulus-reply-timeout-ms").ifPresent(b::stimulusReplyTimeout);
         in.get("stimuli-in-view").asInt().ifPresent(b::stimuliInView);
+        b.oidc(ai.aegis.ingress.auth.OidcSettings.read(aegis.get("auth.oidc")));
         b.webhooks(ai.aegis.ingress.webhook.WebhookConfig.from(aegis));
         aegis.get("stimuli.rate-limit-per-second").asInt().ifPresent(b::stimulusRateLimit);
         java.util.Map<String, Integer> limits = new java.util.HashMap<>();
@@ -321,7 +328,8 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                 .webhooks(webhooks)
                 .stimulusRateLimit(stimulusRateLimit)
                 .stimulusRateLimits(stimulusRateLimits)
-                .stimuliInView(stimuliInView);
+                .stimuliInView(stimuliInView)
+                .oidc(oidc);
     }
 
     public IngressConfig withPort(int newPort) {
@@ -395,6 +403,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         private java.util.Map<String, Integer> stimulusRateLimits = java.util.Map.of();
         private Duration stimulusReplyTimeout = DEFAULT_STIMULUS_REPLY_TIMEOUT;
         private int stimuliInView = DEFAULT_STIMULI_IN_VIEW;
+        private ai.aegis.ingress.auth.OidcSettings oidc = ai.aegis.ingress.auth.OidcSettings.NONE;
         private ai.aegis.ingress.webhook.WebhookConfig webhooks = ai.aegis.ingress.webhook.WebhookConfig.builder()
                 .build();
         private Duration finishedRetention = DEFAULT_FINISHED_RETENTION;
@@ -543,6 +552,11 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
             return this;
         }
 
+        public Builder oidc(ai.aegis.ingress.auth.OidcSettings oidc) {
+            this.oidc = oidc;
+            return this;
+        }
+
         public Builder stimulusRoutes(java.util.Map<String, String> stimulusRoutes) {
             this.stimulusRoutes = java.util.Map.copyOf(stimulusRoutes);
             return this;
@@ -600,7 +614,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                     kafkaHealthTimeout, kafkaHealthCache, shutdownGrace, deadLettersInMemory, managementHost,
                     managementPort, finishedRetention, maxPendingExecutions, maxPendingPerAgent,
                     maxConcurrentRequests, concurrentQueue, concurrentQueueTimeout, maxConnections, streamPort, stimulusRoutes, nodeId, stimulusReplyTimeout, webhooks,
-                    stimulusRateLimit, stimulusRateLimits, stimuliInView);
+                    stimulusRateLimit, stimulusRateLimits, stimuliInView, oidc);
         }
     }
 }

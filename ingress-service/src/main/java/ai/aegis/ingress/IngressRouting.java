@@ -4,7 +4,7 @@ import ai.aegis.http.ErrorHandling;
 import ai.aegis.ingress.agents.AgentRoutes;
 import ai.aegis.ingress.agents.AgentService;
 import ai.aegis.ingress.auth.AuthFilter;
-import ai.aegis.ingress.auth.LocalApiToken;
+import ai.aegis.ingress.auth.Authenticator;
 import ai.aegis.ingress.deadletters.DeadLetterRoutes;
 import ai.aegis.ingress.deadletters.DeadLetterView;
 import ai.aegis.ingress.executions.ExecutionAdmission;
@@ -53,7 +53,7 @@ public final class IngressRouting {
     private static final String TAIL_PREFIX = TopicTail.healthName("");
 
     private final IngressConfig config;
-    private final LocalApiToken token;
+    private final Authenticator token;
     private final Metrics metrics = new Metrics();
     private final AgentRoutes agentRoutes;
     private final ExecutionRoutes executionRoutes;
@@ -73,11 +73,12 @@ public final class IngressRouting {
      * @param progress    how far {@code views} have read: reads and registry writes wait on it (bounded by
      *                    {@code config})
      * @param history     where streams read back the events {@code views} no longer hold in memory
-     * @param token       the local API token every route but the probes requires; null when authentication is off
+     * @param token       who may call (the local API token, OIDC tokens), every route but the probes; null when
+     *                    authentication is off
      */
     public IngressRouting(IngressConfig config, TopicCatalog topics, IngressViews views, DeadLetterView deadLetters,
                           RecordPublisher publisher, ViewProgress progress, EventHistory history,
-                          LocalApiToken token) {
+                          Authenticator token) {
         this.config = config;
         this.token = token;
         this.streamRoutes = List.of(

@@ -143,8 +143,16 @@ public final class IngressServer implements AutoCloseable {
             components.put(TopicTail.healthName(TAIL), tail);
             components.put(TopicTail.healthName(DeadLetterView.TAIL), deadLetterTail);
             components.put(TopicTail.healthName(STIMULI_TAIL), stimuliTail);
+            ai.aegis.ingress.auth.Authenticator auth = token == null ? null
+                    : ai.aegis.ingress.auth.Authenticators.of(token, config.oidc().configured()
+                    ? new ai.aegis.ingress.auth.OidcVerifier(config.oidc(), java.time.Clock.systemUTC()) : null);
+            if (config.oidc().configured()) {
+                LOG.log(System.Logger.Level.INFO, "OIDC access tokens accepted from "
+                        + config.oidc().issuers().stream().map(ai.aegis.ingress.auth.OidcIssuer::issuer).toList()
+                        + " (roles from " + config.oidc().rolesClaim() + "), besides the local API token");
+            }
             IngressRouting ingress = new IngressRouting(config, topics, views, deadLetters, publisher, tail, history,
-                    token);
+                    auth);
             try {
                 ingress.applyConfiguredStimulusRoutes();
             } catch (ai.aegis.topology.kafka.DurablePublisher.UnavailableException e) {
@@ -154,7 +162,7 @@ public final class IngressServer implements AutoCloseable {
             StreamListener streams = null;
             if (config.streamListener()) {
                 streams = opened.add(StreamListener.start(config.host(), config.streamPort(), config.maxConnections(),
-                        config.sseHeartbeat(), ingress.streamRoutes(), token, ingress.awaitViews(), history,
+                        config.sseHeartbeat(), ingress.streamRoutes(), auth, ingress.awaitViews(), history,
                         ingress.metrics()));
                 components.put(STREAM_LISTENER, streams);
             }

@@ -1,35 +1,46 @@
 package ai.aegis.ingress.auth;
 
 import ai.aegis.http.Api;
+import ai.aegis.schemas.auth.Caller;
 import ai.aegis.schemas.auth.Subject;
 import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.Filter;
+import io.helidon.http.Method;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.http.Filter;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
- * Requires the local API token as {@code Authorization: Bearer <token>} on every public route but the open ones
- * ({@code /health}). Stream routes also accept {@code ?access_token=} because a browser's EventSource cannot set
- * headers.
+ * Requires a bearer token ({@code Authorization: Bearer <token>}: the local API token, or an OIDC access token when
+ * issuers are configured) on every public route but the open ones ({@code /health}), and the role the route needs:
+ * reading (GET, HEAD, the streams) any Aegis role; deciding a human approval {@value Caller#APPROVER} or
+ * {@value Caller#OPERATOR}; everything else {@value Caller#OPERATOR}. Stream routes also accept {@code ?access_token=}
+ * because a browser's EventSource cannot set headers.
+ *
+ * <p>401 with {@code WWW-Authenticate: Bearer realm="aegis", error="..."} (RFC 6750) for a missing or bad token,
+ * 403 with a JSON body naming the role that is missing.
  */
 public final class AuthFilter implements Filter {
 
     private static final String BEARER = "Bearer ";
+    private static final Pattern DECISION = Pattern.compile("/v1/human-approvals/[^/]+/(approve|reject)");
 
-    private final LocalApiToken token;
+    private final Authenticator authenticator;
     private final Set<String> openPaths;
     private final Set<String> openPrefixes;
 
-    public AuthFilter(LocalApiToken token, Set<String> openPaths) {
-        this(token, openPaths, Set.of());
+    public AuthFilter(Authenticator authenticator, Set<String> openPaths) {
+        this(authenticator, openPaths, Set.of());
     }
 
     /** @param openPrefixes paths under these are left to their route's own check (webhooks: an HMAC signature) */
-    public AuthFilter(LocalApiToken token, Set<String> openPaths, Set<String> openPrefixes) {
-        this.token = token;
+    public AuthFilter(Authenticator authenticator, Set<String> openPaths, Set<String> openPrefixes) {
+        this.authenticator = authenticator;
         this.openPaths = Set.copyOf(openPaths);
         this.openPrefixes = Set.copyOf(openPrefixes);
     }
@@ -48,12 +59,46 @@ public final class AuthFilter implements Filter {
         if (presented == null && path.endsWith("/stream")) {
             presented = req.query().first("access_token").orElse(null);
         }
-        if (token.matches(presented)) {
-            req.context().register(Subject.CONTEXT_KEY, Subject.LOCAL_TOKEN);
-            chain.proceed();
-            return;
+        switch (authenticator.authenticate(presented)) {
+            case Authenticator.Refused r -> {
+                res.header(HeaderNames.WWW_AUTHENTICATE, challenge(r));
+                Api.error(res, 401, r.description());
+            }
+            case Authenticator.Authenticated a -> {
+                String missing = missingRole(a.caller(), req.prologue().method(), path);
+                if (missing != null) {
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("error", "forbidden");
+                    body.put("message", "This call needs the role " + missing + "; " + a.caller().name()
+                            + " has " + (a.caller().roles().isEmpty() ? "no Aegis role" : a.caller().roles()));
+                    body.put("required_role", missing);
+                    Api.json(res, 403, body);
+                    return;
+                }
+                req.context().register(Caller.CONTEXT_KEY, a.caller());
+                req.context().register(Subject.CONTEXT_KEY, a.caller().name());
+                chain.proceed();
+            }
         }
-        res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"aegis\"");
-        Api.error(res, 401, presented == null ? "Missing bearer token" : "Invalid bearer token");
+    }
+
+    /** The RFC 6750 challenge; the description never holds the token. */
+    public static String challenge(Authenticator.Refused r) {
+        return "Bearer realm=\"aegis\", error=\"" + r.error() + "\", error_description=\""
+                + r.description().replace("\"", "'") + "\"";
+    }
+
+    /** The role a call needs that the caller lacks, or null when it may make it. */
+    public static String missingRole(Caller caller, Method method, String path) {
+        if (caller.operator()) {
+            return null;
+        }
+        if (method == Method.GET || method == Method.HEAD) {
+            return caller.mayRead() ? null : Caller.VIEWER;
+        }
+        if (method == Method.POST && DECISION.matcher(path).matches()) {
+            return caller.mayDecideApprovals() ? null : Caller.APPROVER;
+        }
+        return Caller.OPERATOR;
     }
 }

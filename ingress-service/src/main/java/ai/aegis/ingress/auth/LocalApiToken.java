@@ -15,7 +15,7 @@ import java.util.HexFormat;
  * The local API token of an installation without an identity provider (the embedded default): created at first start with
  * 256 random bits, stored owner-only under the data directory, compared in constant time.
  */
-public final class LocalApiToken {
+public final class LocalApiToken implements Authenticator {
 
     public static final String FILE_NAME = "api-token";
 
@@ -63,5 +63,15 @@ public final class LocalApiToken {
             return false;
         }
         return MessageDigest.isEqual(token, candidate.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The local token is an operator's; anything else is refused. */
+    @Override
+    public Result authenticate(String bearer) {
+        if (bearer == null) {
+            return Authenticator.missing();
+        }
+        return matches(bearer) ? new Authenticated(ai.aegis.schemas.auth.Caller.LOCAL)
+                : new Refused("invalid_token", "Invalid bearer token");
     }
 }

@@ -1,7 +1,9 @@
 package ai.aegis.ingress.stream;
 
 import ai.aegis.http.Api;
-import ai.aegis.ingress.auth.LocalApiToken;
+import ai.aegis.ingress.auth.AuthFilter;
+import ai.aegis.ingress.auth.Authenticator;
+import ai.aegis.schemas.auth.Caller;
 import ai.aegis.ingress.health.Metrics;
 import ai.aegis.schemas.Ids;
 import ai.aegis.schemas.json.Json;
@@ -82,7 +84,7 @@ public final class StreamListener implements HealthCheck, AutoCloseable {
     private final ServerSocketChannel server;
     private final Selector selector;
     private final List<StreamRoute> routes;
-    private final LocalApiToken token;
+    private final Authenticator token;
     private final Runnable awaitViews;
     private final EventHistory history;
     private final long heartbeatNanos;
@@ -111,7 +113,7 @@ public final class StreamListener implements HealthCheck, AutoCloseable {
 
     private StreamListener(ServerSocketChannel server, SelectionKey serverKey, Selector selector,
                            List<StreamRoute> routes,
-                           LocalApiToken token, Runnable awaitViews, EventHistory history, Duration heartbeat,
+                           Authenticator token, Runnable awaitViews, EventHistory history, Duration heartbeat,
                            int maxConnections, Metrics metrics) {
         this.server = server;
         this.serverKey = serverKey;
@@ -142,12 +144,12 @@ public final class StreamListener implements HealthCheck, AutoCloseable {
     /**
      * Binds {@code host:port} (0: a free port) and serves.
      *
-     * @param token      the local API token every stream requires; null when authentication is off
+     * @param token      who may read the streams (the local API token, OIDC tokens); null when authentication is off
      * @param awaitViews waits (bounded) until the views have read the topics, before a stream subscribes
      * @param history    where events no longer in memory are read back from
      */
     public static StreamListener start(String host, int port, int maxConnections, Duration heartbeat,
-                                       List<StreamRoute> routes, LocalApiToken token, Runnable awaitViews,
+                                       List<StreamRoute> routes, Authenticator token, Runnable awaitViews,
                                        EventHistory history, Metrics metrics) {
         ServerSocketChannel server = null;
         Selector selector = null;
@@ -581,10 +583,14 @@ public final class StreamListener implements HealthCheck, AutoCloseable {
                 return;
             }
             if (token != null) {
-                String presented = bearer(req);
-                if (!token.matches(presented)) {
-                    closeAfter(answer(401, List.of("WWW-Authenticate: Bearer realm=\"aegis\""),
-                            presented == null ? "Missing bearer token" : "Invalid bearer token"));
+                // any Aegis role reads, so a caller the authenticator knows may read a stream
+                Authenticator.Result who = token.authenticate(bearer(req));
+                if (who instanceof Authenticator.Refused r) {
+                    closeAfter(answer(401, List.of("WWW-Authenticate: " + AuthFilter.challenge(r)), r.description()));
+                    return;
+                }
+                if (who instanceof Authenticator.Authenticated a && !a.caller().mayRead()) {
+                    closeAfter(answer(403, List.of(), "This stream needs the role " + Caller.VIEWER));
                     return;
                 }
             }
