@@ -32,6 +32,9 @@ public final class AegisMain {
                 case "engine" -> Services.engine(Options.parse(rest), out);
                 case "worker" -> Services.worker(Options.parse(rest), out);
                 case "bench" -> ai.aegis.cli.bench.Bench.run(rest, out); // options of its own (aegis bench --help)
+                case "login" -> login().login(rest, out);
+                case "token" -> login().token(rest, out);
+                case "logout" -> login().logout(rest, out);
                 default -> {
                     err.println("aegis: unknown command '" + args[0] + "'");
                     usage(err);
@@ -41,10 +44,20 @@ public final class AegisMain {
         } catch (IllegalArgumentException e) {
             err.println("aegis: " + e.getMessage());
             return 2;
+        } catch (java.io.IOException e) {
+            err.println("aegis: " + e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 130;
         } catch (RuntimeException e) {
             err.println("aegis: " + e.getMessage());
             return 1;
         }
+    }
+
+    private static ai.aegis.cli.login.Login login() {
+        return new ai.aegis.cli.login.Login(new ai.aegis.cli.login.TokenClient(), System::getenv);
     }
 
     static void usage(PrintStream out) {
@@ -59,6 +72,12 @@ public final class AegisMain {
                   engine    run only the workflow engine against a Kafka cluster
                   bench     measure sandbox start latency per runtime and write docs/benchmarks.md;
                             bench restart, bench --scenario ingress|sse|fanout|all (aegis bench --help)
+                  login     get an access token from the identity provider the API trusts:
+                            --issuer URL --client-id ID, the secret in AEGIS_CLIENT_SECRET or
+                            --client-secret-file F (client credentials), or --device (for people)
+                  token     print a fresh access token (renewed when needed): curl -H "Authorization:
+                            Bearer $(aegis token)" ...
+                  logout    forget the stored token
                   test      run the test suite (handled by the wrapper script)
 
                 options:
