@@ -89,6 +89,8 @@ public final class AegisMain {
                   --runtime NAME             auto (default), docker, bubblewrap or process
                   --stream-port N            also serve the event streams on this port, on non-blocking
                                              sockets (~1 KiB per idle stream; default: none)
+                  --insecure-no-auth         no authentication at all (warned at every start and in
+                                             /health/ready); for a machine nobody else can reach
                 """);
     }
 }

@@ -11,7 +11,7 @@ import java.util.Optional;
  */
 record Options(Optional<Path> config, Optional<Path> dataDir, Optional<Integer> port,
                Optional<String> bootstrapServers, Optional<Integer> internalPort, Optional<String> runtime,
-               Optional<Integer> streamPort) {
+               Optional<Integer> streamPort, boolean insecureNoAuth) {
 
     static Options parse(String[] args) {
         Optional<Path> config = Optional.empty();
@@ -21,8 +21,13 @@ record Options(Optional<Path> config, Optional<Path> dataDir, Optional<Integer> 
         Optional<Integer> internalPort = Optional.empty();
         Optional<String> runtime = Optional.empty();
         Optional<Integer> streamPort = Optional.empty();
+        boolean insecureNoAuth = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
+            if (a.equals("--insecure-no-auth")) {
+                insecureNoAuth = true; // a flag: takes no value
+                continue;
+            }
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (a) {
                 case "--config" -> config = Optional.of(Path.of(need(a, value)));
@@ -36,7 +41,7 @@ record Options(Optional<Path> config, Optional<Path> dataDir, Optional<Integer> 
             }
             i++;
         }
-        return new Options(config, dataDir, port, servers, internalPort, runtime, streamPort);
+        return new Options(config, dataDir, port, servers, internalPort, runtime, streamPort, insecureNoAuth);
     }
 
     /** The options given, as the configuration keys they set. */
@@ -48,6 +53,9 @@ record Options(Optional<Path> config, Optional<Path> dataDir, Optional<Integer> 
         internalPort.ifPresent(p -> keys.put("aegis.worker.internal-port", Integer.toString(p)));
         runtime.ifPresent(r -> keys.put("aegis.worker.runtime", r));
         streamPort.ifPresent(p -> keys.put("aegis.ingress.stream-port", Integer.toString(p)));
+        if (insecureNoAuth) {
+            keys.put("aegis.auth.mode", "none");
+        }
         return keys;
     }
 

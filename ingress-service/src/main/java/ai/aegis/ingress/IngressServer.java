@@ -52,6 +52,9 @@ public final class IngressServer implements AutoCloseable {
     public static final String STIMULUS_REPLY_TAIL = "stimulus-replies";
     /** The tail of the stimulus view (the latest stimuli and their outcomes). */
     public static final String STIMULI_TAIL = "stimuli";
+    /** Logged at every start and shown in every readiness report while authentication is off. */
+    public static final String NO_AUTH_WARNING = "AUTHENTICATION IS OFF (aegis.auth.mode=none, --insecure-no-auth): "
+            + "anyone who can reach port %d can deploy and run agents";
     /** How readiness names the stream listener. */
     public static final String STREAM_LISTENER = "stream_listener";
 
@@ -135,8 +138,7 @@ public final class IngressServer implements AutoCloseable {
             if (config.authenticated()) {
                 token = LocalApiToken.loadOrCreate(config.dataDir());
             } else {
-                LOG.log(System.Logger.Level.WARNING, "AUTHENTICATION IS OFF (aegis.auth.mode=none): anyone who can "
-                        + "reach port " + config.port() + " can deploy and run agents");
+                LOG.log(System.Logger.Level.WARNING, NO_AUTH_WARNING.formatted(config.port()));
             }
             Map<String, HealthCheck> components = new LinkedHashMap<>();
             components.put("kafka", new KafkaHealth(admin, config.kafkaHealthTimeout(), config.kafkaHealthCache()));
@@ -174,7 +176,8 @@ public final class IngressServer implements AutoCloseable {
             replyTail.start();
             components.put(TopicTail.healthName(STIMULUS_REPLY_TAIL), replyTail);
             components.putAll(composed.health()); // the node's own components first, then the composed services'
-            Readiness readiness = new Readiness(components);
+            Readiness readiness = new Readiness(components, config.authenticated() ? List.of()
+                    : List.of(NO_AUTH_WARNING.formatted(config.port())));
             HttpRouting.Builder routing = HttpRouting.builder();
             ingress.routing(routing, withRoutesAndCounts(composed, viewLetters, replyLetters, stimulusLetters),
                     readiness);

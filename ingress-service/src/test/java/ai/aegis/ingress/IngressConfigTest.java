@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -121,6 +122,41 @@ class IngressConfigTest {
                 .authMode("none")
                 .dataDir(DATA)
                 .build());
+    }
+
+    @Test
+    void oidcIssuersAreReadAsAListAndBadOnesStopTheStart() {
+        Config aegis = Config.just(io.helidon.config.ConfigSources.create(Map.of(
+                "aegis.auth.oidc.issuers.0.issuer", "https://sso.example.com/realms/aegis",
+                "aegis.auth.oidc.issuers.0.audience", "aegis-api, other-api",
+                "aegis.auth.oidc.issuers.1.issuer", "https://login.example.org",
+                "aegis.auth.oidc.issuers.1.audience", "aegis",
+                "aegis.auth.oidc.issuers.1.jwks-uri", "https://login.example.org/keys",
+                "aegis.auth.oidc.issuers.1.algorithms", "ES256",
+                "aegis.auth.oidc.roles-claim", "groups",
+                "aegis.auth.oidc.clock-skew-seconds", "45"))).get("aegis");
+        ai.aegis.ingress.auth.OidcSettings oidc = IngressConfig.from(aegis, DATA).oidc();
+        assertThat(oidc.configured()).isTrue();
+        assertThat(oidc.issuers()).hasSize(2);
+        assertThat(oidc.issuers().get(0).audiences()).containsExactlyInAnyOrder("aegis-api", "other-api");
+        assertThat(oidc.issuers().get(0).keys().toString())
+                .isEqualTo("https://sso.example.com/realms/aegis/protocol/openid-connect/certs");
+        assertThat(oidc.issuers().get(1).keys().toString()).isEqualTo("https://login.example.org/keys");
+        assertThat(oidc.issuers().get(1).algorithms()).containsExactly("ES256");
+        assertThat(oidc.issuers().get(0).algorithms()).doesNotContain("HS256", "none");
+        assertThat(oidc.rolesClaim()).isEqualTo("groups");
+        assertThat(oidc.clockSkew()).isEqualTo(Duration.ofSeconds(45));
+        assertThat(IngressConfig.from(Config.empty(), DATA).oidc().configured()).isFalse();
+
+        for (Map<String, String> bad : List.of(
+                Map.of("aegis.auth.oidc.issuers.0.issuer", "https://x"),
+                Map.of("aegis.auth.oidc.issuers.0.issuer", "https://x", "aegis.auth.oidc.issuers.0.audience", "a",
+                        "aegis.auth.oidc.issuers.0.algorithms", "HS256"),
+                Map.of("aegis.auth.oidc.clock-skew-seconds", "120"))) {
+            Config c = Config.just(io.helidon.config.ConfigSources.create(bad)).get("aegis");
+            assertThatThrownBy(() -> IngressConfig.from(c, DATA)).as(bad.toString())
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
     }
 
     @Test

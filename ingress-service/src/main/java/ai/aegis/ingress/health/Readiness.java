@@ -15,10 +15,17 @@ import java.util.Objects;
 public final class Readiness {
 
     private final Map<String, HealthCheck> components;
+    private final java.util.List<String> warnings;
 
     /** @param components by name, in the order they are shown */
     public Readiness(Map<String, HealthCheck> components) {
+        this(components, java.util.List.of());
+    }
+
+    /** @param warnings shown in every report (e.g. that authentication is off); they do not make it not ready */
+    public Readiness(Map<String, HealthCheck> components, java.util.List<String> warnings) {
         this.components = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(components));
+        this.warnings = java.util.List.copyOf(warnings);
     }
 
     /**
@@ -38,6 +45,9 @@ public final class Readiness {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", ready ? "ready" : "not_ready");
         body.put("components", json);
+        if (!warnings.isEmpty()) {
+            body.put("warnings", warnings);
+        }
         return new Report(ready, body);
     }
 
