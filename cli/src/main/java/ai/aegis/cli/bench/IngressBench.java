@@ -15,7 +15,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * {@code aegis bench --scenario ingress|sse|fanout|webhooks|all}: the ingress at volume. One embedded broker for the run;
+ * {@code aegis bench --scenario ingress|sse|fanout|webhooks|auth|all}: the ingress at volume. One embedded broker for the run;
  * each scenario composes its own system on it (topics of its own), measures, and closes it before the next starts.
  */
 public final class IngressBench {
@@ -53,6 +53,7 @@ public final class IngressBench {
                     case "sse" -> SseScenario::run;
                     case "fanout" -> FanoutScenario::run;
                     case "webhooks" -> WebhookScenario::run;
+                    case "auth" -> AuthScenario::run;
                     default -> throw new IllegalArgumentException("unknown scenario " + name);
                 };
                 out.println("bench: scenario " + name);

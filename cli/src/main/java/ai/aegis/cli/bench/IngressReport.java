@@ -23,7 +23,8 @@ final class IngressReport {
             "ingress", "Ingress throughput: POST /v1/executions against GET /health",
             "sse", "SSE latency: POST → execution_started, and delivery after Kafka",
             "fanout", "Fanout: idle SSE streams",
-            "webhooks", "Webhooks: signed POST /v1/webhooks/{source} against GET /health");
+            "webhooks", "Webhooks: signed POST /v1/webhooks/{source} against GET /health",
+            "auth", "Authentication: GET /v1/agents without a token, with the local token, with an OIDC token");
 
     private IngressReport() {
     }

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Options of {@code aegis bench --scenario ingress|sse|fanout|webhooks|all}: the ingress at volume.
+ * Options of {@code aegis bench --scenario ingress|sse|fanout|webhooks|auth|all}: the ingress at volume.
  *
  * @param scenarios     the scenarios to run, in order
  * @param out           the Markdown report (one page for every scenario run)
@@ -23,7 +23,7 @@ import java.util.Map;
 public record ScenarioOptions(List<String> scenarios, Path out, int repeats, int connections, int seconds,
                               int warmupSeconds, int pending, int runs, int fanoutRuns, List<Integer> streams) {
 
-    public static final List<String> ALL = List.of("ingress", "sse", "fanout", "webhooks");
+    public static final List<String> ALL = List.of("ingress", "sse", "fanout", "webhooks", "auth");
     public static final List<Integer> DEFAULT_STREAMS = List.of(1000, 5000, 10000);
 
     public ScenarioOptions {
@@ -80,7 +80,7 @@ public record ScenarioOptions(List<String> scenarios, Path out, int repeats, int
     public String commandLine() {
         List<String> parts = new ArrayList<>(List.of("./aegis", "bench", "--scenario",
                 scenarios.equals(ALL) ? "all" : String.join(",", scenarios), "--repeats", Integer.toString(repeats)));
-        if (scenarios.contains("ingress") || scenarios.contains("webhooks")) {
+        if (scenarios.contains("ingress") || scenarios.contains("webhooks") || scenarios.contains("auth")) {
             parts.addAll(List.of("--connections", Integer.toString(connections), "--seconds",
                     Integer.toString(seconds), "--warmup-seconds", Integer.toString(warmupSeconds)));
         }
@@ -100,7 +100,7 @@ public record ScenarioOptions(List<String> scenarios, Path out, int repeats, int
 
     public static String usage() {
         return """
-                usage: aegis bench --scenario ingress|sse|fanout|webhooks|all [--out docs/benchmarks-ingress.md]
+                usage: aegis bench --scenario ingress|sse|fanout|webhooks|auth|all [--out docs/benchmarks-ingress.md]
                                    [--repeats 3]
                                    [--connections 32] [--seconds 10] [--warmup-seconds 3] [--pending 100000]
                                    [--runs 200] [--fanout-runs 20] [--streams 1000,5000,10000]
@@ -119,14 +119,16 @@ public record ScenarioOptions(List<String> scenarios, Path out, int repeats, int
                            the same with Prefer: respond-async (202 once durable), and GET /health, with no
                            worker: req/s and p50/p99 closed loop (--connections), then p50/p99 open loop at half
                            that rate; every other answer counted as an error
-                all (the default) runs the four and writes one page. --scenario latency is the sandbox start
+                  auth     GET /v1/agents without authentication, with the local token and with a (cached)
+                           OIDC access token, side by side (--connections, --seconds)
+                all (the default) runs the five and writes one page. --scenario latency is the sandbox start
                 benchmark (the default without --scenario), --scenario restart is aegis bench restart.
                 """;
     }
 
     private static List<String> scenarios(String value) {
         List<String> names = BenchOptions.names(value, ALL, "scenario",
-                "ingress, sse, fanout, webhooks, all, latency or restart");
+                "ingress, sse, fanout, webhooks, auth, all, latency or restart");
         // the page's sections keep one order whatever order they were asked in
         return ALL.stream().filter(names::contains).toList();
     }
