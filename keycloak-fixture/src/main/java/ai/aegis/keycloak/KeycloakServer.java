@@ -335,6 +335,11 @@ public final class KeycloakServer implements AutoCloseable {
         return token;
     }
 
+    /** A real access token of another realm (the master realm's admin): of an issuer the tests do not trust. */
+    public String masterAdminToken() {
+        return adminToken();
+    }
+
     private String adminToken() {
         // fetched for each admin call: the master realm's tokens live a minute, a test may run longer
         return accessToken("an admin token", URI.create(baseUri + "/realms/master/protocol/openid-connect/token"),
