@@ -2,7 +2,6 @@ package ai.aegis.cli;
 
 import ai.aegis.keycloak.AegisRealm;
 import ai.aegis.keycloak.KeycloakServer;
-import ai.aegis.keycloak.SharedKeycloak;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.worker.llm.scripted.ScriptStep;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -65,18 +64,24 @@ class KeycloakAuthTest {
 
     @BeforeAll
     static void start() throws Exception {
-        keycloak = SharedKeycloak.get();
+        // its own server, stopped after this class: the rest of the suite need not share the machine with it
+        keycloak = KeycloakServer.start(AegisRealm.json());
         system = new TestSystem(dataDir, Map.of("echo", List.of(ScriptStep.reply("shipped"))), null,
                 EnumSet.allOf(AegisSystem.Service.class), Map.of(
                         "aegis.auth.oidc.issuers.0.issuer", keycloak.issuer(),
                         "aegis.auth.oidc.issuers.0.audience", AegisRealm.AUDIENCE,
-                        "aegis.auth.oidc.issuers.0.jwks-uri", keycloak.jwksUri().toString()));
+                        "aegis.auth.oidc.issuers.0.jwks-uri", keycloak.jwksUri().toString(),
+                        // no skew, so that a real token's expiry shows at once (the default allows 30 s)
+                        "aegis.auth.oidc.clock-skew-seconds", "0"));
     }
 
     @AfterAll
     static void stop() {
         if (system != null) {
             system.close();
+        }
+        if (keycloak != null) {
+            keycloak.close();
         }
     }
 
@@ -156,14 +161,14 @@ class KeycloakAuthTest {
         SignedJWT forged = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(stranger.getKeyID()).build(),
                 claims);
         forged.sign(new RSASSASigner(stranger));
-        SignedJWT otherAudience = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("other").build(),
-                new JWTClaimsSet.Builder(claims).audience("another-api").build());
-        otherAudience.sign(new RSASSASigner(stranger));
+        // a real token of this realm for another client (admin-cli: no audience mapper adds aegis-api)
+        String otherAudience = keycloak.passwordToken("admin-cli", "", AegisRealm.ALICE.username(),
+                AegisRealm.ALICE.password());
         // a real token of another realm (master: the admin's) is of a foreign issuer
         String foreign = keycloak.masterAdminToken();
 
         for (Map.Entry<String, String> bad : Map.of("tampered", tampered, "alg none", none, "an unknown key",
-                forged.serialize(), "another audience", otherAudience.serialize(), "another issuer", foreign)
+                forged.serialize(), "another audience", otherAudience, "another issuer", foreign)
                 .entrySet()) {
             HttpResponse<String> res = call("GET", "/v1/agents", bad.getValue(), null);
             assertThat(res.statusCode()).as(bad.getKey() + ": " + res.body()).isEqualTo(401);
@@ -171,6 +176,24 @@ class KeycloakAuthTest {
                     .contains("error=\"invalid_token\"");
         }
         assertThat(call("GET", "/v1/agents", alice, null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aRealTokenIsRefusedOnceItHasExpired() throws Exception {
+        keycloak.setAccessTokenLifespan(Duration.ofSeconds(2));
+        String shortLived;
+        try {
+            shortLived = tokenOf(AegisRealm.VICTOR);
+        } finally {
+            keycloak.setAccessTokenLifespan(Duration.ofMinutes(5));
+        }
+        assertThat(call("GET", "/v1/agents", shortLived, null).statusCode()).isEqualTo(200);
+        // the cached verification ends with the token's exp too
+        await().atMost(Duration.ofSeconds(30)).until(() -> call("GET", "/v1/agents", shortLived, null)
+                .statusCode() == 401);
+        HttpResponse<String> expired = call("GET", "/v1/agents", shortLived, null);
+        assertThat(expired.headers().firstValue("WWW-Authenticate").orElseThrow()).contains("error=\"invalid_token\"")
+                .contains("Expired");
     }
 
     @Test

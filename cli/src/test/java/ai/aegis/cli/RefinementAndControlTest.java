@@ -42,6 +42,11 @@ class RefinementAndControlTest {
                 "greeter", List.of(ScriptStep.reply("Hello, user!")),
                 "slow", List.of(
                         ScriptStep.toolCall("cmd.run", TestSystem.args("{\"command\":\"sleep 30\",\"timeout_secs\":120}")),
+                        ScriptStep.reply("woke up")),
+                // the cancel test looks for its own sandbox's command among the host's processes: a command no
+                // other test runs, so that a sandbox another test left behind cannot be taken for it
+                "slow-to-cancel", List.of(
+                        ScriptStep.toolCall("cmd.run", TestSystem.args("{\"command\":\"sleep 37\",\"timeout_secs\":120}")),
                         ScriptStep.reply("woke up"))));
     }
 
@@ -127,13 +132,13 @@ class RefinementAndControlTest {
 
     @Test
     void cancelKillsTheSandboxEndsTheExecutionAndAFinishedOneCannotBeCancelled() throws Exception {
-        String agentId = system.deploy(TestSystem.agent("cancel-me", "slow", 1));
+        String agentId = system.deploy(TestSystem.agent("cancel-me", "slow-to-cancel", 1));
         String executionId = system.startExecution(agentId, "x");
         // wait until the command really runs in the sandbox
         await().atMost(Duration.ofSeconds(30)).until(() -> Json.tree(system.get("/v1/executions/" + executionId)
                 .body()).path("iterations").size() == 1);
         await().atMost(Duration.ofSeconds(30)).until(() -> ProcessHandle.allProcesses().anyMatch(
-                p -> p.info().commandLine().orElse("").contains("sleep 30")));
+                p -> p.info().commandLine().orElse("").contains("sleep 37")));
 
         long started = System.nanoTime();
         HttpResponse<String> cancel = system.post("/v1/executions/" + executionId + "/cancel", "");
@@ -141,7 +146,7 @@ class RefinementAndControlTest {
         assertThat(Json.tree(cancel.body()).get("status").asText()).isEqualTo("cancelled");
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(15));
         await().atMost(Duration.ofSeconds(30)).until(() -> ProcessHandle.allProcesses().noneMatch(
-                p -> p.info().commandLine().orElse("").contains("sleep 30")));
+                p -> p.info().commandLine().orElse("").contains("sleep 37")));
 
         SseClient.Result stream = SseClient.read(system.http, system.base + "/v1/executions/" + executionId
                 + "/stream", system.token, null);

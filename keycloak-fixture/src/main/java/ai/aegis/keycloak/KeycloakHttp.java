@@ -56,9 +56,17 @@ final class KeycloakHttp {
     }
 
     Answer postJson(URI uri, String bearer, Object body) {
+        return sendJson(uri, bearer, "POST", body);
+    }
+
+    Answer putJson(URI uri, String bearer, Object body) {
+        return sendJson(uri, bearer, "PUT", body);
+    }
+
+    private Answer sendJson(URI uri, String bearer, String method, Object body) {
         try {
             return send(authorized(uri, bearer).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
+                    .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("cannot write " + body + " as JSON", e);
         }

@@ -335,6 +335,15 @@ public final class KeycloakServer implements AutoCloseable {
         return token;
     }
 
+    /**
+     * Sets how long the realm's access tokens live (Keycloak's default is 300 s): a test that needs a real token to
+     * expire shortens it, and sets it back after.
+     */
+    public void setAccessTokenLifespan(java.time.Duration lifespan) {
+        expect(204, "the access token lifespan of realm " + realm, http.putJson(admin(""), adminToken(),
+                Map.of("accessTokenLifespan", (int) lifespan.toSeconds())));
+    }
+
     /** A real access token of another realm (the master realm's admin): of an issuer the tests do not trust. */
     public String masterAdminToken() {
         return adminToken();
