@@ -110,7 +110,7 @@ final class AuthScenario {
         List<Figure> figures = new ArrayList<>();
         for (var phase : List.of(new Phase("no authentication", open), new Phase("local API token", local),
                 new Phase("OIDC token (cached)", oidc))) {
-            figures.add(new Figure("GET /v1/agents, " + phase.name(), "req/s", perSecond(phase.counts()),
+            figures.add(new Figure("GET /v1/agents, " + phase.name(), "req/s", Load.Counts.perSecond(phase.counts()),
                     "200 answers per second, " + options.connections() + " requests in flight"));
             figures.add(new Figure("GET /v1/agents, " + phase.name() + ": p50", "ms", latency(phase.counts(), false),
                     "from just before the send to the answer"));
@@ -120,9 +120,9 @@ final class AuthScenario {
                     phase.counts().stream().map(c -> (double) c.errors()).toList(),
                     "per measurement: any answer but 200, or none"));
         }
-        figures.add(new Figure("OIDC token / no authentication", "×", ratios(oidc, open), "closed-loop rates, per "
+        figures.add(new Figure("OIDC token / no authentication", "×", Load.Counts.ratios(oidc, open), "closed-loop rates, per "
                 + "repetition: what checking a cached OIDC token and its role costs against no check"));
-        figures.add(new Figure("local token / no authentication", "×", ratios(local, open), "the same for the "
+        figures.add(new Figure("local token / no authentication", "×", Load.Counts.ratios(local, open), "the same for the "
                 + "local API token (a constant-time comparison)"));
         String setup = String.format(Locale.ROOT, "Two ingress nodes on the same broker and topics (the same "
                 + "registry, empty), one with authentication off, one that accepts the local API token and the "
@@ -133,8 +133,7 @@ final class AuthScenario {
                 + "after %d s not counted; a first round of all three is not counted. The client runs in the same "
                 + "JVM and shares the cores.", options.connections(), options.seconds(), options.warmupSeconds());
         return new ScenarioResult("auth", setup, figures, List.of("A token sent once (not cached) costs one RS256 "
-                + "signature check (a few tens of microseconds for a 2048-bit key) more; this scenario does not "
-                + "measure that case."));
+                + "signature check more; this scenario does not measure that case."));
     }
 
     private record Phase(String name, List<Load.Counts> counts) {
@@ -167,20 +166,10 @@ final class AuthScenario {
         return jwt.serialize();
     }
 
-    private static List<Double> perSecond(List<Load.Counts> counts) {
-        return counts.stream().map(Load.Counts::okPerSecond).toList();
-    }
 
     private static List<Double> latency(List<Load.Counts> counts, boolean p99) {
         return counts.stream().map(c -> c.latency() == null ? Double.NaN : p99 ? c.latency().p99()
                 : c.latency().median()).toList();
     }
 
-    private static List<Double> ratios(List<Load.Counts> top, List<Load.Counts> bottom) {
-        List<Double> r = new ArrayList<>();
-        for (int i = 0; i < top.size(); i++) {
-            r.add(top.get(i).okPerSecond() / bottom.get(i).okPerSecond());
-        }
-        return r;
-    }
 }

@@ -79,17 +79,17 @@ final class IngressScenario {
             }
         }
         List<Figure> figures = new ArrayList<>();
-        figures.add(new Figure("GET /health", "req/s", perSecond(health), "2xx answers per second of the "
+        figures.add(new Figure("GET /health", "req/s", Load.Counts.perSecond(health), "2xx answers per second of the "
                 + "unauthenticated liveness probe: the HTTP stack, routing and JSON alone"));
-        figures.add(new Figure("POST /v1/executions, before the pre-fill", "req/s", perSecond(post), "2xx answers "
+        figures.add(new Figure("POST /v1/executions, before the pre-fill", "req/s", Load.Counts.perSecond(post), "2xx answers "
                 + "per second: body parsed and checked, agent looked up, request written durably to Kafka "
                 + "(acks=all) before the answer, folded into the node's view (the executions the warm-up and the "
                 + "earlier measurements accepted stay pending)"));
-        figures.add(new Figure("POST / GET", "×", ratios(post, health), "the first over the second, per "
+        figures.add(new Figure("POST / GET", "×", Load.Counts.ratios(post, health), "the first over the second, per "
                 + "repetition: what validation and the durable write cost against the bare HTTP path"));
-        figures.add(new Figure("POST /v1/executions, " + pendingAtStart + "+ pending", "req/s", perSecond(loaded),
+        figures.add(new Figure("POST /v1/executions, " + pendingAtStart + "+ pending", "req/s", Load.Counts.perSecond(loaded),
                 "the same POST once that many executions are pending (no worker takes them)"));
-        figures.add(new Figure("POST after the pre-fill / POST before it", "×", ratios(loaded, post),
+        figures.add(new Figure("POST after the pre-fill / POST before it", "×", Load.Counts.ratios(loaded, post),
                 "whether a large backlog slows the accepting path down"));
         for (var phase : List.of(new Phase("GET /health", health), new Phase("POST, before the pre-fill", post),
                 new Phase("POST, " + pendingAtStart + "+ pending", loaded))) {
@@ -155,17 +155,7 @@ final class IngressScenario {
         return counts.ok();
     }
 
-    private static List<Double> perSecond(List<Load.Counts> counts) {
-        return counts.stream().map(Load.Counts::okPerSecond).toList();
-    }
 
-    private static List<Double> ratios(List<Load.Counts> top, List<Load.Counts> bottom) {
-        List<Double> r = new ArrayList<>();
-        for (int i = 0; i < top.size(); i++) {
-            r.add(top.get(i).okPerSecond() / bottom.get(i).okPerSecond());
-        }
-        return r;
-    }
 
     private static List<Double> counts(List<Load.Counts> counts, java.util.function.ToLongFunction<Load.Counts> f) {
         return counts.stream().map(c -> (double) f.applyAsLong(c)).toList();

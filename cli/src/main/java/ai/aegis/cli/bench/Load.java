@@ -69,6 +69,20 @@ final class Load {
         long errors() {
             return tooMany + unavailable + otherStatus + failed;
         }
+
+        /** The rate of each measurement, in order. */
+        static List<Double> perSecond(List<Counts> counts) {
+            return counts.stream().map(Counts::okPerSecond).toList();
+        }
+
+        /** {@code top}'s rate over {@code bottom}'s, measurement by measurement (side by side in one repetition). */
+        static List<Double> ratios(List<Counts> top, List<Counts> bottom) {
+            List<Double> r = new ArrayList<>();
+            for (int i = 0; i < top.size(); i++) {
+                r.add(top.get(i).okPerSecond() / bottom.get(i).okPerSecond());
+            }
+            return r;
+        }
     }
 
     /**

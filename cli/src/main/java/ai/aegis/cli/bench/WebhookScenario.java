@@ -166,9 +166,9 @@ final class WebhookScenario {
         }
         Kind routed = kinds.get(1);
         Kind async = kinds.get(2);
-        figures.add(new Figure(routed.name() + " / GET /health", "×", ratios(routed.closed(), get.closed()),
+        figures.add(new Figure(routed.name() + " / GET /health", "×", Load.Counts.ratios(routed.closed(), get.closed()),
                 "closed-loop rates, per repetition: what the whole path costs against the bare HTTP path"));
-        figures.add(new Figure(async.name() + " / GET /health", "×", ratios(async.closed(), get.closed()),
+        figures.add(new Figure(async.name() + " / GET /health", "×", Load.Counts.ratios(async.closed(), get.closed()),
                 "the same for the answer once durable"));
         for (Kind k : kinds) {
             figures.add(new Figure(k.name() + ": errors, closed loop", "count", each(k.closed(),
@@ -331,13 +331,6 @@ final class WebhookScenario {
         return counts.stream().map(f).toList();
     }
 
-    private static List<Double> ratios(List<Load.Counts> top, List<Load.Counts> bottom) {
-        List<Double> r = new ArrayList<>();
-        for (int i = 0; i < top.size(); i++) {
-            r.add(top.get(i).okPerSecond() / bottom.get(i).okPerSecond());
-        }
-        return r;
-    }
 
     /**
      * Signed deliveries for the load: {@code count} distinct bodies, each signed once here, handed out in turn, each

@@ -34,11 +34,17 @@ final class VerifiedTokens {
     }
 
     /** The caller of a token verified before, if it has not expired at {@code nowMillis}. */
-    synchronized Optional<Caller> get(String token, long nowMillis) {
+    Optional<Caller> get(String token, long nowMillis) {
         if (capacity == 0) {
             return Optional.empty();
         }
-        String key = hash(token);
+        String key = hash(token); // outside the lock: requests contend only for the map
+        synchronized (this) {
+            return lookup(key, nowMillis);
+        }
+    }
+
+    private Optional<Caller> lookup(String key, long nowMillis) {
         Verified e = entries.get(key);
         if (e == null) {
             return Optional.empty();
@@ -50,9 +56,12 @@ final class VerifiedTokens {
         return Optional.of(e.caller());
     }
 
-    synchronized void put(String token, Caller caller, long expiresAtMillis) {
+    void put(String token, Caller caller, long expiresAtMillis) {
         if (capacity > 0) {
-            entries.put(hash(token), new Verified(caller, expiresAtMillis));
+            String key = hash(token);
+            synchronized (this) {
+                entries.put(key, new Verified(caller, expiresAtMillis));
+            }
         }
     }
 

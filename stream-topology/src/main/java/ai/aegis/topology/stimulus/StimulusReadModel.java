@@ -168,13 +168,13 @@ public final class StimulusReadModel {
      * and matching the filter's source and times; the oldest first, at most {@code limit}.
      */
     public synchronized List<StimulusView> replayable(Filter filter, int limit) {
+        Filter bySourceAndTime = new Filter(filter.source(), null, filter.since(), filter.until());
         List<StimulusView> found = new ArrayList<>();
         for (StimulusView v : byId.values()) {
             if (found.size() >= limit) {
                 break;
             }
-            if (v.received() && v.failed() && v.replayedBy() == null
-                    && new Filter(filter.source(), null, filter.since(), filter.until()).matches(v)) {
+            if (v.received() && v.failed() && v.replayedBy() == null && bySourceAndTime.matches(v)) {
                 found.add(v);
             }
         }
@@ -191,12 +191,15 @@ public final class StimulusReadModel {
         return forgotten;
     }
 
+    /** Newest first, stopping at {@code limit}: no copy of the map (the reversed view walks it in place). */
     private List<StimulusView> select(Predicate<StimulusView> keep, int limit) {
-        List<StimulusView> all = new ArrayList<>(byId.values());
         List<StimulusView> found = new ArrayList<>();
-        for (int i = all.size() - 1; i >= 0 && found.size() < limit; i--) {
-            if (keep.test(all.get(i))) {
-                found.add(all.get(i));
+        for (StimulusView v : byId.sequencedValues().reversed()) {
+            if (found.size() >= limit) {
+                break;
+            }
+            if (keep.test(v)) {
+                found.add(v);
             }
         }
         return found;

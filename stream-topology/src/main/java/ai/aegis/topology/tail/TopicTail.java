@@ -197,7 +197,9 @@ public final class TopicTail implements ViewProgress, HealthCheck, AutoCloseable
         }
         List<TopicPartition> partitions = discover(c);
         c.assign(partitions);
-        Map<TopicPartition, Long> firstEnds = historyPerPartition == Long.MAX_VALUE ? Map.of()
+        // only a first start needs the ends: after a fault every partition resumes at its position
+        boolean firstStart = partitions.stream().anyMatch(tp -> !positions.containsKey(tp));
+        Map<TopicPartition, Long> firstEnds = historyPerPartition == Long.MAX_VALUE || !firstStart ? Map.of()
                 : c.endOffsets(partitions, timing.callTimeout());
         for (TopicPartition tp : partitions) {
             Long next = positions.get(tp);
