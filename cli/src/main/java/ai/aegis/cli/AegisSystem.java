@@ -19,6 +19,7 @@ import ai.aegis.worker.WorkerConfig;
 import ai.aegis.worker.WorkerService;
 import ai.aegis.worker.llm.ModelRegistry;
 import ai.aegis.worker.runtime.ContainerRuntime;
+import ai.aegis.worker.smcp.SmcpConfig;
 import io.helidon.config.Config;
 
 import java.nio.file.Path;
@@ -212,7 +213,8 @@ public final class AegisSystem implements AutoCloseable {
             switch (service) {
                 case WORKER -> {
                     models = options.models() != null ? options.models() : ModelRegistry.fromConfig(aegis.get("llm"));
-                    WorkerConfig config = WorkerConfig.from(aegis);
+                    WorkerConfig config = WorkerConfig.from(aegis).toBuilder()
+                            .smcp(SmcpConfig.from(aegis, dataDir, System::getenv)).build();
                     KafkaSettings settings = kafka.withClientId("aegis-worker");
                     worker = options.runtime() == null ? WorkerService.start(config, settings, models)
                             : WorkerService.start(config, settings, models, options.runtime());
@@ -240,7 +242,8 @@ public final class AegisSystem implements AutoCloseable {
                     // The ingress serves the readiness and dead letter counts of everything this process runs.
                     ComposedServices.Builder composed = ComposedServices.builder();
                     if (worker != null) {
-                        composed.health(worker.health()).deadLetters(worker::deadLetters);
+                        composed.health(worker.health()).deadLetters(worker::deadLetters)
+                                .metrics(worker.metricFamilies());
                     }
                     if (engine != null) {
                         WorkflowEngineService running = engine;

@@ -1,6 +1,7 @@
 package ai.aegis.worker;
 
 import ai.aegis.worker.console.ConsoleConfig;
+import ai.aegis.worker.smcp.SmcpConfig;
 import ai.aegis.worker.runtime.bubblewrap.BubblewrapRuntimeConfig;
 import ai.aegis.worker.runtime.docker.DockerRuntimeConfig;
 import ai.aegis.worker.runtime.docker.RuntimeRegistry;
@@ -42,13 +43,16 @@ import java.util.Objects;
  * @param docker                     the Docker runtime's settings ({@code aegis.worker.docker.*})
  * @param bubblewrap                 the bubblewrap runtime's settings
  * @param output                     how console output becomes records ({@code aegis.worker.output.*})
+ * @param smcp                       SMCP: security contexts, MCP servers, the token key ({@code aegis.smcp.*}, read by
+ *                                   the composition root, which knows the data directory)
  */
 public record WorkerConfig(String groupId, int concurrency, String internalHost, int internalPort,
                            String runtime, boolean allowUnsafeProcessRuntime,
                            String pythonCommand, long maxOutputBytes, Path workDir, Duration failoverTimeout,
                            int maxAttempts, int rememberedExecutions, Duration topicInstallTimeout,
                            Duration agentLookupWait, Duration shutdownGrace,
-                           DockerRuntimeConfig docker, BubblewrapRuntimeConfig bubblewrap, ConsoleConfig output) {
+                           DockerRuntimeConfig docker, BubblewrapRuntimeConfig bubblewrap, ConsoleConfig output,
+                           SmcpConfig smcp) {
 
     /** Not the consumer group of earlier versions ({@code aegis-execution-workers}): a share group needs its own id. */
     public static final String DEFAULT_GROUP = "aegis-execution-share";
@@ -75,6 +79,7 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
         Objects.requireNonNull(runtime, "runtime");
         Objects.requireNonNull(workDir, "workDir");
         Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(smcp, "smcp");
         if (concurrency < 1) {
             throw new IllegalArgumentException("aegis.worker.concurrency must be at least 1 (got " + concurrency + ")");
         }
@@ -178,6 +183,7 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
         private DockerRuntimeConfig docker;
         private BubblewrapRuntimeConfig bubblewrap;
         private ConsoleConfig output = ConsoleConfig.defaults();
+        private SmcpConfig smcp = SmcpConfig.builder().build();
 
         private Builder() {
         }
@@ -201,6 +207,7 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
             docker = c.docker;
             bubblewrap = c.bubblewrap;
             output = c.output;
+            smcp = c.smcp;
         }
 
         public Builder groupId(String v) {
@@ -288,6 +295,11 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
             return this;
         }
 
+        public Builder smcp(SmcpConfig v) {
+            smcp = v;
+            return this;
+        }
+
         public Builder output(ConsoleConfig v) {
             output = v;
             return this;
@@ -303,7 +315,7 @@ public record WorkerConfig(String groupId, int concurrency, String internalHost,
                     maxAttempts, rememberedExecutions, topicInstallTimeout, agentLookupWait, shutdownGrace,
                     docker != null ? docker : new DockerRuntimeConfig(null, null, null, null, null,
                             workDir.resolve("aegis-docker"), null, null),
-                    bubblewrap != null ? bubblewrap : BubblewrapRuntimeConfig.under(workDir), output);
+                    bubblewrap != null ? bubblewrap : BubblewrapRuntimeConfig.under(workDir), output, smcp);
         }
     }
 }

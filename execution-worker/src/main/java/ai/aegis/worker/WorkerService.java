@@ -3,12 +3,14 @@ package ai.aegis.worker;
 import ai.aegis.http.Listeners;
 import ai.aegis.schemas.agent.AgentRecord;
 import ai.aegis.schemas.json.Json;
+import ai.aegis.schemas.smcp.SmcpSigningKey;
 import ai.aegis.schemas.workflow.WorkflowStepResult;
 import ai.aegis.topology.admin.TopicInstaller;
 import ai.aegis.topology.agents.AgentRegistryView;
 import ai.aegis.topology.deadletter.DeadLetters;
 import ai.aegis.topology.health.ComponentHealth;
 import ai.aegis.topology.health.HealthCheck;
+import ai.aegis.topology.health.MetricFamily;
 import ai.aegis.topology.kafka.DurablePublisher;
 import ai.aegis.topology.kafka.KafkaSettings;
 import ai.aegis.topology.lifecycle.Closer;
@@ -19,19 +21,34 @@ import ai.aegis.worker.execution.ExecutionRunner;
 import ai.aegis.worker.gateway.DispatchGateway;
 import ai.aegis.worker.gateway.DispatchGatewayRoutes;
 import ai.aegis.worker.gateway.InnerLoopRegistry;
-import ai.aegis.topology.deadletter.DeadLetters;
 import ai.aegis.worker.kafka.AttemptSteps;
 import ai.aegis.worker.kafka.CommandListener;
 import ai.aegis.worker.kafka.ExecutionWorker;
 import ai.aegis.worker.kafka.KafkaEventSink;
 import ai.aegis.worker.llm.ModelRegistry;
 import ai.aegis.worker.runtime.ContainerRuntime;
+import ai.aegis.worker.smcp.IterationSecurity;
+import ai.aegis.worker.smcp.ReplayGuard;
+import ai.aegis.worker.smcp.SmcpConfig;
+import ai.aegis.worker.smcp.SmcpMetrics;
+import ai.aegis.worker.smcp.SmcpRoutes;
+import ai.aegis.worker.smcp.SmcpService;
+import ai.aegis.worker.smcp.crypto.KeyRing;
+import ai.aegis.worker.smcp.crypto.SecurityTokens;
+import ai.aegis.worker.smcp.crypto.SigningKey;
+import ai.aegis.worker.smcp.mcp.McpServers;
+import ai.aegis.worker.smcp.policy.RateLimiter;
+import ai.aegis.worker.smcp.session.SessionStore;
+import ai.aegis.worker.smcp.tools.ToolCatalogue;
+import ai.aegis.worker.smcp.tools.ToolInvoker;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import org.apache.kafka.clients.admin.Admin;
 
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,22 +64,29 @@ public final class WorkerService implements AutoCloseable {
 
     /** The tail of the agents topic (its dead letters are {@code worker-agents-tail}'s). */
     public static final String AGENTS_TAIL = "worker-agents";
+    /** The tail of the SMCP sessions topic: sessions and signing keys of every worker. */
+    public static final String SMCP_TAIL = "worker-smcp-sessions";
 
     private final WebServer internal;
     private final ExecutionWorker worker;
     private final ContainerRuntime runtime;
     private final TopicTail agentsTail;
+    private final TopicTail smcpTail;
+    private final SmcpService smcp;
     private final CommandListener commands;
     private final List<DeadLetters> deadLetters;
     /** Everything the start opened; closing it stops the worker (newest first: the share group member first). */
     private final Closer resources;
 
     private WorkerService(WebServer internal, ExecutionWorker worker, ContainerRuntime runtime, TopicTail agentsTail,
-                          CommandListener commands, List<DeadLetters> deadLetters, Closer resources) {
+                          TopicTail smcpTail, SmcpService smcp, CommandListener commands,
+                          List<DeadLetters> deadLetters, Closer resources) {
         this.internal = internal;
         this.worker = worker;
         this.runtime = runtime;
         this.agentsTail = agentsTail;
+        this.smcpTail = smcpTail;
+        this.smcp = smcp;
         this.commands = commands;
         this.deadLetters = deadLetters;
         this.resources = resources;
@@ -97,8 +121,31 @@ public final class WorkerService implements AutoCloseable {
                     List.of(kafka.topics().agents().name()),
                     r -> agents.onRecord(WireReaders.key(r), r.value()), agentLetters).start());
             InnerLoopRegistry sessions = new InnerLoopRegistry();
-            DispatchGateway gateway = new DispatchGateway(sessions, models, config.maxOutputBytes());
+            SmcpConfig sc = config.smcp();
+            SigningKey signingKey = sc.signingKeyFile() == null ? SigningKey.ephemeral()
+                    : SigningKey.loadOrCreate(sc.signingKeyFile());
+            KeyRing keys = new KeyRing(signingKey, 1000);
+            SessionStore smcpSessions = new SessionStore(sc.rememberedSessions(), keys);
+            DeadLetters smcpLetters = new DeadLetters(publisher, deadLetterTopic, TopicTail.consumerName(SMCP_TAIL));
+            String smcpTopic = kafka.topics().smcpSessions().name();
+            TopicTail smcpTail = opened.add(new TopicTail(SMCP_TAIL, kafka, List.of(smcpTopic),
+                    r -> smcpSessions.onRecord(WireReaders.key(r), r.value()), smcpLetters).start());
+            McpServers mcp = opened.add(new McpServers(sc.mcpServers()));
+            ToolInvoker invoker = new ToolInvoker(new ToolCatalogue(mcp), mcp, new RateLimiter(sc.rateLimiterEntries()),
+                    config.maxOutputBytes());
+            SmcpMetrics smcpMetrics = new SmcpMetrics();
+            SmcpService smcp = new SmcpService(sc, sessions, new SecurityTokens(keys, sc.issuer(), sc.audience(),
+                    Clock.systemUTC()), smcpSessions, new ReplayGuard(sc.replayCacheEntries(),
+                    sc.clockSkew().toSeconds()), invoker, publisher, smcpTopic, smcpMetrics, Clock.systemUTC());
+            try {
+                smcp.publishSigningKey(new SmcpSigningKey(signingKey.keyId(),
+                        Json.toTree(signingKey.publicJwk().toJSONObject()), Instant.now()));
+            } catch (DurablePublisher.UnavailableException e) {
+                throw new IllegalStateException("cannot publish the SMCP signing key: " + e.getMessage(), e);
+            }
+            DispatchGateway gateway = new DispatchGateway(sessions, models, invoker, smcpMetrics);
             HttpRouting.Builder routing = HttpRouting.builder();
+            SmcpRoutes.install(routing, smcp, keys);
             DispatchGatewayRoutes.install(routing, gateway);
             WebServer internal = Listeners.start(WebServer.builder()
                     .maxPayloadSize(4L * config.maxOutputBytes() + 64 * 1024)
@@ -113,7 +160,9 @@ public final class WorkerService implements AutoCloseable {
             ExecutionRunner runner = new ExecutionRunner(runtime, sessions, new ExecutionRunner.RunnerConfig(
                     new InetSocketAddress(config.internalHost(), internal.port()), config.workDir(),
                     config.maxOutputBytes(), "python3", config.output()),
-                    name -> agentLookup(agents, agentsTail, config.agentLookupWait(), name), steps);
+                    name -> agentLookup(agents, agentsTail, config.agentLookupWait(), name), steps,
+                    new IterationSecurity(sc.securityContexts(), sc.defaultSecurityContext(), sc.enabled(),
+                            loop -> smcp.endSession(loop, "iteration ended")));
             ExecutionControls controls = new ExecutionControls();
             CommandListener commands = opened.add(new CommandListener(kafka, controls, commandLetters).start());
             DeadLetters requestLetters = new DeadLetters(publisher, deadLetterTopic, ExecutionWorker.CONSUMER);
@@ -123,8 +172,8 @@ public final class WorkerService implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "execution worker up: runtime " + runtime.name() + ", concurrency "
                     + config.concurrency() + ", dispatch gateway on " + config.internalHost() + ":" + internal.port()
                     + "; " + models.describe());
-            return new WorkerService(internal, worker, runtime, agentsTail, commands,
-                    List.of(requestLetters, agentLetters, commandLetters), opened);
+            return new WorkerService(internal, worker, runtime, agentsTail, smcpTail, smcp, commands,
+                    List.of(requestLetters, agentLetters, commandLetters, smcpLetters), opened);
         } catch (RuntimeException e) {
             opened.closeAll(e);
             throw e;
@@ -154,16 +203,22 @@ public final class WorkerService implements AutoCloseable {
     }
 
     /**
-     * True while the worker can do its work: its request consumer's loop runs, and the tails of the commands (cancels)
-     * and the agents (workflow steps that name their agent) are reading.
+     * True while the worker can do its work: its request consumer's loop runs, and the tails of the commands (cancels),
+     * the agents (workflow steps that name their agent) and the SMCP sessions are reading.
      */
     public boolean healthy() {
-        return worker.running() && commands.tail().health().isUp() && agentsTail.health().isUp();
+        return worker.running() && commands.tail().health().isUp() && agentsTail.health().isUp()
+                && smcpTail.health().isUp();
+    }
+
+    /** The worker's SMCP counts, for the process's {@code /metrics}. */
+    public List<MetricFamily> metricFamilies() {
+        return smcp.metrics().families();
     }
 
     /**
-     * The parts of this worker as readiness reports them: {@code worker} (the request consumer) and its two tails
-     * ({@code tail.worker-agents}, {@code tail.worker-commands}) with their lag.
+     * The parts of this worker as readiness reports them: {@code worker} (the request consumer) and its tails
+     * ({@code tail.worker-agents}, {@code tail.worker-commands}, {@code tail.worker-smcp-sessions}) with their lag.
      */
     public Map<String, HealthCheck> health() {
         Map<String, HealthCheck> parts = new LinkedHashMap<>();
@@ -171,6 +226,7 @@ public final class WorkerService implements AutoCloseable {
                 .with("active_executions", worker.active()));
         parts.put(TopicTail.healthName(AGENTS_TAIL), agentsTail);
         parts.put(TopicTail.healthName(CommandListener.TAIL), commands.tail());
+        parts.put(TopicTail.healthName(SMCP_TAIL), smcpTail);
         return parts;
     }
 

@@ -1,6 +1,7 @@
 package ai.aegis.ingress;
 
 import ai.aegis.topology.health.HealthCheck;
+import ai.aegis.topology.health.MetricFamily;
 import io.helidon.webserver.http.HttpService;
 
 import java.util.ArrayList;
@@ -19,12 +20,13 @@ import java.util.function.Supplier;
  * @param deadLetters each a live count of dead letters by consumer, read when the metrics are
  */
 public record ComposedServices(Map<String, HttpService> routes, Map<String, HealthCheck> health,
-                               List<Supplier<Map<String, Long>>> deadLetters) {
+                               List<Supplier<Map<String, Long>>> deadLetters, List<MetricFamily> metrics) {
 
     public ComposedServices {
         routes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(routes));
         health = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(health));
         deadLetters = List.copyOf(deadLetters);
+        metrics = List.copyOf(metrics);
     }
 
     /** An ingress on its own. */
@@ -40,6 +42,7 @@ public record ComposedServices(Map<String, HttpService> routes, Map<String, Heal
         private final Map<String, HttpService> routes = new LinkedHashMap<>();
         private final Map<String, HealthCheck> health = new LinkedHashMap<>();
         private final List<Supplier<Map<String, Long>>> deadLetters = new ArrayList<>();
+        private final List<MetricFamily> metrics = new ArrayList<>();
 
         private Builder() {
         }
@@ -64,8 +67,14 @@ public record ComposedServices(Map<String, HttpService> routes, Map<String, Heal
             return this;
         }
 
+        /** Metric families the composed services keep, rendered on this process's {@code /metrics}. */
+        public Builder metrics(List<MetricFamily> families) {
+            metrics.addAll(families);
+            return this;
+        }
+
         public ComposedServices build() {
-            return new ComposedServices(routes, health, deadLetters);
+            return new ComposedServices(routes, health, deadLetters, metrics);
         }
     }
 }

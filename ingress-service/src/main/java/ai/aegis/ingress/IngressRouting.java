@@ -230,6 +230,7 @@ public final class IngressRouting {
 
     /** Per consumer its dead letters, per component whether it is up, per tail its lag: read when rendered. */
     private void registerMetrics(ComposedServices composed, Readiness readiness) {
+        composed.metrics().forEach(f -> metrics.family(f.name(), f.help(), f.counter(), f.label(), f.values()));
         metrics.family("aegis_dead_letters_total", "Records dead-lettered by each consumer of this process since "
                 + "it started.", true, "consumer", () -> {
                     Map<String, Long> all = new TreeMap<>();

@@ -36,13 +36,14 @@ public final class SchemaResources {
     public static final String STIMULUS_REPLY = "stimulus-reply.schema.json";
     public static final String STIMULUS_OUTCOME = "stimulus-outcome.schema.json";
     public static final String STIMULUS_CLASSIFICATION = "stimulus-classification.schema.json";
+    public static final String SMCP_SESSION = "smcp-session.schema.json";
 
     /** Every schema this module ships. */
     public static final List<String> ALL = List.of(EXECUTION_EVENT, EXECUTION_REQUEST, AGENT_RECORD, AGENT_MANIFEST,
             EXECUTION_COMMAND, WORKFLOW_MANIFEST, WORKFLOW_RECORD, WORKFLOW_COMMAND, WORKFLOW_EVENT,
             WORKFLOW_STEP_RESULT, APPROVAL_REQUEST, APPROVAL_DECISION, APPROVAL_COMMAND, APPROVAL_REPLY, DEAD_LETTER,
             STIMULUS_ROUTE, STIMULUS_ROUTER, STIMULUS_REQUEST, STIMULUS_REPLY, STIMULUS_OUTCOME,
-            STIMULUS_CLASSIFICATION);
+            STIMULUS_CLASSIFICATION, SMCP_SESSION);
 
     private static final String DIRECTORY = "/ai/aegis/schemas/";
     // Only plain file names: a caller that serves schemas by name from a URL must not be able to read other resources.

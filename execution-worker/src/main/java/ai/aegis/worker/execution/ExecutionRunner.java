@@ -12,6 +12,8 @@ import ai.aegis.worker.console.ConsoleConfig;
 import ai.aegis.worker.console.ConsoleOutput;
 import ai.aegis.worker.gateway.InnerLoopRegistry;
 import ai.aegis.worker.gateway.InnerLoopSession;
+import ai.aegis.worker.smcp.IterationSecurity;
+import ai.aegis.worker.smcp.policy.SecurityContext;
 import ai.aegis.worker.runtime.BootstrapScript;
 import ai.aegis.worker.runtime.ContainerRuntime;
 import ai.aegis.worker.runtime.GatewaySocket;
@@ -64,6 +66,7 @@ public final class ExecutionRunner {
     private final RunnerConfig config;
     private final Function<String, Optional<AgentRecord>> agentsByName;
     private final StepReporter steps;
+    private final IterationSecurity security;
 
     /**
      * @param gateway        the dispatch gateway's TCP address, reached from sandboxes through a Unix socket
@@ -86,11 +89,19 @@ public final class ExecutionRunner {
      */
     public ExecutionRunner(ContainerRuntime runtime, InnerLoopRegistry sessions, RunnerConfig config,
                            Function<String, Optional<AgentRecord>> agentsByName, StepReporter steps) {
+        this(runtime, sessions, config, agentsByName, steps, IterationSecurity.unattested());
+    }
+
+    /** @param security the iterations' security contexts, and SMCP attestation */
+    public ExecutionRunner(ContainerRuntime runtime, InnerLoopRegistry sessions, RunnerConfig config,
+                           Function<String, Optional<AgentRecord>> agentsByName, StepReporter steps,
+                           IterationSecurity security) {
         this.runtime = runtime;
         this.sessions = sessions;
         this.config = config;
         this.agentsByName = agentsByName;
         this.steps = steps;
+        this.security = security;
     }
 
     /**
@@ -336,8 +347,13 @@ public final class ExecutionRunner {
                             String prompt, IterationHistory history, Duration timeout, EventSink events) {
         String executionId = request.executionId();
         String token = HexFormat.of().formatHex(randomBytes());
+        Optional<SecurityContext> context = security.contextFor(manifest.security().securityContext());
+        if (context.isEmpty()) {
+            return Attempt.failed("configuration_error", "security context '" + manifest.security().securityContext()
+                    + "' is not configured on this worker (aegis.smcp.security-contexts)", null, false);
+        }
         InnerLoopSession session = new InnerLoopSession(executionId, request.agentId(), n, token, manifest.tools(),
-                manifest.runtime().model(), events);
+                manifest.runtime().model(), context.get(), events);
         Map<String, String> env = new HashMap<>(manifestEnv);
         env.put("AEGIS_EXECUTION_ID", executionId);
         env.put("AEGIS_AGENT_ID", request.agentId());
@@ -347,6 +363,10 @@ public final class ExecutionRunner {
         env.put("AEGIS_ORCHESTRATOR_URL", "http://aegis-gateway");
         env.put("AEGIS_DISPATCH_SOCKET", SandboxSpec.SANDBOX_SOCKET);
         env.put("AEGIS_EXECUTION_TOKEN", token);
+        env.put("AEGIS_SECURITY_CONTEXT", context.get().name());
+        if (security.smcpEnabled()) {
+            env.put("AEGIS_SMCP_ENABLED", "1");
+        }
         if (!history.isEmpty()) {
             env.put("AEGIS_ITERATION_HISTORY", history.toJson());
         }
@@ -389,6 +409,7 @@ public final class ExecutionRunner {
                     null, false);
         } finally {
             sessions.remove(session);
+            security.ended().accept(session);
             deleteQuietly(socketDir);
         }
     }

@@ -1,7 +1,6 @@
 package ai.aegis.worker.gateway;
 
 import ai.aegis.schemas.Ids;
-import ai.aegis.schemas.agent.ToolCatalog;
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.worker.llm.ChatMessage;
@@ -12,6 +11,10 @@ import ai.aegis.worker.llm.ModelRegistry;
 import ai.aegis.worker.llm.ResolvedModel;
 import ai.aegis.worker.llm.ToolCallRequest;
 import ai.aegis.worker.llm.ToolSchema;
+import ai.aegis.worker.smcp.SmcpMetrics;
+import ai.aegis.worker.smcp.policy.PolicyViolation;
+import ai.aegis.worker.smcp.tools.ToolDescriptor;
+import ai.aegis.worker.smcp.tools.ToolInvoker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -25,37 +28,34 @@ import java.util.UUID;
  * answer, commands go back to the sandbox as dispatches and their results return to the model, until a final
  * answer or the round limit. Every call must carry the execution's own token (the original had none).
  *
+ * <p>Every tool call obeys the iteration's security context through the {@link ToolInvoker}, the same rules as a
+ * signed SMCP invocation. When the sandbox attested (SMCP), each call goes back to it as an {@code invoke} action:
+ * the sandbox signs it and sends it to {@code /v1/smcp/invoke}, which decides and routes it, and reports the outcome
+ * here. Otherwise the gateway decides and routes the call itself: {@code cmd.run} and {@code fs.*} become
+ * {@code exec} and {@code fs} actions for the sandbox, MCP tools are called here. A refused call comes back to the
+ * model as an error message (and a {@code policy_violation} event), and the loop goes on.
+ *
  * <p>Unlike the original, every tool call of a batch runs, in order, before the model is asked again.
  */
 public final class DispatchGateway {
 
     public static final int MAX_TOOL_ROUNDS = 50;
-    public static final int DEFAULT_COMMAND_TIMEOUT_SECS = 60;
-    public static final int MAX_COMMAND_TIMEOUT_SECS = 300;
     public static final String SYSTEM_POLICY = """
             You are an autonomous agent running inside a sandbox managed by the Aegis orchestrator.
-            Use only the tools you are given. A tool that is missing is blocked by policy: do not try to work around \
-            it. Commands run in the sandbox's /workspace directory. When the task is done, answer with the final \
-            result as plain text.""";
-
-    private static final ToolSchema CMD_RUN = new ToolSchema(ToolCatalog.CMD_RUN,
-            "Run a command in the agent's sandbox and return its exit code, stdout and stderr. Give `command` as a "
-                    + "shell command line, or `command` plus `args` to run a program with an argument vector.",
-            Json.tree("""
-                    {"type":"object","properties":{
-                      "command":{"type":"string","description":"program, or a shell command line when args is absent"},
-                      "args":{"type":"array","items":{"type":"string"},"description":"arguments, passed without a shell"},
-                      "timeout_secs":{"type":"integer","minimum":1,"maximum":300}},
-                     "required":["command"]}"""));
+            Use only the tools you are given; prefer the fs.* tools for files over cmd.run. A tool that is missing \
+            or refused is blocked by policy: do not try to work around it. Commands and files are in the sandbox's \
+            /workspace directory. When the task is done, answer with the final result as plain text.""";
 
     private final InnerLoopRegistry sessions;
     private final ModelRegistry models;
-    private final long maxOutputBytes;
+    private final ToolInvoker tools;
+    private final SmcpMetrics metrics;
 
-    public DispatchGateway(InnerLoopRegistry sessions, ModelRegistry models, long maxOutputBytes) {
+    public DispatchGateway(InnerLoopRegistry sessions, ModelRegistry models, ToolInvoker tools, SmcpMetrics metrics) {
         this.sessions = sessions;
         this.models = models;
-        this.maxOutputBytes = maxOutputBytes;
+        this.tools = tools;
+        this.metrics = metrics;
     }
 
     /**
@@ -74,8 +74,7 @@ public final class DispatchGateway {
             throw new GatewayException(400, "execution_id must be a UUID");
         }
         // Unknown execution and wrong token answer alike, so the gateway does not reveal which executions exist.
-        InnerLoopSession session = sessions.get(executionId.toLowerCase())
-                .filter(s -> s.tokenMatches(token) && !s.closed())
+        InnerLoopSession session = sessions.authorised(executionId, token)
                 .orElseThrow(() -> new GatewayException(401, "missing or invalid execution token"));
         synchronized (session) {
             return switch (type) {
@@ -96,6 +95,11 @@ public final class DispatchGateway {
                     + s.iteration());
         }
         String prompt = m.path("prompt").asText("");
+        JsonNode smcp = m.get("smcp_session_id");
+        if (smcp != null && !smcp.isNull() && !smcp.asText().equals(s.smcpSessionId())) {
+            throw new GatewayException(409, "smcp_session_id is not the session this sandbox attested");
+        }
+        s.viaSmcp = smcp != null && !smcp.isNull();
         s.started = true;
         JsonNode given = m.path("messages");
         if (given.isArray() && !given.isEmpty()) {
@@ -123,19 +127,41 @@ public final class DispatchGateway {
             throw new GatewayException(409, "Mismatched dispatch_id");
         }
         s.pending = null;
+        ToolCallRequest call = pending.call();
+        long durationMs = m.path("duration_ms").asLong((System.nanoTime() - pending.dispatchedAtNanos()) / 1_000_000);
+        if (m.hasNonNull("error")) {
+            // a file operation the sandbox refused or could not do, or an SMCP invocation that failed or was refused
+            JsonNode error = m.get("error");
+            String type = error.path("type").asText("error");
+            String message = error.path("message").asText(error.isTextual() ? error.asText() : "failed");
+            if ("path_traversal_attempt".equals(type)) {
+                violation(s, call, new PolicyViolation(ai.aegis.worker.smcp.policy.ViolationType.PATH_TRAVERSAL_ATTEMPT,
+                        call.name(), message, 0, 0), "sandbox");
+            }
+            s.conversation.add(ChatMessage.tool(call.id(), "Tool execution error: " + message));
+            s.emit(new ExecutionEvent.ToolCall(s.executionId(), s.iteration(), call.id(), call.name(),
+                    call.arguments(), cut("[" + type + "] " + message), null, false, durationMs, Json.now()));
+            return advance(s);
+        }
+        if (m.has("result")) {
+            JsonNode result = m.get("result");
+            s.conversation.add(ChatMessage.tool(call.id(), Json.write(result)));
+            s.emit(new ExecutionEvent.ToolCall(s.executionId(), s.iteration(), call.id(), call.name(),
+                    call.arguments(), cut(resultSummary(result)), null, result.path("truncated").asBoolean(false),
+                    durationMs, Json.now()));
+            return advance(s);
+        }
         int exitCode = m.path("exit_code").asInt(-1);
         String stdout = m.path("stdout").asText("");
         String stderr = m.path("stderr").asText("");
         boolean truncated = m.path("truncated").asBoolean(false);
-        long durationMs = m.path("duration_ms").asLong((System.nanoTime() - pending.dispatchedAtNanos()) / 1_000_000);
         ObjectNode result = Json.object();
         result.put("exit_code", exitCode);
         result.put("stdout", stdout);
         result.put("stderr", stderr);
-        s.conversation.add(ChatMessage.tool(pending.call().id(), result.toString()));
-        s.emit(new ExecutionEvent.ToolCall(s.executionId(), s.iteration(), pending.call().id(),
-                pending.call().name(), pending.call().arguments(), summary(exitCode, stdout, stderr), exitCode,
-                truncated, durationMs, Json.now()));
+        s.conversation.add(ChatMessage.tool(call.id(), result.toString()));
+        s.emit(new ExecutionEvent.ToolCall(s.executionId(), s.iteration(), call.id(), call.name(), call.arguments(),
+                summary(exitCode, stdout, stderr), exitCode, truncated, durationMs, Json.now()));
         return advance(s);
     }
 
@@ -175,37 +201,56 @@ public final class DispatchGateway {
         }
     }
 
-    /** @return a dispatch for the sandbox, or null when the call was answered here (refused or invalid) */
+    /** @return a dispatch for the sandbox, or null when the call was answered here (run, refused or invalid) */
     private ObjectNode toolCall(InnerLoopSession s, ToolCallRequest call) {
-        if (!s.tools().contains(call.name())) {
-            s.conversation.add(ChatMessage.tool(call.id(), "Tool execution error: tool '" + call.name()
-                    + "' is not available to this agent"));
-            return null;
-        }
         JsonNode args = call.arguments() == null ? Json.object() : call.arguments();
-        String command = args.path("command").asText("");
-        if (command.isBlank()) {
-            s.conversation.add(ChatMessage.tool(call.id(), "Tool execution error: cmd.run needs a 'command'"));
-            return null;
+        if (s.viaSmcp) {
+            // the sandbox signs the call and sends it to /v1/smcp/invoke, where the same invoker decides
+            ObjectNode d = dispatch(s, call);
+            d.put("action", "invoke");
+            d.put("tool_call_id", call.id());
+            d.put("name", call.name());
+            d.set("arguments", args);
+            return d;
         }
-        int timeout = Math.min(MAX_COMMAND_TIMEOUT_SECS, Math.max(1, args.path("timeout_secs")
-                .asInt(DEFAULT_COMMAND_TIMEOUT_SECS)));
+        long started = System.nanoTime();
+        ToolInvoker.Outcome outcome = tools.invoke(new ToolInvoker.Call(s.executionId(), s.iteration(),
+                s.executionId() + "/" + s.iteration(), s.securityContext(), s.tools(), call.name(), args));
+        switch (outcome) {
+            case ToolInvoker.Dispatch d -> {
+                ObjectNode out = dispatch(s, call);
+                out.setAll(d.action());
+                return out;
+            }
+            case ToolInvoker.Result r -> {
+                s.conversation.add(ChatMessage.tool(call.id(), Json.write(r.value())));
+                s.emit(new ExecutionEvent.ToolCall(s.executionId(), s.iteration(), call.id(), call.name(), args,
+                        r.summary(), null, false, (System.nanoTime() - started) / 1_000_000, Json.now()));
+            }
+            case ToolInvoker.Refused r -> {
+                violation(s, call, r.violation(), "gateway");
+                s.conversation.add(ChatMessage.tool(call.id(), "Tool execution error: refused by policy: "
+                        + r.violation().message()));
+            }
+            case ToolInvoker.Failed f -> s.conversation.add(ChatMessage.tool(call.id(), "Tool execution error: "
+                    + f.message()));
+        }
+        return null;
+    }
+
+    private static ObjectNode dispatch(InnerLoopSession s, ToolCallRequest call) {
         String dispatchId = UUID.randomUUID().toString();
         s.pending = new InnerLoopSession.PendingDispatch(dispatchId, call, System.nanoTime());
         ObjectNode d = Json.object();
         d.put("type", "dispatch");
         d.put("dispatch_id", dispatchId);
-        d.put("action", "exec");
-        d.put("command", command);
-        ArrayNode argv = d.putArray("args");
-        if (args.path("args").isArray()) {
-            args.path("args").forEach(a -> argv.add(a.asText()));
-        }
-        d.put("cwd", "/workspace");
-        d.putObject("env_additions");
-        d.put("timeout_secs", timeout);
-        d.put("max_output_bytes", maxOutputBytes);
         return d;
+    }
+
+    private void violation(InnerLoopSession s, ToolCallRequest call, PolicyViolation v, String source) {
+        metrics.violation(v.type().wireName());
+        s.emit(new ExecutionEvent.PolicyViolation(s.executionId(), s.iteration(), call.id(), call.name(),
+                v.type().wireName(), v.message(), s.securityContext().name(), source, Json.now()));
     }
 
     private LlmResponse callModel(InnerLoopSession s) throws GatewayException {
@@ -217,12 +262,12 @@ public final class DispatchGateway {
             s.fail(e.getMessage());
             throw new GatewayException(422, e.getMessage());
         }
-        List<ToolSchema> tools = new ArrayList<>();
-        if (s.tools().contains(ToolCatalog.CMD_RUN)) {
-            tools.add(CMD_RUN);
+        List<ToolSchema> offered = new ArrayList<>();
+        for (ToolDescriptor d : tools.catalogue().offered(s.tools(), s.securityContext())) {
+            offered.add(new ToolSchema(d.name(), d.description(), d.inputSchema()));
         }
         try {
-            LlmResponse r = model.provider().chat(new LlmRequest(model.model(), List.copyOf(s.conversation), tools));
+            LlmResponse r = model.provider().chat(new LlmRequest(model.model(), List.copyOf(s.conversation), offered));
             s.emit(new ExecutionEvent.LlmInteraction(s.executionId(), s.iteration(), model.provider().name(),
                     r.model() != null ? r.model() : model.model(), r.inputTokens(), r.outputTokens(),
                     r.finishReason(), (System.nanoTime() - started) / 1_000_000, Json.now()));
@@ -232,6 +277,19 @@ public final class DispatchGateway {
             s.fail(reason);
             throw new GatewayException(502, reason);
         }
+    }
+
+    private static String resultSummary(JsonNode result) {
+        if (result.has("content") && result.get("content").isArray()) {
+            StringBuilder sb = new StringBuilder();
+            result.get("content").forEach(p -> sb.append(p.path("text").asText("")).append(' '));
+            return sb.toString().strip();
+        }
+        return Json.write(result);
+    }
+
+    private static String cut(String text) {
+        return text.length() > 500 ? text.substring(0, 497) + "..." : text;
     }
 
     private static String summary(int exitCode, String stdout, String stderr) {

@@ -21,6 +21,17 @@ public final class InnerLoopRegistry {
         return Optional.ofNullable(sessions.get(executionId));
     }
 
+    /**
+     * The running iteration of {@code executionId} if {@code token} is its token: an unknown execution and a wrong
+     * token look alike to the caller, so the internal listener reveals nothing about which executions exist.
+     */
+    public Optional<InnerLoopSession> authorised(String executionId, String token) {
+        if (executionId == null) {
+            return Optional.empty();
+        }
+        return get(executionId.toLowerCase(java.util.Locale.ROOT)).filter(s -> s.tokenMatches(token) && !s.closed());
+    }
+
     public int size() {
         return sessions.size();
     }

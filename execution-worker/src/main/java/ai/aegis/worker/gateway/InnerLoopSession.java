@@ -3,6 +3,7 @@ package ai.aegis.worker.gateway;
 import ai.aegis.worker.execution.EventSink;
 import ai.aegis.worker.llm.ChatMessage;
 import ai.aegis.worker.llm.ToolCallRequest;
+import ai.aegis.worker.smcp.policy.SecurityContext;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -17,7 +18,7 @@ import java.util.List;
  */
 public final class InnerLoopSession {
 
-    /** A command handed to the sandbox, waiting for its result. */
+    /** An action handed to the sandbox (a command, a file operation, a call to sign), waiting for its result. */
     record PendingDispatch(String dispatchId, ToolCallRequest call, long dispatchedAtNanos) {
     }
 
@@ -27,25 +28,56 @@ public final class InnerLoopSession {
     private final byte[] token;
     private final List<String> tools;
     private final String modelAlias;
+    private final SecurityContext securityContext;
     private final EventSink events;
+    /** The SMCP session the sandbox attested, or null: then the loop calls tools itself, under the same policy. */
+    private volatile String smcpSessionId;
     final List<ChatMessage> conversation = new ArrayList<>();
     final Deque<ToolCallRequest> queued = new ArrayDeque<>();
     PendingDispatch pending;
     int rounds;
     int toolCallsExecuted;
     boolean started;
+    /** The sandbox said it attested: tool calls go back to it to be signed. */
+    boolean viaSmcp;
     private volatile String finalContent;
     private volatile String failure;
 
+    /**
+     * @param tools           the manifest's {@code spec.tools}
+     * @param securityContext the context every tool call of the iteration obeys
+     */
     public InnerLoopSession(String executionId, String agentId, int iteration, String token, List<String> tools,
-                            String modelAlias, EventSink events) {
+                            String modelAlias, SecurityContext securityContext, EventSink events) {
         this.executionId = executionId;
         this.agentId = agentId;
         this.iteration = iteration;
         this.token = token.getBytes(StandardCharsets.UTF_8);
         this.tools = List.copyOf(tools);
         this.modelAlias = modelAlias;
+        this.securityContext = securityContext;
         this.events = events;
+    }
+
+    public SecurityContext securityContext() {
+        return securityContext;
+    }
+
+    public String smcpSessionId() {
+        return smcpSessionId;
+    }
+
+    /**
+     * Links the session the sandbox attested; one per iteration.
+     *
+     * @return false when the sandbox attested before
+     */
+    public synchronized boolean attested(String sessionId) {
+        if (smcpSessionId != null) {
+            return false;
+        }
+        smcpSessionId = sessionId;
+        return true;
     }
 
     public String executionId() {
@@ -90,7 +122,7 @@ public final class InnerLoopSession {
         }
     }
 
-    boolean closed() {
+    public boolean closed() {
         synchronized (emitLock) {
             return closed;
         }

@@ -108,23 +108,31 @@ public final class JsonSchemaValidator implements Validator {
             return fail("output is empty, expected a JSON document",
                     "The output was empty; it must be a JSON document that matches the required schema.");
         }
-        Set<ValidationMessage> messages;
+        List<String> errors;
         try {
-            messages = schema.validate(document);
+            errors = problems(document);
         } catch (RuntimeException e) {
             return fail("schema validation failed: " + e.getMessage(), "The output could not be checked against "
                     + "the schema: " + e.getMessage());
         }
-        if (messages.isEmpty()) {
+        if (errors.isEmpty()) {
             return new ValidationResult(TYPE, 1.0, 1.0, 1.0 >= minScore, "output matches the JSON schema", "");
         }
-        List<String> errors = messages.stream().map(ValidationMessage::getMessage).sorted().toList();
         String listed = errors.stream().limit(MAX_ERRORS).map(m -> "- " + m).collect(Collectors.joining("\n"));
         if (errors.size() > MAX_ERRORS) {
             listed += "\n- ... and " + (errors.size() - MAX_ERRORS) + " more";
         }
         return fail("output does not match the JSON schema: " + errors.size() + " error(s), first: " + errors.get(0),
                 "The JSON output does not match the required schema:\n" + listed);
+    }
+
+    /**
+     * What is wrong with {@code document} against the schema, sorted; empty when it matches. Also the check of a
+     * tool call's arguments against the tool's input schema.
+     */
+    public List<String> problems(JsonNode document) {
+        Set<ValidationMessage> messages = schema.validate(document);
+        return messages.stream().map(ValidationMessage::getMessage).sorted().toList();
     }
 
     private ValidationResult fail(String reason, String feedback) {

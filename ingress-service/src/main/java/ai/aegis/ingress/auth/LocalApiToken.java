@@ -1,12 +1,12 @@
 package ai.aegis.ingress.auth;
 
+import ai.aegis.topology.secrets.SecretFiles;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -31,17 +31,12 @@ public final class LocalApiToken implements Authenticator {
     public static LocalApiToken loadOrCreate(Path dataDir) {
         Path file = dataDir.resolve(FILE_NAME);
         try {
-            Files.createDirectories(dataDir);
             if (!Files.exists(file)) {
                 byte[] random = new byte[32];
                 new SecureRandom().nextBytes(random);
-                String value = "aegis_" + HexFormat.of().formatHex(random);
-                try {
-                    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                    Files.writeString(file, value + "\n");
-                } catch (FileAlreadyExistsException raced) {
-                    // another process of this installation created it first: use theirs
-                }
+                // a process of this installation that raced us created it first: theirs is used
+                SecretFiles.createIfAbsent(file, ("aegis_" + HexFormat.of().formatHex(random) + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
             }
             String value = Files.readString(file).trim();
             if (value.isEmpty()) {

@@ -45,8 +45,9 @@ public record AgentManifest(Metadata metadata, Runtime runtime, Task task, Execu
      * @param memoryBytes   memory limit in bytes (default 512 MiB)
      * @param timeout       overall execution limit (default 1800 s)
      */
+    /** @param securityContext {@code spec.security_context}, the SMCP context of its tool calls; null: the node's default */
     public record Security(String networkMode, List<String> networkAllowlist, long cpuMillicores, long memoryBytes,
-                           long diskBytes, Duration timeout) {
+                           long diskBytes, Duration timeout, String securityContext) {
 
         public boolean networkAllowed() {
             return "allow".equals(networkMode);

@@ -33,6 +33,7 @@ public final class AgentManifests {
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*([a-zA-Z0-9_.]+)\\s*}}");
     private static final Pattern ENV_NAME = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]*$");
+    private static final Pattern SECURITY_CONTEXT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final Set<String> PULL_POLICIES = Set.of("Always", "IfNotPresent", "Never");
     private static final Set<String> ISOLATIONS = Set.of("inherit", "docker", "bubblewrap", "process");
     private static final Set<String> MODES = Set.of("one-shot", "iterative");
@@ -121,7 +122,8 @@ public final class AgentManifests {
                 c.integer(res, "cpu", "spec.security.resources.cpu", DEFAULT_CPU_MILLICORES, 1, 256_000),
                 c.quantity(res, "memory", "spec.security.resources.memory", DEFAULT_MEMORY_BYTES),
                 c.quantity(res, "disk", "spec.security.resources.disk", DEFAULT_DISK_BYTES),
-                c.duration(res, "timeout", "spec.security.resources.timeout", DEFAULT_EXECUTION_TIMEOUT));
+                c.duration(res, "timeout", "spec.security.resources.timeout", DEFAULT_EXECUTION_TIMEOUT),
+                securityContext(c, spec));
 
         List<String> tools = tools(c, spec);
         Map<String, String> env = env(c, spec);
@@ -158,6 +160,16 @@ public final class AgentManifests {
         return out.toString();
     }
 
+    /** {@code spec.security_context}: the SMCP security context its tool calls obey; null for the node's default. */
+    private static String securityContext(ManifestChecker c, JsonNode spec) {
+        String name = c.string(spec, "security_context", "spec.security_context", false);
+        if (name != null && !SECURITY_CONTEXT_NAME.matcher(name).matches()) {
+            c.problem("spec.security_context", "must be a security context name (letters, digits, '-', '_', '.')");
+            return null;
+        }
+        return name;
+    }
+
     private static List<String> tools(ManifestChecker c, JsonNode spec) {
         JsonNode v = spec == null ? null : spec.get("tools");
         if (v == null || v.isNull()) {
@@ -174,9 +186,8 @@ public final class AgentManifests {
                     : t.isObject() && t.path("name").isTextual() ? t.path("name").asText() : null;
             if (toolName == null) {
                 c.problem("spec.tools[" + i + "]", "must be a tool name or a mapping with a name");
-            } else if (!ToolCatalog.AVAILABLE.contains(toolName)) {
-                c.problem("spec.tools[" + i + "]", "unknown tool '" + toolName + "' (available: "
-                        + new TreeSet<>(ToolCatalog.AVAILABLE) + ")");
+            } else if (ToolCatalog.problem(toolName) != null) {
+                c.problem("spec.tools[" + i + "]", ToolCatalog.problem(toolName));
             } else if (!out.contains(toolName)) {
                 out.add(toolName);
             }

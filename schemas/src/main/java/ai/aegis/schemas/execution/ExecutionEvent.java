@@ -24,6 +24,7 @@ import java.time.Instant;
         @JsonSubTypes.Type(ExecutionEvent.IterationStarted.class),
         @JsonSubTypes.Type(ExecutionEvent.IterationOutput.class),
         @JsonSubTypes.Type(ExecutionEvent.ToolCall.class),
+        @JsonSubTypes.Type(ExecutionEvent.PolicyViolation.class),
         @JsonSubTypes.Type(ExecutionEvent.LlmInteraction.class),
         @JsonSubTypes.Type(ExecutionEvent.IterationCompleted.class),
         @JsonSubTypes.Type(ExecutionEvent.IterationFailed.class),
@@ -140,6 +141,34 @@ public sealed interface ExecutionEvent {
         public ToolCall withAttempt(Integer attempt) {
             return new ToolCall(executionId, iterationNumber, toolCallId, name, arguments, resultSummary, exitCode,
                     truncated, durationMs, timestamp, attempt);
+        }
+    }
+
+    /**
+     * A tool call that the agent's security context refused (SMCP policy), from the model's tool calls or from a
+     * signed SMCP invocation. The call did not run; the model was told why and the iteration went on.
+     *
+     * @param violationType   e.g. {@code tool_not_allowed}, {@code path_traversal_attempt}, {@code rate_limit_exceeded}
+     * @param securityContext the context that decided
+     * @param source          {@code gateway} (the inner loop), {@code smcp} (a signed invocation) or {@code sandbox}
+     *                        (refused inside the sandbox, as a symlink that leads out of the workspace)
+     */
+    @JsonTypeName("policy_violation")
+    record PolicyViolation(String executionId, int iterationNumber, String toolCallId, String tool,
+                           String violationType, String message, String securityContext, String source,
+                           Instant timestamp, Integer attempt) implements ExecutionEvent {
+
+        public PolicyViolation(String executionId, int iterationNumber, String toolCallId, String tool,
+                               String violationType, String message, String securityContext, String source,
+                               Instant timestamp) {
+            this(executionId, iterationNumber, toolCallId, tool, violationType, message, securityContext, source,
+                    timestamp, null);
+        }
+
+        @Override
+        public PolicyViolation withAttempt(Integer attempt) {
+            return new PolicyViolation(executionId, iterationNumber, toolCallId, tool, violationType, message,
+                    securityContext, source, timestamp, attempt);
         }
     }
 

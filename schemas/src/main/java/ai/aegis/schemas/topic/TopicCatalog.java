@@ -185,6 +185,15 @@ public final class TopicCatalog {
                 "the RouterAgent's execution id", "stimulus-classification.schema.json");
     }
 
+    /**
+     * SMCP sessions (keyed by session id) and the workers' public token-signing keys (keyed {@code jwk:<kid>}),
+     * compacted: the latest state of each, so that any worker verifies any session and any token.
+     */
+    public TopicSpec smcpSessions() {
+        return new TopicSpec(prefix + ".smcp.sessions.v1", 1, true, FOREVER,
+                "session id (UUID), or jwk:<kid> for a signing key", "smcp-session.schema.json");
+    }
+
     /** The topics of the stimulus stages (deduplication, routing, the answers to the ingress). */
     public List<TopicSpec> stimulusTopics() {
         return List.of(stimulusRequests(), stimulusAccepted(), stimulusOutcomes(), stimulusReplies(),
@@ -196,6 +205,6 @@ public final class TopicCatalog {
                 workflowCommands(), workflowEvents(), workflowSteps(), approvalRequests(), approvalDecisions(),
                 approvalCommands(), approvalReplies(), deadLetters(), stimulusRoutes(), stimulusRouter(),
                 stimulusRequests(), stimulusAccepted(), stimulusOutcomes(), stimulusReplies(),
-                stimulusClassifications());
+                stimulusClassifications(), smcpSessions());
     }
 }

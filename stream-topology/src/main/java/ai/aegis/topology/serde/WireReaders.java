@@ -77,6 +77,14 @@ public final class WireReaders {
             WireReader.of(ai.aegis.schemas.stimulus.StimulusRouter.class)
                     .require("agent_id", ai.aegis.schemas.stimulus.StimulusRouter::agentId);
 
+    public static final WireReader<ai.aegis.schemas.smcp.SmcpSession> SMCP_SESSION =
+            WireReader.of(ai.aegis.schemas.smcp.SmcpSession.class)
+                    .require("session_id", ai.aegis.schemas.smcp.SmcpSession::sessionId)
+                    .require("status", ai.aegis.schemas.smcp.SmcpSession::status);
+    public static final WireReader<ai.aegis.schemas.smcp.SmcpSigningKey> SMCP_SIGNING_KEY =
+            WireReader.of(ai.aegis.schemas.smcp.SmcpSigningKey.class)
+                    .require("key_id", ai.aegis.schemas.smcp.SmcpSigningKey::keyId);
+
     public static final WireReader<ai.aegis.schemas.stimulus.StimulusClassification> STIMULUS_CLASSIFICATION =
             WireReader.of(ai.aegis.schemas.stimulus.StimulusClassification.class)
                     .require("execution_id", ai.aegis.schemas.stimulus.StimulusClassification::executionId)

@@ -1,0 +1,96 @@
+package ai.aegis.worker.smcp.tools;
+
+import ai.aegis.schemas.agent.ToolCatalog;
+import ai.aegis.worker.smcp.mcp.McpServers;
+import ai.aegis.worker.smcp.mcp.McpTool;
+import ai.aegis.worker.smcp.policy.SecurityContext;
+import ai.aegis.worker.validation.JsonSchemaValidator;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Every tool this worker can route: the built-in ones, and those its MCP servers list ({@code tools/list}, named
+ * {@code <server>.<tool>}); which of them an agent is offered (its {@code spec.tools} and its security context), and
+ * the compiled input schema of each, to check a call's arguments before it goes anywhere.
+ */
+public final class ToolCatalogue {
+
+    private static final System.Logger LOG = System.getLogger(ToolCatalogue.class.getName());
+    /** Compiled input schemas by tool name and schema: an MCP server may change a tool's schema at any time. */
+    private final Map<String, Map.Entry<Object, Optional<JsonSchemaValidator>>> schemas = new ConcurrentHashMap<>();
+    private final McpServers mcp;
+
+    /** @param mcp the MCP servers, or null for none */
+    public ToolCatalogue(McpServers mcp) {
+        this.mcp = mcp;
+    }
+
+    public List<ToolDescriptor> all() {
+        List<ToolDescriptor> out = new ArrayList<>(BuiltinTools.ALL);
+        if (mcp != null) {
+            for (McpTool t : mcp.tools()) {
+                out.add(new ToolDescriptor(t.qualifiedName(), t.description(), t.inputSchema(), "mcp:" + t.server()));
+            }
+        }
+        return out;
+    }
+
+    public Optional<ToolDescriptor> find(String name) {
+        if (name == null) {
+            return Optional.empty();
+        }
+        for (ToolDescriptor d : BuiltinTools.ALL) {
+            if (d.name().equals(name)) {
+                return Optional.of(d);
+            }
+        }
+        if (mcp == null) {
+            return Optional.empty();
+        }
+        return mcp.tool(name).map(t -> new ToolDescriptor(t.qualifiedName(), t.description(), t.inputSchema(),
+                "mcp:" + t.server()));
+    }
+
+    /** The tools a context lets an agent call (not denied, some capability's pattern matches). */
+    public List<ToolDescriptor> allowedBy(SecurityContext context) {
+        return all().stream().filter(d -> context.mayCall(d.name())).toList();
+    }
+
+    /** What the model of an agent is offered: tools its {@code spec.tools} lists that its context lets it call. */
+    public List<ToolDescriptor> offered(List<String> manifestTools, SecurityContext context) {
+        return allowedBy(context).stream().filter(d -> listed(manifestTools, d.name())).toList();
+    }
+
+    /** Whether {@code spec.tools} names the tool (exactly, or by a family such as {@code fs.*}). */
+    public static boolean listed(List<String> manifestTools, String tool) {
+        return manifestTools.stream().anyMatch(listed -> ToolCatalog.covers(listed, tool));
+    }
+
+    /** What is wrong with {@code arguments} against the tool's input schema (empty: nothing, or no usable schema). */
+    public List<String> argumentProblems(ToolDescriptor tool, com.fasterxml.jackson.databind.JsonNode arguments) {
+        if (tool.inputSchema() == null || !tool.inputSchema().isObject()) {
+            return List.of();
+        }
+        Map.Entry<Object, Optional<JsonSchemaValidator>> cached = schemas.get(tool.name());
+        if (cached == null || !cached.getKey().equals(tool.inputSchema())) {
+            Optional<JsonSchemaValidator> compiled;
+            try {
+                compiled = Optional.of(JsonSchemaValidator.of(tool.inputSchema(), 1.0));
+            } catch (IllegalArgumentException e) {
+                // a server's schema we cannot compile does not stop its tool; the server checks its own arguments
+                LOG.log(System.Logger.Level.WARNING, "the input schema of tool " + tool.name() + " does not compile, "
+                        + "its arguments go unchecked: " + e.getMessage());
+                compiled = Optional.empty();
+            }
+            cached = Map.entry(tool.inputSchema(), compiled);
+            if (schemas.size() < 10_000) {
+                schemas.put(tool.name(), cached);
+            }
+        }
+        return cached.getValue().map(v -> v.problems(arguments)).orElse(List.of());
+    }
+}
