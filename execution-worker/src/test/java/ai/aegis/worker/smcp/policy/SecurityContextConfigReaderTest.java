@@ -41,6 +41,7 @@ class SecurityContextConfigReaderTest {
                             command-allowlist: [git, ls]
                             subcommand-allowlist: [status, log]
                         deny-list: [fs.delete, web.post]
+                        metadata: {version: 3}
                       - name: empty
                 """);
         SecurityContext research = contexts.get("research").orElseThrow();
