@@ -741,7 +741,7 @@ def fs_read(dispatch, root):
     if truncated:
         data = _trim_partial_utf8(data[:max_bytes])
     return {"status": "success", "path": path, "content": data.decode("utf-8", errors="replace"),
-            "size_bytes": max(st.st_size, len(data)), "truncated": truncated}
+            "size_bytes": st.st_size, "truncated": truncated}
 
 
 def fs_write(dispatch, root):
