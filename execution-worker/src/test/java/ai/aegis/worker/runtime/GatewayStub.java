@@ -17,7 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
- * A dispatch gateway over real HTTP on 127.0.0.1 for tests: answers the n-th POST with the n-th scripted reply and
+ * A dispatch gateway (and the worker's SMCP attest and invoke routes) over real HTTP on 127.0.0.1 for tests: answers
+ * the n-th POST, whichever of those paths it went to, with the n-th scripted reply and
  * records every request (body and Authorization header) for assertions afterwards. Public for the runtime tests in
  * sub-packages such as bubblewrap.
  */
@@ -42,7 +43,10 @@ public final class GatewayStub implements AutoCloseable {
         this.beforeReply = beforeReply;
         this.replies = new ArrayDeque<>(replies);
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/v1/dispatch-gateway", this::handle);
+        // One scripted sequence across the gateway and the SMCP routes: a sandbox asks them in a fixed order.
+        for (String path : List.of("/v1/dispatch-gateway", "/v1/smcp/attest", "/v1/smcp/invoke")) {
+            server.createContext(path, this::handle);
+        }
         server.start();
     }
 
