@@ -110,8 +110,9 @@ public final class StreamableHttpMcpClient implements McpClient {
                 Thread.currentThread().interrupt();
             }
         }
-        http.close();
-        executor.close();
+        // Not close(): that waits for exchanges in flight, which may be SSE streams open for a whole timeout.
+        http.shutdownNow();
+        executor.shutdownNow();
     }
 
     private JsonNode request(String method, JsonNode params) throws McpException {
