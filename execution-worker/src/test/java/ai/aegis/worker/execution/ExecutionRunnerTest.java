@@ -19,6 +19,8 @@ import ai.aegis.worker.runtime.ContainerRuntime;
 import ai.aegis.worker.runtime.SandboxException;
 import ai.aegis.worker.runtime.SandboxResult;
 import ai.aegis.worker.runtime.SandboxSpec;
+import ai.aegis.worker.smcp.SmcpMetrics;
+import ai.aegis.worker.smcp.tools.ToolInvoker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
@@ -70,7 +72,8 @@ class ExecutionRunnerTest {
 
     private final InnerLoopRegistry sessions = new InnerLoopRegistry();
     private final DispatchGateway gateway = new DispatchGateway(sessions,
-            new ModelRegistry(List.of(new ResolvedModel("prime", MODEL, "prime"))), MAX_OUTPUT);
+            new ModelRegistry(List.of(new ResolvedModel("prime", MODEL, "prime"))), ToolInvoker.builtinOnly(MAX_OUTPUT),
+            new SmcpMetrics());
     private final FakeRuntime sandboxes = new FakeRuntime();
     private final RecordingSink events = new RecordingSink();
     private final String executionId = UUID.randomUUID().toString();

@@ -6,6 +6,9 @@ import ai.aegis.worker.llm.ModelRegistry;
 import ai.aegis.worker.llm.ResolvedModel;
 import ai.aegis.worker.llm.scripted.ScriptStep;
 import ai.aegis.worker.llm.scripted.ScriptedProvider;
+import ai.aegis.worker.smcp.SmcpMetrics;
+import ai.aegis.worker.smcp.policy.SecurityContexts;
+import ai.aegis.worker.smcp.tools.ToolInvoker;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
@@ -43,7 +46,8 @@ class DispatchGatewayHttpTest {
                 ScriptStep.toolCall("cmd.run", Json.tree("{\"command\":\"echo hello\"}")),
                 ScriptStep.reply("got {{last_tool_stdout}}"))));
         DispatchGateway gateway = new DispatchGateway(SESSIONS,
-                new ModelRegistry(List.of(new ResolvedModel("default", provider, "hello"))), 65_536);
+                new ModelRegistry(List.of(new ResolvedModel("default", provider, "hello"))),
+                ToolInvoker.builtinOnly(65_536), new SmcpMetrics());
         HttpRouting.Builder routing = HttpRouting.builder();
         DispatchGatewayRoutes.install(routing, gateway);
         server = WebServer.builder()
@@ -65,7 +69,8 @@ class DispatchGatewayHttpTest {
 
     private static InnerLoopSession session() {
         InnerLoopSession s = new InnerLoopSession(UUID.randomUUID().toString(), UUID.randomUUID().toString(), 1,
-                TOKEN, List.of("cmd.run"), "default", EVENTS);
+                TOKEN, List.of("cmd.run"), "default",
+                SecurityContexts.defaults().get(SecurityContexts.DEFAULT).orElseThrow(), EVENTS);
         SESSIONS.register(s);
         return s;
     }

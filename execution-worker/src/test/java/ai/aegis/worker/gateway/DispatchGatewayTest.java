@@ -7,6 +7,10 @@ import ai.aegis.worker.llm.ModelRegistry;
 import ai.aegis.worker.llm.ResolvedModel;
 import ai.aegis.worker.llm.scripted.ScriptStep;
 import ai.aegis.worker.llm.scripted.ScriptedProvider;
+import ai.aegis.worker.smcp.SmcpMetrics;
+import ai.aegis.worker.smcp.policy.SecurityContext;
+import ai.aegis.worker.smcp.policy.SecurityContexts;
+import ai.aegis.worker.smcp.tools.ToolInvoker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
@@ -24,6 +28,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * token check, dispatch and result, the events, refused tools, the round limit and model failures.
  */
 class DispatchGatewayTest {
+
+    private static final SecurityContext OPERATOR = SecurityContexts.defaults().get(SecurityContexts.OPERATOR).orElseThrow();
 
     private static final String TOKEN = "token-" + UUID.randomUUID();
     private static final long MAX_OUTPUT = 524_288;
@@ -46,7 +52,7 @@ class DispatchGatewayTest {
             new ResolvedModel("failing", PROVIDER, "failing")));
 
     private final InnerLoopRegistry sessions = new InnerLoopRegistry();
-    private final DispatchGateway gateway = new DispatchGateway(sessions, MODELS, MAX_OUTPUT);
+    private final DispatchGateway gateway = new DispatchGateway(sessions, MODELS, ToolInvoker.builtinOnly(MAX_OUTPUT), new SmcpMetrics());
     private final RecordingSink events = new RecordingSink();
 
     private static List<ScriptStep> endlessToolCalls(int rounds) {
@@ -60,7 +66,7 @@ class DispatchGatewayTest {
 
     private InnerLoopSession session(String modelAlias) {
         InnerLoopSession s = new InnerLoopSession(UUID.randomUUID().toString(), UUID.randomUUID().toString(), 1,
-                TOKEN, List.of("cmd.run"), modelAlias, events);
+                TOKEN, List.of("cmd.run"), modelAlias, OPERATOR, events);
         sessions.register(s);
         return s;
     }
@@ -114,7 +120,7 @@ class DispatchGatewayTest {
     void aSessionsTokenDoesNotOpenAnotherSession() {
         InnerLoopSession mine = session("uname");
         InnerLoopSession other = new InnerLoopSession(UUID.randomUUID().toString(), "agent", 1, "other-token",
-                List.of("cmd.run"), "uname", events);
+                List.of("cmd.run"), "uname", OPERATOR, events);
         sessions.register(other);
 
         assertThat(refused(TOKEN, generate(other)).status()).isEqualTo(401);
@@ -145,7 +151,7 @@ class DispatchGatewayTest {
         assertThat(dispatch.path("args")).isEmpty();
         assertThat(dispatch.path("cwd").asText()).isEqualTo("/workspace");
         assertThat(dispatch.path("env_additions").isObject()).isTrue();
-        assertThat(dispatch.path("timeout_secs").asInt()).isEqualTo(DispatchGateway.DEFAULT_COMMAND_TIMEOUT_SECS);
+        assertThat(dispatch.path("timeout_secs").asInt()).isEqualTo(ToolInvoker.DEFAULT_COMMAND_TIMEOUT_SECS);
         assertThat(dispatch.path("max_output_bytes").asLong()).isEqualTo(MAX_OUTPUT);
         String dispatchId = dispatch.path("dispatch_id").asText();
         assertThat(UUID.fromString(dispatchId).toString()).isEqualTo(dispatchId);

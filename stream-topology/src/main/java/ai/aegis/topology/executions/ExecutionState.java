@@ -112,6 +112,8 @@ public final class ExecutionState implements EventReadModel.Aggregate<ExecutionE
             }
             case ExecutionEvent.ValidationPerformed ignored -> {
             }
+            case ExecutionEvent.PolicyViolation ignored -> {
+            }
         }
     }
 

@@ -13,7 +13,7 @@ import java.util.List;
  * as Python writes it with {@code json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)}, since
  * that is what {@code bootstrap.py} signs. Keys sort by code point (Python's order for {@code str}); strings escape
  * only {@code "}, {@code \}, and control characters ({@code \n}, {@code \r}, {@code \t}, {@code \b}, {@code \f},
- * else {@code \u00XX} in lower-case hex); floats take Python's {@code repr}: the shortest digits that round-trip,
+ * else a six-character escape with lower-case hex); floats take Python's {@code repr}: the shortest digits that round-trip,
  * with an exponent below 1e-4 and from 1e16 ({@code 1e-05}, {@code 1.5e+16}).
  */
 public final class CanonicalJson {

@@ -19,13 +19,13 @@ import java.util.Optional;
  */
 public final class KeyRing {
 
-    private record Entry(RSAKey key, RSASSAVerifier verifier) {
+    private record Trusted(RSAKey key, RSASSAVerifier verifier) {
     }
 
     private final SigningKey own;
-    private final Entry ownEntry;
+    private final Trusted ownEntry;
     private final int capacity;
-    private final Map<String, Entry> learned;
+    private final Map<String, Trusted> learned;
 
     public KeyRing(SigningKey own, int capacity) {
         this.own = own;
@@ -33,7 +33,7 @@ public final class KeyRing {
         this.capacity = capacity;
         this.learned = new LinkedHashMap<>(16, 0.75f, false) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, Trusted> eldest) {
                 return size() > KeyRing.this.capacity;
             }
         };
@@ -80,7 +80,7 @@ public final class KeyRing {
             return Optional.of(ownEntry.verifier());
         }
         synchronized (learned) {
-            Entry e = learned.get(keyId);
+            Trusted e = learned.get(keyId);
             return e == null ? Optional.empty() : Optional.of(e.verifier());
         }
     }
@@ -95,9 +95,9 @@ public final class KeyRing {
         return new JWKSet(keys).toJSONObject(true);
     }
 
-    private static Entry entry(RSAKey key) {
+    private static Trusted entry(RSAKey key) {
         try {
-            return new Entry(key.toPublicJWK(), new RSASSAVerifier(key.toRSAPublicKey()));
+            return new Trusted(key.toPublicJWK(), new RSASSAVerifier(key.toRSAPublicKey()));
         } catch (JOSEException e) {
             throw new IllegalArgumentException("unusable RSA key: " + e.getMessage());
         }

@@ -80,6 +80,11 @@ public final class ToolInvoker {
         this.maxOutputBytes = maxOutputBytes;
     }
 
+    /** The built-in tools only (a worker with no MCP servers), with the worker's output cap. */
+    public static ToolInvoker builtinOnly(long maxOutputBytes) {
+        return new ToolInvoker(new ToolCatalogue(null), null, new RateLimiter(10_000), maxOutputBytes);
+    }
+
     public ToolCatalogue catalogue() {
         return catalogue;
     }
