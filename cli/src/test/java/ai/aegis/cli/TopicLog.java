@@ -24,9 +24,20 @@ final class TopicLog {
     private TopicLog() {
     }
 
-    /** The values of {@code topic} whose key {@code keys} accepts, by key, in topic order. */
+    /** The values of {@code topic} whose key {@code keys} accepts, by key, in topic order (tombstones left out). */
     static <T> Map<String, List<T>> read(KafkaSettings kafka, String topic, Class<T> type, Predicate<String> keys) {
         Map<String, List<T>> out = new HashMap<>();
+        for (Map.Entry<String, byte[]> r : records(kafka, topic)) {
+            if (r.getKey() != null && r.getValue() != null && keys.test(r.getKey())) {
+                out.computeIfAbsent(r.getKey(), k -> new ArrayList<>()).add(Json.read(r.getValue(), type));
+            }
+        }
+        return out;
+    }
+
+    /** Every record of {@code topic} up to its end now, as key and value (null for a tombstone), in order. */
+    static List<Map.Entry<String, byte[]>> records(KafkaSettings kafka, String topic) {
+        List<Map.Entry<String, byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(kafka.consumer(null))) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
@@ -35,9 +46,7 @@ final class TopicLog {
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    if (r.key() != null && r.value() != null && keys.test(r.key())) {
-                        out.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(Json.read(r.value(), type));
-                    }
+                    out.add(new java.util.AbstractMap.SimpleEntry<>(r.key(), r.value()));
                 }
             }
         }

@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -394,6 +395,17 @@ class IngressBadInputTest {
                 + "\"}");
 
         r.assertJson(404, "{\"error\":\"Not found: POST /v1/dispatch-gateway\"}");
+    }
+
+    @Test
+    void smcpIsNotOnThePublicPort() throws Exception {
+        for (String path : List.of("/v1/smcp/attest", "/v1/smcp/invoke")) {
+            postJson(path, "{\"protocol\":\"smcp/v1\"}").assertJson(404, "{\"error\":\"Not found: POST " + path
+                    + "\"}");
+        }
+        send(request("/v1/smcp/tools"), token).assertJson(404, "{\"error\":\"Not found: GET /v1/smcp/tools\"}");
+        send(request("/v1/smcp/jwks.json"), token)
+                .assertJson(404, "{\"error\":\"Not found: GET /v1/smcp/jwks.json\"}");
     }
 
     // ---------------------------------------------------------------- helpers

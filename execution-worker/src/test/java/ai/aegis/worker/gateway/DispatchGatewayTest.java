@@ -216,12 +216,17 @@ class DispatchGatewayTest {
 
         assertThat(reply.path("type").asText()).as("no dispatch for a refused tool").isEqualTo("final");
         assertThat(reply.path("content").asText())
-                .isEqualTo("told: Tool execution error: tool 'fs.write' is not available to this agent");
+                .isEqualTo("told: Tool execution error: refused by policy: tool 'fs.write' is not in the agent's "
+                        + "spec.tools [cmd.run]");
         JsonNode toolMessage = reply.path("conversation").get(3);
         assertThat(toolMessage.path("role").asText()).isEqualTo("tool");
         assertThat(toolMessage.path("content").asText()).startsWith("Tool execution error:").contains("fs.write");
         assertThat(events.of(ExecutionEvent.ToolCall.class)).isEmpty();
         assertThat(events.of(ExecutionEvent.LlmInteraction.class)).hasSize(2);
+        ExecutionEvent.PolicyViolation violation = events.of(ExecutionEvent.PolicyViolation.class).getFirst();
+        assertThat(violation.violationType()).isEqualTo("tool_not_allowed");
+        assertThat(violation.source()).isEqualTo("gateway");
+        assertThat(violation.tool()).isEqualTo("fs.write");
     }
 
     @Test
