@@ -1,5 +1,6 @@
 package ai.aegis.worker.smcp.mcp;
 
+import ai.aegis.topology.config.ConfigLists;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigException;
 
@@ -147,23 +148,8 @@ public final class McpConfigReader {
         return values;
     }
 
-    /**
-     * The elements of a list. Properties and environment variables make lists as objects keyed {@code 0, 1, ...},
-     * so such an object is a list too.
-     */
     private static Optional<List<Config>> elements(Config node) {
-        if (node.type() != Config.Type.LIST && node.type() != Config.Type.OBJECT) {
-            return Optional.empty();
-        }
-        List<Config> children = node.asNodeList().orElse(List.of());
-        return switch (node.type()) {
-            case LIST -> Optional.of(children);
-            case OBJECT -> children.stream().allMatch(child -> child.name().matches("\\d{1,6}"))
-                    ? Optional.of(children.stream()
-                    .sorted(java.util.Comparator.comparingInt(child -> Integer.parseInt(child.name()))).toList())
-                    : Optional.empty();
-            default -> Optional.empty();
-        };
+        return ConfigLists.elements(node);
     }
 
     private static URI uri(String value, String where) {

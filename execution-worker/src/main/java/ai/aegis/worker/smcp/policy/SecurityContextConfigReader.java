@@ -1,5 +1,6 @@
 package ai.aegis.worker.smcp.policy;
 
+import ai.aegis.topology.config.ConfigLists;
 import io.helidon.config.Config;
 
 import java.time.Duration;
@@ -151,10 +152,7 @@ public final class SecurityContextConfigReader {
     }
 
     private static List<Config> nodes(Config node, String where) {
-        if (node.type() != Config.Type.LIST) {
-            throw new IllegalArgumentException(where + " must be a list");
-        }
-        return node.asNodeList().orElse(List.of());
+        return ConfigLists.elements(node).orElseThrow(() -> new IllegalArgumentException(where + " must be a list"));
     }
 
     private static Optional<String> string(Config node, String key, String where) {
