@@ -12,6 +12,9 @@ import ai.aegis.schemas.execution.ExecutionCommand;
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.execution.ExecutionRequest;
 import ai.aegis.schemas.json.Json;
+import ai.aegis.schemas.smcp.SmcpSession;
+import ai.aegis.schemas.smcp.SmcpSessionStatus;
+import ai.aegis.schemas.smcp.SmcpSigningKey;
 import ai.aegis.schemas.stimulus.StimulusKeys;
 import ai.aegis.schemas.stimulus.StimulusClassification;
 import ai.aegis.schemas.stimulus.StimulusOutcome;
@@ -55,7 +58,7 @@ class SchemaResourcesTest {
 
     @Test
     void everySchemaLoadsAsADraft202012DocumentNamedAfterItsFile() {
-        assertThat(SchemaResources.ALL).hasSize(21).doesNotHaveDuplicates();
+        assertThat(SchemaResources.ALL).hasSize(22).doesNotHaveDuplicates();
         for (String file : SchemaResources.ALL) {
             JsonNode schema = Json.tree(SchemaResources.load(file));
             assertThat(schema.get("$schema").asText()).as(file)
@@ -102,7 +105,8 @@ class SchemaResourcesTest {
                 new WorkflowEvent.StateEntered("r", "s", "Agent", 1, null).ceType(), WorkflowStepResult.CE_TYPE,
                 ApprovalRequest.CE_TYPE, ApprovalDecision.CE_TYPE, ApprovalCommand.CE_APPROVE_REQUESTED,
                 ApprovalCommand.CE_REJECT_REQUESTED, ApprovalReply.CE_TYPE, StimulusRequest.CE_TYPE,
-                StimulusRequest.CE_ACCEPTED, StimulusOutcome.CE_TYPE, StimulusReply.CE_TYPE);
+                StimulusRequest.CE_ACCEPTED, StimulusOutcome.CE_TYPE, StimulusReply.CE_TYPE, SmcpSession.CE_TYPE,
+                SmcpSigningKey.CE_TYPE);
         // Every schema is listed in the table at the top.
         for (String file : SchemaResources.ALL) {
             assertThat(readme).contains("| [`" + file + "`](src/main/resources/ai/aegis/schemas/" + file + ") |");
@@ -119,6 +123,7 @@ class SchemaResourcesTest {
         List<ApprovalStatus> approvalOutcomes = new ArrayList<>();
         List<String> stimulusKeys = new ArrayList<>();
         List<StimulusStatus> stimulusOutcomes = new ArrayList<>();
+        List<Object> smcpRecords = new ArrayList<>();
         int examples = 0;
         while (m.find()) {
             examples++;
@@ -205,10 +210,17 @@ class SchemaResourcesTest {
                 }
                 case SchemaResources.DEAD_LETTER ->
                         assertThat(Json.tree(Json.write(Json.read(m.group(2), DeadLetter.class)))).isEqualTo(value);
+                case SchemaResources.SMCP_SESSION -> {
+                    // one topic, two kinds of values: a signing key carries its JWK
+                    Object record = value.has("jwk") ? Json.read(m.group(2), SmcpSigningKey.class)
+                            : Json.read(m.group(2), SmcpSession.class);
+                    assertThat(Json.tree(Json.write(record))).isEqualTo(value);
+                    smcpRecords.add(record);
+                }
                 default -> throw new AssertionError("unknown schema in README: " + schema);
             }
         }
-        assertThat(examples).isEqualTo(49);
+        assertThat(examples).isEqualTo(52);
         // one example of each event type, in the declared order (the run attempt's example repeats the first)
         assertThat(eventTypes.stream().distinct().toList()).containsExactlyElementsOf(Arrays.stream(ExecutionEvent.class.getPermittedSubclasses())
                 .map(c -> c.getAnnotation(JsonTypeName.class).value()).toList());
@@ -221,5 +233,13 @@ class SchemaResourcesTest {
         assertThat(stimulusOutcomes).containsExactlyInAnyOrder(StimulusStatus.values());
         assertThat(stimulusKeys).hasSize(4);
         assertThat(stimulusKeys.subList(2, 4)).containsExactlyElementsOf(stimulusKeys.subList(0, 2));
+        // a live session and a signing key, and the session's token was signed by that key
+        assertThat(smcpRecords).hasSize(2);
+        SmcpSession session = (SmcpSession) smcpRecords.get(0);
+        SmcpSigningKey key = (SmcpSigningKey) smcpRecords.get(1);
+        assertThat(session.status()).isEqualTo(SmcpSessionStatus.ACTIVE);
+        assertThat(session.endedAt()).isNull();
+        assertThat(session.keyId()).isEqualTo(key.keyId()).isEqualTo(key.jwk().path("kid").asText());
+        assertThat(key.recordKey()).startsWith(SmcpSigningKey.KEY_PREFIX);
     }
 }

@@ -41,11 +41,12 @@ public record AgentManifest(Metadata metadata, Runtime runtime, Task task, Execu
     }
 
     /**
-     * @param cpuMillicores CPU limit in millicores (default 1000)
-     * @param memoryBytes   memory limit in bytes (default 512 MiB)
-     * @param timeout       overall execution limit (default 1800 s)
+     * @param cpuMillicores   CPU limit in millicores (default 1000)
+     * @param memoryBytes     memory limit in bytes (default 512 MiB)
+     * @param timeout         overall execution limit (default 1800 s)
+     * @param securityContext {@code spec.security_context}, the SMCP context of its tool calls; null: the node's
+     *                        default
      */
-    /** @param securityContext {@code spec.security_context}, the SMCP context of its tool calls; null: the node's default */
     public record Security(String networkMode, List<String> networkAllowlist, long cpuMillicores, long memoryBytes,
                            long diskBytes, Duration timeout, String securityContext) {
 

@@ -8,7 +8,8 @@ import java.util.Objects;
 /**
  * An SMCP session: what attestation established for one sandbox (one iteration of an execution), as a record of the
  * compacted topic {@code <prefix>.smcp.sessions.v1}, keyed by the session id. The worker writes it when the sandbox
- * attests and again when the session ends, so any worker node can tell a live session from a dead one.
+ * attests, and a tombstone under the same key when the session ends, so any worker node can tell a live session from
+ * a dead one; a record with status ended or revoked is read as ended too.
  *
  * @param sessionId       UUID, also the token's {@code sid} claim and the record key
  * @param agentId         the attested agent (the token's {@code sub})

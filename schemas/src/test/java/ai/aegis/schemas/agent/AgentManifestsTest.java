@@ -268,13 +268,116 @@ class AgentManifestsTest {
                 .endsWith("User: cost: $1 \\ {{input}}\nAgent:");
     }
 
-    /** The editor schema's tool list is the catalogue the server accepts. */
+    /**
+     * The editor schema's tool names are the catalogue the server accepts: its list holds exactly the built-in tools
+     * and their families, and anything else must look like an MCP tool ({@code <server>.<tool>}, {@code <server>.*}).
+     */
     @Test
     void theManifestSchemaListsExactlyTheCatalogueTools() {
-        JsonNode names = Json.tree(SchemaResources.load(SchemaResources.AGENT_MANIFEST)).at("/$defs/tool_name/enum");
+        JsonNode names = Json.tree(SchemaResources.load(SchemaResources.AGENT_MANIFEST))
+                .at("/$defs/tool_name/anyOf/0/enum");
         Set<String> listed = new TreeSet<>();
         names.forEach(n -> listed.add(n.asText()));
-        assertThat(listed).isEqualTo(new TreeSet<>(ToolCatalog.AVAILABLE));
+        Set<String> expected = new TreeSet<>(ToolCatalog.AVAILABLE);
+        expected.addAll(Set.of("fs.*", "cmd.*"));
+        assertThat(listed).isEqualTo(expected);
+        for (String name : listed) {
+            assertThat(ToolCatalog.problem(name)).as(name).isNull();
+        }
+    }
+
+    /** Built-in tools, their families and MCP tool names: the parser and the editor schema both accept them. */
+    @ParameterizedTest
+    @ValueSource(strings = {"cmd.run", "fs.read", "fs.write", "fs.list", "fs.create_dir", "fs.delete", "fs.edit",
+            "fs.grep", "fs.*", "cmd.*", "github.create_issue", "github.*", "my-server.Tool_1", "srv_2.a/b.c",
+            "fsx.read", "cmdline.exec"})
+    void theParserAndTheSchemaAcceptTheSameToolNames(String name) {
+        ObjectNode tree = valid();
+        ((ArrayNode) spec(tree).get("tools")).removeAll().add(name);
+
+        assertThat(AgentManifests.parse(tree.toString()).manifest().tools()).containsExactly(name);
+        assertThat(AgentManifests.parse(toYaml(tree)).manifest().tools()).containsExactly(name);
+        assertThat(SchemaValidation.validate(SchemaResources.AGENT_MANIFEST, tree)).as(name).isEmpty();
+    }
+
+    /**
+     * Names of a built-in family that are not its tools, and names that are not tool names at all: both refuse them,
+     * the parser naming the entry.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"fs.chmod", "cmd.exec", "fs.read.x", "Bad Name", "notes", ".x", "fs.", "GitHub.x",
+            "srv.*x", "srv.a*", "", "-srv.x"})
+    void theParserAndTheSchemaRefuseTheSameToolNames(String name) {
+        ObjectNode tree = valid();
+        ((ArrayNode) spec(tree).get("tools")).removeAll().add(name);
+
+        ManifestException e = catchThrowableOfType(ManifestException.class,
+                () -> AgentManifests.parse(tree.toString()));
+        assertThat(e).as(name).isNotNull();
+        assertThat(e.problems()).as(name).anySatisfy(p -> {
+            assertThat(p.path()).isEqualTo("spec.tools[0]");
+            assertThat(p.message()).contains(name);
+        });
+        assertThat(ToolCatalog.problem(name)).as(name).isNotNull();
+        assertThat(SchemaValidation.validate(SchemaResources.AGENT_MANIFEST, tree)).as(name).isNotEmpty();
+        // the mapping form ({name: ...}) is refused alike
+        ((ArrayNode) spec(tree).get("tools")).removeAll().addObject().put("name", name);
+        assertThatThrownBy(() -> AgentManifests.parse(tree.toString())).isInstanceOf(ManifestException.class)
+                .hasMessageContaining("spec.tools[0]");
+        assertThat(SchemaValidation.validate(SchemaResources.AGENT_MANIFEST, tree)).as(name).isNotEmpty();
+    }
+
+    @Test
+    void aFamilyOrAServerCoversItsToolsAndNoOthers() {
+        assertThat(ToolCatalog.covers("fs.*", "fs.read")).isTrue();
+        assertThat(ToolCatalog.covers("fs.*", "cmd.run")).isFalse();
+        assertThat(ToolCatalog.covers("github.*", "github.create_issue")).isTrue();
+        assertThat(ToolCatalog.covers("github.*", "githubx.create_issue")).isFalse();
+        assertThat(ToolCatalog.covers("cmd.run", "cmd.run")).isTrue();
+        assertThat(ToolCatalog.covers("fs.read", "fs.readx")).isFalse();
+    }
+
+    @Test
+    void aSecurityContextIsTakenByName() {
+        ObjectNode tree = valid();
+        spec(tree).put("security_context", "aegis-system-operator");
+
+        assertThat(AgentManifests.parse(tree.toString()).manifest().security().securityContext())
+                .isEqualTo("aegis-system-operator");
+        assertThat(AgentManifests.parse(toYaml(tree)).manifest().security().securityContext())
+                .isEqualTo("aegis-system-operator");
+        assertThat(SchemaValidation.validate(SchemaResources.AGENT_MANIFEST, tree)).isEmpty();
+    }
+
+    /** Without one, the worker's default context applies. */
+    @Test
+    void withoutASecurityContextItIsNull() {
+        assertThat(AgentManifests.parse(YAML).manifest().security().securityContext()).isNull();
+        assertThat(AgentManifests.parse(JSON).manifest().security().securityContext()).isNull();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"two words", "-leading", "a/b", ""})
+    void anInvalidSecurityContextNameIsRefusedByTheParserAndTheSchema(String name) {
+        ObjectNode tree = valid();
+        spec(tree).put("security_context", name);
+
+        ManifestException e = catchThrowableOfType(ManifestException.class,
+                () -> AgentManifests.parse(tree.toString()));
+        assertThat(e).as(name).isNotNull();
+        assertThat(e.problems()).as(name).anySatisfy(p -> assertThat(p.path()).isEqualTo("spec.security_context"));
+        assertThat(e.getMessage()).contains("spec.security_context");
+        assertThat(SchemaValidation.validate(SchemaResources.AGENT_MANIFEST, tree)).as(name).isNotEmpty();
+    }
+
+    @Test
+    void aSecurityContextThatIsNotAStringIsRefused() {
+        ObjectNode tree = valid();
+        spec(tree).put("security_context", 42);
+
+        assertThatThrownBy(() -> AgentManifests.parse(tree.toString())).isInstanceOf(ManifestException.class)
+                .hasMessageContaining("spec.security_context");
+        assertThat(SchemaValidation.validate(SchemaResources.AGENT_MANIFEST, tree)).isNotEmpty();
     }
 
     @Test

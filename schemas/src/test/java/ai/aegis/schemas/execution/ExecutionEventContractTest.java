@@ -13,6 +13,7 @@ import ai.aegis.schemas.execution.ExecutionEvent.IterationFailed;
 import ai.aegis.schemas.execution.ExecutionEvent.IterationOutput;
 import ai.aegis.schemas.execution.ExecutionEvent.IterationStarted;
 import ai.aegis.schemas.execution.ExecutionEvent.LlmInteraction;
+import ai.aegis.schemas.execution.ExecutionEvent.PolicyViolation;
 import ai.aegis.schemas.execution.ExecutionEvent.ToolCall;
 import ai.aegis.schemas.execution.ExecutionEvent.ValidationPerformed;
 import ai.aegis.schemas.json.Json;
@@ -83,6 +84,20 @@ class ExecutionEventContractTest {
                         {"tool_call":{"execution_id":"%s","iteration_number":1,"name":"cmd.run","arguments":{},
                          "truncated":true,"duration_ms":0,"timestamp":"2026-03-05T14:00:00Z"}}
                         """.formatted(EXEC)),
+                Arguments.of(new PolicyViolation(EXEC, 2, "call_8", "fs.read", "path_outside_boundary",
+                        "fs.read: /etc/passwd is outside the workspace", "default", "gateway", T1), """
+                        {"policy_violation":{"execution_id":"%s","iteration_number":2,"tool_call_id":"call_8",
+                         "tool":"fs.read","violation_type":"path_outside_boundary",
+                         "message":"fs.read: /etc/passwd is outside the workspace","security_context":"default",
+                         "source":"gateway","timestamp":"2026-03-05T14:00:01.250Z"}}
+                        """.formatted(EXEC)),
+                // A signed invocation without a JSON-RPC id: tool_call_id left out.
+                Arguments.of(new PolicyViolation(EXEC, 1, null, "cmd.run", "rate_limit_exceeded",
+                        "cmd.run: more than 10 calls a minute", "default", "smcp", T0), """
+                        {"policy_violation":{"execution_id":"%s","iteration_number":1,"tool":"cmd.run",
+                         "violation_type":"rate_limit_exceeded","message":"cmd.run: more than 10 calls a minute",
+                         "security_context":"default","source":"smcp","timestamp":"2026-03-05T14:00:00Z"}}
+                        """.formatted(EXEC)),
                 Arguments.of(new LlmInteraction(EXEC, 1, "openai", "gpt-4o-mini", 812, 96, "tool_calls", 1420, T1), """
                         {"llm_interaction":{"execution_id":"%s","iteration_number":1,"provider":"openai",
                          "model":"gpt-4o-mini","input_tokens":812,"output_tokens":96,"finish_reason":"tool_calls",
@@ -144,7 +159,7 @@ class ExecutionEventContractTest {
     void theParameterisedCasesCoverEveryEventType() {
         Set<String> covered = everyEventType().map(a -> ((ExecutionEvent) a.get()[0]).type())
                 .collect(Collectors.toSet());
-        assertThat(covered).containsExactlyInAnyOrderElementsOf(typeNames()).hasSize(12);
+        assertThat(covered).containsExactlyInAnyOrderElementsOf(typeNames()).hasSize(13);
     }
 
     /** The four frames of the reference's "Example stream", byte for byte. */
@@ -263,6 +278,11 @@ class ExecutionEventContractTest {
             "{\"validation_performed\":{\"execution_id\":\"e\",\"iteration_number\":1,\"validator\":\"regex\",\"score\":1.5,\"confidence\":1,\"passed\":true,\"validated_at\":\"2026-03-05T14:00:00Z\"}}",
             // the error needs its type
             "{\"iteration_failed\":{\"execution_id\":\"e\",\"iteration_number\":1,\"error\":{\"message\":\"m\"},\"failed_at\":\"2026-03-05T14:00:00Z\"}}",
+            // a violation names one of the rules and one of the places that refuse
+            "{\"policy_violation\":{\"execution_id\":\"e\",\"iteration_number\":1,\"tool\":\"fs.read\",\"violation_type\":\"bad_vibes\",\"message\":\"m\",\"security_context\":\"default\",\"source\":\"gateway\",\"timestamp\":\"2026-03-05T14:00:00Z\"}}",
+            "{\"policy_violation\":{\"execution_id\":\"e\",\"iteration_number\":1,\"tool\":\"fs.read\",\"violation_type\":\"tool_not_allowed\",\"message\":\"m\",\"security_context\":\"default\",\"source\":\"kernel\",\"timestamp\":\"2026-03-05T14:00:00Z\"}}",
+            // and says which context decided
+            "{\"policy_violation\":{\"execution_id\":\"e\",\"iteration_number\":1,\"tool\":\"fs.read\",\"violation_type\":\"tool_not_allowed\",\"message\":\"m\",\"source\":\"gateway\",\"timestamp\":\"2026-03-05T14:00:00Z\"}}",
             // the bare body without its wrapper
             "{\"execution_id\":\"e\",\"agent_id\":\"a\",\"started_at\":\"2026-03-05T14:00:00Z\"}",
             "[]",
@@ -280,7 +300,7 @@ class ExecutionEventContractTest {
         JsonNode schema = Json.tree(SchemaResources.load(SCHEMA));
         List<String> oneOf = new ArrayList<>();
         schema.get("oneOf").forEach(ref -> oneOf.add(ref.get("$ref").asText()));
-        assertThat(oneOf).hasSize(12);
+        assertThat(oneOf).hasSize(13);
 
         PropertyNamingStrategies.SnakeCaseStrategy snake = new PropertyNamingStrategies.SnakeCaseStrategy();
         for (Class<?> type : ExecutionEvent.class.getPermittedSubclasses()) {

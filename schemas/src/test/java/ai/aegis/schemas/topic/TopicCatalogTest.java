@@ -2,6 +2,7 @@ package ai.aegis.schemas.topic;
 
 import ai.aegis.schemas.Ids;
 import ai.aegis.schemas.SchemaResources;
+import ai.aegis.schemas.smcp.SmcpSigningKey;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -32,7 +33,7 @@ class TopicCatalogTest {
                         "aegis.approval.decisions.v1", "aegis.approval.commands.v1", "aegis.approval.replies.v1",
                         "aegis.deadletter.v1", "aegis.stimulus.routes.v1", "aegis.stimulus.router.v1",
                         "aegis.stimulus.requests.v1", "aegis.stimulus.accepted.v1", "aegis.stimulus.outcomes.v1",
-                        "aegis.stimulus.replies.v1", "aegis.stimulus.classifications.v1");
+                        "aegis.stimulus.replies.v1", "aegis.stimulus.classifications.v1", "aegis.smcp.sessions.v1");
         assertThat(catalog.all()).extracting(TopicSpec::valueSchema).containsExactly(
                 SchemaResources.AGENT_RECORD, SchemaResources.EXECUTION_REQUEST, SchemaResources.EXECUTION_EVENT,
                 SchemaResources.EXECUTION_COMMAND, SchemaResources.WORKFLOW_RECORD, SchemaResources.WORKFLOW_COMMAND,
@@ -40,7 +41,7 @@ class TopicCatalogTest {
                 SchemaResources.APPROVAL_DECISION, SchemaResources.APPROVAL_COMMAND, SchemaResources.APPROVAL_REPLY,
                 SchemaResources.DEAD_LETTER, SchemaResources.STIMULUS_ROUTE, SchemaResources.STIMULUS_ROUTER,
                 SchemaResources.STIMULUS_REQUEST, SchemaResources.STIMULUS_REQUEST, SchemaResources.STIMULUS_OUTCOME,
-                SchemaResources.STIMULUS_REPLY, SchemaResources.STIMULUS_CLASSIFICATION);
+                SchemaResources.STIMULUS_REPLY, SchemaResources.STIMULUS_CLASSIFICATION, SchemaResources.SMCP_SESSION);
     }
 
     @Test
@@ -93,7 +94,7 @@ class TopicCatalogTest {
         assertThat(catalog.approvalReplies().configs()).containsEntry("retention.ms", "3600000");
         // The existing topics did not change.
         assertThat(catalog.executionCommands().retentionMs()).isEqualTo(7L * 24 * 3600 * 1000);
-        assertThat(catalog.all()).hasSize(20).doesNotHaveDuplicates();
+        assertThat(catalog.all()).hasSize(21).doesNotHaveDuplicates();
     }
 
     @Test
@@ -144,6 +145,23 @@ class TopicCatalogTest {
         assertThat(catalog.deadLetters()).isEqualTo(new TopicSpec("x.deadletter.v1", 4, false, 30L * 24 * 3600 * 1000,
                 "the failed record's key", SchemaResources.DEAD_LETTER));
         assertThat(catalog.all()).contains(catalog.deadLetters());
+    }
+
+    /**
+     * SMCP sessions and signing keys: one partition, compacted and kept forever, so that any worker rebuilds every
+     * live session and every node's key from the topic; whatever the partition count of the rest.
+     */
+    @Test
+    void smcpSessionsAreARegistryOfOnePartitionKeptCompacted() {
+        TopicCatalog catalog = new TopicCatalog("x", 4);
+        assertThat(catalog.smcpSessions()).isEqualTo(new TopicSpec("x.smcp.sessions.v1", 1, true, -1,
+                "session id (UUID), or jwk:<kid> for a signing key", SchemaResources.SMCP_SESSION));
+        assertThat(catalog.smcpSessions().configs())
+                .isEqualTo(Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "0"));
+        assertThat(catalog.smcpSessions().key()).contains(SmcpSigningKey.KEY_PREFIX);
+        assertThat(catalog.all()).contains(catalog.smcpSessions());
+        assertThat(TopicCatalog.defaults().smcpSessions().name()).isEqualTo("aegis.smcp.sessions.v1");
+        assertThat(SchemaResources.load(catalog.smcpSessions().valueSchema())).contains("\"$schema\"");
     }
 
     @Test
