@@ -217,6 +217,7 @@ public final class IngressServer implements AutoCloseable {
                         stimuli.consumer(), stimuli.written()));
         composed.routes().forEach(b::route);
         composed.deadLetters().forEach(b::deadLetters);
+        b.metrics(composed.metrics());
         return b.build();
     }
 

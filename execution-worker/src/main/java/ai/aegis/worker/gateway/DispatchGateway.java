@@ -229,13 +229,21 @@ public final class DispatchGateway {
             }
             case ToolInvoker.Refused r -> {
                 violation(s, call, r.violation(), "gateway");
-                s.conversation.add(ChatMessage.tool(call.id(), "Tool execution error: refused by policy: "
-                        + r.violation().message()));
+                answered(s, call, args, "[policy_violation] ", "refused by policy: " + r.violation().message(),
+                        started);
             }
-            case ToolInvoker.Failed f -> s.conversation.add(ChatMessage.tool(call.id(), "Tool execution error: "
-                    + f.message()));
+            case ToolInvoker.Failed f -> answered(s, call, args, "[" + f.error().wireName() + "] ", f.message(),
+                    started);
         }
         return null;
+    }
+
+    /** A call that did not run: the model is told why, and the {@code tool_call} event says so too. */
+    private static void answered(InnerLoopSession s, ToolCallRequest call, JsonNode args, String tag, String why,
+                                 long startedNanos) {
+        s.conversation.add(ChatMessage.tool(call.id(), "Tool execution error: " + why));
+        s.emit(new ExecutionEvent.ToolCall(s.executionId(), s.iteration(), call.id(), call.name(), args,
+                cut(tag + why), null, false, (System.nanoTime() - startedNanos) / 1_000_000, Json.now()));
     }
 
     private static ObjectNode dispatch(InnerLoopSession s, ToolCallRequest call) {

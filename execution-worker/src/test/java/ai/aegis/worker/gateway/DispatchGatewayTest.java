@@ -221,7 +221,11 @@ class DispatchGatewayTest {
         JsonNode toolMessage = reply.path("conversation").get(3);
         assertThat(toolMessage.path("role").asText()).isEqualTo("tool");
         assertThat(toolMessage.path("content").asText()).startsWith("Tool execution error:").contains("fs.write");
-        assertThat(events.of(ExecutionEvent.ToolCall.class)).isEmpty();
+        assertThat(events.of(ExecutionEvent.ToolCall.class)).singleElement().satisfies(call -> {
+            assertThat(call.name()).isEqualTo("fs.write");
+            assertThat(call.resultSummary()).startsWith("[policy_violation] refused by policy:");
+            assertThat(call.exitCode()).isNull();
+        });
         assertThat(events.of(ExecutionEvent.LlmInteraction.class)).hasSize(2);
         ExecutionEvent.PolicyViolation violation = events.of(ExecutionEvent.PolicyViolation.class).getFirst();
         assertThat(violation.violationType()).isEqualTo("tool_not_allowed");
