@@ -117,7 +117,7 @@ public final class OpenAiProvider implements LlmProvider {
                         HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
                 int status = response.statusCode();
                 if (status >= 200 && status < 300) {
-                    return OpenAiWire.parseResponse(name(), response.body());
+                    return OpenAiWire.parseResponse(name(), response.body(), request);
                 }
                 lastFailure = "HTTP " + status + ": " + redact(OpenAiWire.errorMessage(response.body()));
                 if (status != 429 && status < 500) {

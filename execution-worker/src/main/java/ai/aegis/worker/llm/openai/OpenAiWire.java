@@ -25,11 +25,12 @@ final class OpenAiWire {
     }
 
     static String requestBody(LlmRequest request) {
+        FunctionNames names = FunctionNames.of(request.tools());
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("model", request.model());
         ArrayNode messages = body.putArray("messages");
         for (ChatMessage message : request.messages()) {
-            messages.add(message(message));
+            messages.add(message(message, names));
         }
         if (request.tools() != null && !request.tools().isEmpty()) {
             ArrayNode tools = body.putArray("tools");
@@ -37,7 +38,7 @@ final class OpenAiWire {
                 ObjectNode entry = tools.addObject();
                 entry.put("type", "function");
                 ObjectNode function = entry.putObject("function");
-                function.put("name", tool.name());
+                function.put("name", names.wire(tool.name()));
                 if (tool.description() != null) {
                     function.put("description", tool.description());
                 }
@@ -51,7 +52,7 @@ final class OpenAiWire {
         return body.toString();
     }
 
-    private static ObjectNode message(ChatMessage message) {
+    private static ObjectNode message(ChatMessage message, FunctionNames names) {
         ObjectNode node = Json.MAPPER.createObjectNode();
         node.put("role", message.role());
         boolean hasCalls = message.toolCalls() != null && !message.toolCalls().isEmpty();
@@ -70,7 +71,7 @@ final class OpenAiWire {
                 entry.put("id", call.id());
                 entry.put("type", "function");
                 ObjectNode function = entry.putObject("function");
-                function.put("name", call.name());
+                function.put("name", names.wire(call.name()));
                 // The wire carries arguments as a JSON *string*, not as an object.
                 function.put("arguments", call.arguments() == null ? "{}" : call.arguments().toString());
             }
@@ -81,7 +82,9 @@ final class OpenAiWire {
         return node;
     }
 
-    static LlmResponse parseResponse(String providerName, String body) throws LlmException {
+    /** @param request what was asked: the model answers with the tools' wire names */
+    static LlmResponse parseResponse(String providerName, String body, LlmRequest request) throws LlmException {
+        FunctionNames names = FunctionNames.of(request.tools());
         JsonNode root;
         try {
             root = Json.MAPPER.readTree(body);
@@ -98,7 +101,7 @@ final class OpenAiWire {
         List<ToolCallRequest> calls = new ArrayList<>();
         JsonNode toolCalls = message.path("tool_calls");
         for (int i = 0; i < toolCalls.size(); i++) {
-            calls.add(toolCall(providerName, toolCalls.get(i), i));
+            calls.add(toolCall(providerName, toolCalls.get(i), i, names));
         }
         JsonNode usage = root.path("usage");
         return new LlmResponse(content, List.copyOf(calls), textOrNull(root.path("model")),
@@ -106,7 +109,8 @@ final class OpenAiWire {
                 textOrNull(choice.path("finish_reason")));
     }
 
-    private static ToolCallRequest toolCall(String providerName, JsonNode call, int index) throws LlmException {
+    private static ToolCallRequest toolCall(String providerName, JsonNode call, int index, FunctionNames names)
+            throws LlmException {
         JsonNode function = call.path("function");
         String name = textOrNull(function.path("name"));
         if (name == null || name.isBlank()) {
@@ -114,6 +118,7 @@ final class OpenAiWire {
                     + " name", false, null);
         }
         String id = textOrNull(call.path("id"));
+        name = names.tool(name);
         return new ToolCallRequest(id != null ? id : "call_" + index, name,
                 arguments(providerName, name, function.path("arguments")));
     }

@@ -50,7 +50,8 @@ class OpenAiProviderTest {
     @Test
     void toolCallRoundTripUsesTheChatCompletionsWireFormat() throws Exception {
         stub.answer(
-                Answer.json(200, ChatCompletionsStub.toolCallAnswer("llama3.1", "call_abc", "cmd.run",
+                // the API knows the tool by its wire name: a function name may not hold a dot
+                Answer.json(200, ChatCompletionsStub.toolCallAnswer("llama3.1", "call_abc", "cmd_run",
                         "{\"command\":\"uname -a\",\"timeout_seconds\":30}")),
                 Answer.json(200, ChatCompletionsStub.finalAnswer("llama3.1", "It is Linux.", 57, 9)));
         OpenAiProvider provider = provider(null, 0);
@@ -79,7 +80,7 @@ class OpenAiProviderTest {
         assertThat(sent.path("messages").get(1).path("content").asText()).isEqualTo("Which kernel?");
         JsonNode tool = sent.path("tools").get(0);
         assertThat(tool.path("type").asText()).isEqualTo("function");
-        assertThat(tool.path("function").path("name").asText()).isEqualTo("cmd.run");
+        assertThat(tool.path("function").path("name").asText()).isEqualTo("cmd_run").matches("[a-zA-Z0-9_-]{1,64}");
         assertThat(tool.path("function").path("parameters").path("required").get(0).asText()).isEqualTo("command");
 
         List<ChatMessage> next = new java.util.ArrayList<>(conversation);
@@ -102,7 +103,7 @@ class OpenAiProviderTest {
         JsonNode wireCall = assistant.path("tool_calls").get(0);
         assertThat(wireCall.path("id").asText()).isEqualTo("call_abc");
         assertThat(wireCall.path("type").asText()).isEqualTo("function");
-        assertThat(wireCall.path("function").path("name").asText()).isEqualTo("cmd.run");
+        assertThat(wireCall.path("function").path("name").asText()).isEqualTo("cmd_run");
         assertThat(wireCall.path("function").path("arguments").isTextual())
                 .as("arguments travel as a JSON string").isTrue();
         assertThat(Json.tree(wireCall.path("function").path("arguments").asText()))
