@@ -56,11 +56,11 @@ public final class ModelRegistry {
      * in the sandbox and reports its output, so a fresh install shows the whole loop working without any key.
      */
     public static ModelRegistry scriptedExample() {
-        ObjectNode arguments = Json.MAPPER.createObjectNode()
-                .put("command", "echo \"Hello from the Aegis sandbox: $(uname -sr)\"");
+        // a plain command: the shipped `default` security context refuses command substitution
+        ObjectNode arguments = Json.MAPPER.createObjectNode().put("command", "uname -sr");
         ScriptedProvider provider = new ScriptedProvider(EXAMPLE_PROVIDER, Map.of(EXAMPLE_SCRIPT, List.of(
                 ScriptStep.toolCall("cmd.run", arguments),
-                ScriptStep.reply("The sandbox says: {{last_tool_stdout}}"))));
+                ScriptStep.reply("The sandbox says: Hello from the Aegis sandbox: {{last_tool_stdout}}"))));
         return new ModelRegistry(List.of(new ResolvedModel(DEFAULT_ALIAS, provider, EXAMPLE_SCRIPT)), true);
     }
 

@@ -129,10 +129,10 @@ class ModelRegistryTest {
         LlmResponse first = model.provider().chat(new LlmRequest(model.model(), conversation, List.of()));
         assertThat(first.toolCalls().getFirst().name()).isEqualTo("cmd.run");
         assertThat(first.toolCalls().getFirst().arguments().path("command").asText())
-                .isEqualTo("echo \"Hello from the Aegis sandbox: $(uname -sr)\"");
+                .isEqualTo("uname -sr");
         conversation.add(ChatMessage.assistantToolCalls(null, first.toolCalls()));
         conversation.add(ChatMessage.tool(first.toolCalls().getFirst().id(),
-                "{\"exit_code\":0,\"stdout\":\"Hello from the Aegis sandbox: Linux 6.1\\n\",\"stderr\":\"\"}"));
+                "{\"exit_code\":0,\"stdout\":\"Linux 6.1\\n\",\"stderr\":\"\"}"));
         assertThat(model.provider().chat(new LlmRequest(model.model(), conversation, List.of())).content())
                 .isEqualTo("The sandbox says: Hello from the Aegis sandbox: Linux 6.1");
         assertThatThrownBy(() -> registry.resolve("smart")).hasMessageContaining("configured: default");
