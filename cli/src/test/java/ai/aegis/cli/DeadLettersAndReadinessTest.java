@@ -66,9 +66,9 @@ class DeadLettersAndReadinessTest {
             assertThat(body.path("status").asText()).isEqualTo("ready");
             JsonNode components = body.path("components");
             assertThat(components.properties()).extracting(Map.Entry::getKey).containsExactly("kafka",
-                    "tail.ingress", "tail.dead-letters", "tail.stimuli", "tail.stimulus-replies", "worker", "tail.worker-agents",
-                    "tail.worker-commands", "workflow_engine", "stimulus_service", "approval_service",
-                    "tail.approvals-view", "tail.approval-replies");
+                    "tail.ingress", "tail.dead-letters", "tail.stimuli", "tail.stimulus-replies", "worker",
+                    "tail.worker-agents", "tail.worker-commands", "tail.worker-smcp-sessions", "workflow_engine",
+                    "stimulus_service", "approval_service", "tail.approvals-view", "tail.approval-replies");
             components.properties().forEach(c ->
                     assertThat(c.getValue().path("state").asText()).as(c.getKey()).isEqualTo("up"));
             assertThat(components.path("tail.worker-commands").path("lag").asLong()).isZero();
@@ -89,17 +89,28 @@ class DeadLettersAndReadinessTest {
 
         String commands = system.kafka.topics().executionCommands().name();
         String agents = system.kafka.topics().agents().name();
+        String sessions = system.kafka.topics().smcpSessions().name();
         byte[][] commandPoison = {"{}".getBytes(StandardCharsets.UTF_8), {(byte) 0xff, 0x01}, null,
                 "null".getBytes(StandardCharsets.UTF_8), "{\"command\":{\"x\":1}}".getBytes(StandardCharsets.UTF_8),
                 ("{\"command\":\"pause\",\"execution_id\":\"" + executionId + "\"}").getBytes(StandardCharsets.UTF_8)};
         byte[][] agentPoison = {"{}".getBytes(StandardCharsets.UTF_8), {(byte) 0xff, 0x01},
                 "null".getBytes(StandardCharsets.UTF_8), "[\"agent\"]".getBytes(StandardCharsets.UTF_8)};
+        // a session without its key, a key record that is no JWK, a key whose kid is not its thumbprint, not JSON
+        String[][] sessionPoison = {{"1b7c0b52-5f0c-4a8e-9d3e-0f6d1c2b3a41", "{\"session_id\":\"1b7c0b52-5f0c-4a8e-9d3e-"
+                + "0f6d1c2b3a41\",\"status\":\"active\"}"}, {"jwk:abc", "{\"key_id\":\"abc\",\"jwk\":{\"kty\":\"oct\"},"
+                + "\"published_at\":\"2026-12-01T00:00:00Z\"}"}, {"jwk:forged", "{\"key_id\":\"forged\",\"jwk\":{\"kty\":"
+                + "\"RSA\",\"kid\":\"forged\",\"n\":\"sXch\",\"e\":\"AQAB\"},\"published_at\":\"2026-12-01T00:00:00Z\"}"},
+                {"x", "not json"}};
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(system.kafka.producer())) {
             for (byte[] p : commandPoison) {
                 producer.send(new ProducerRecord<>(commands, executionId, p)).get(30, TimeUnit.SECONDS);
             }
             for (byte[] p : agentPoison) {
                 producer.send(new ProducerRecord<>(agents, "not-an-agent", p)).get(30, TimeUnit.SECONDS);
+            }
+            for (String[] p : sessionPoison) {
+                producer.send(new ProducerRecord<>(sessions, p[0], p[1].getBytes(StandardCharsets.UTF_8)))
+                        .get(30, TimeUnit.SECONDS);
             }
         }
 
@@ -108,18 +119,23 @@ class DeadLettersAndReadinessTest {
         assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(200);
         assertThat(Json.tree(cancel.body()).get("status").asText()).isEqualTo("cancelled");
 
-        int expected = commandPoison.length + 2 * agentPoison.length; // the worker's and the ingress's agents tails
+        // the worker's and the ingress's agents tails, the worker's sessions tail
+        int expected = commandPoison.length + 2 * agentPoison.length + sessionPoison.length;
         List<ConsumerRecord<String, byte[]>> dead = TopicRecords.await(system.kafka.bootstrapServers(),
                 system.kafka.topics().deadLetters().name(), r -> r.size() >= expected, WAIT);
         Map<String, Integer> byConsumer = new TreeMap<>();
         for (ConsumerRecord<String, byte[]> r : dead) {
             DeadLetter letter = Json.read(r.value(), DeadLetter.class);
-            assertThat(letter.sourceTopic()).isEqualTo(letter.consumer().equals("worker-commands-tail") ? commands
-                    : agents);
+            assertThat(letter.sourceTopic()).isEqualTo(switch (letter.consumer()) {
+                case "worker-commands-tail" -> commands;
+                case "worker-smcp-sessions-tail" -> sessions;
+                default -> agents;
+            });
             byConsumer.merge(letter.consumer(), 1, Integer::sum);
         }
         assertThat(byConsumer).containsExactlyInAnyOrderEntriesOf(Map.of("worker-commands-tail",
-                commandPoison.length, "worker-agents-tail", agentPoison.length, "ingress-tail", agentPoison.length));
+                commandPoison.length, "worker-agents-tail", agentPoison.length, "ingress-tail", agentPoison.length,
+                "worker-smcp-sessions-tail", sessionPoison.length));
         assertThat(system.worker.deadLetters()).containsEntry("worker-commands-tail", (long) commandPoison.length)
                 .containsEntry("worker-agents-tail", (long) agentPoison.length);
 
