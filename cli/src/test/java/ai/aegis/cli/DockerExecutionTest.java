@@ -1,5 +1,6 @@
 package ai.aegis.cli;
 
+import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.worker.llm.scripted.ScriptStep;
 import ai.aegis.worker.runtime.docker.DockerRuntime;
@@ -65,7 +66,15 @@ class DockerExecutionTest {
                         ScriptStep.reply("{{last_tool_stdout}}")),
                 "slow", List.of(
                         ScriptStep.toolCall("cmd.run", TestSystem.args("{\"command\":\"sleep 60\",\"timeout_secs\":120}")),
-                        ScriptStep.reply("woke up"))), docker);
+                        ScriptStep.reply("woke up")),
+                "files", List.of(
+                        ScriptStep.toolCall("fs.write", TestSystem.args("{\"path\":\"notes.txt\",\"content\":\"colour: red\\n\"}")),
+                        ScriptStep.toolCall("fs.edit", TestSystem.args("{\"path\":\"notes.txt\",\"target_content\":\"red\","
+                                + "\"replacement_content\":\"blue\"}")),
+                        ScriptStep.toolCall("cmd.run", TestSystem.args("{\"command\":\"ln -s /etc escape\"}")),
+                        ScriptStep.toolCall("fs.read", TestSystem.args("{\"path\":\"escape/passwd\"}")),
+                        ScriptStep.toolCall("cmd.run", TestSystem.args("{\"command\":\"cat notes.txt\"}")),
+                        ScriptStep.reply("{{last_tool_stdout}}"))), docker);
     }
 
     @AfterAll
@@ -82,19 +91,45 @@ class DockerExecutionTest {
     }
 
     private static String agent(String name, String model, String execution) {
+        return agent(name, model, execution, "\"tools\":[\"cmd.run\"]");
+    }
+
+    /** @param more more fields of {@code spec}, as JSON text */
+    private static String agent(String name, String model, String execution, String more) {
         return """
                 {"apiVersion":"100monkeys.ai/v1","kind":"Agent",
                  "metadata":{"name":"%s","version":"1.0.0"},
                  "spec":{"runtime":{"image":"%s","image_pull_policy":"Never","model":"%s"},
                          "task":{"instruction":"Do the test task."},"execution":%s,
-                         "security":{"resources":{"memory":"256Mi","cpu":500}},"tools":["cmd.run"]}}"""
-                .formatted(name, IMAGE, model, execution);
+                         "security":{"resources":{"memory":"256Mi","cpu":500}},%s}}"""
+                .formatted(name, IMAGE, model, execution, more);
     }
 
     private static List<String> containers(String executionId) {
         return engine.listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of("aegis.execution_id", executionId)).exec().stream()
                 .map(Container::getId).toList();
+    }
+
+    @Test
+    void fileToolsWorkOnTheContainersOwnWorkspaceAndASymlinkOutOfItIsRefused() throws Exception {
+        String agentId = system.deploy(agent("docker-files", "files", "{\"max_iterations\":1}",
+                "\"security_context\":\"aegis-system-operator\",\"tools\":[\"cmd.run\",\"fs.*\"]"));
+        String executionId = system.startExecution(agentId, "x");
+
+        JsonNode view = system.awaitEnd(executionId, Duration.ofSeconds(90));
+
+        assertThat(view.get("status").asText()).as(view.toString()).isEqualTo("completed");
+        assertThat(view.get("final_output").asText()).isEqualTo("colour: blue");
+        List<ExecutionEvent> events = TopicLog.executionEvents(system.kafka, List.of(executionId)).get(executionId);
+        assertThat(events).filteredOn(ExecutionEvent.PolicyViolation.class::isInstance).singleElement()
+                .satisfies(e -> {
+                    ExecutionEvent.PolicyViolation v = (ExecutionEvent.PolicyViolation) e;
+                    assertThat(v.tool()).isEqualTo("fs.read");
+                    assertThat(v.violationType()).isEqualTo("path_traversal_attempt");
+                    assertThat(v.source()).isEqualTo("sandbox");
+                });
+        assertThat(containers(executionId)).isEmpty();
     }
 
     @Test
