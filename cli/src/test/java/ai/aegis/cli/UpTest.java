@@ -62,6 +62,13 @@ class UpTest {
                     "iteration_completed", "execution_completed");
             assertThat(stream.frames().getLast().body().get("final_output").asText())
                     .startsWith("The sandbox says: Hello from the Aegis sandbox: ");
+            // the tool call went through SMCP: the sandbox attested and signed it, and the key was made 0600
+            String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("aegis_smcp_attestations_total{result=\"ok\"} 1")
+                    .contains("aegis_smcp_invocations_total{result=\"ok\"} 1");
+            assertThat(Files.getPosixFilePermissions(dataDir.resolve("smcp-signing-key.jwk")))
+                    .isEqualTo(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
         }
 
         // a second start on the same data directory: same broker data, same token, the agent is still deployed
