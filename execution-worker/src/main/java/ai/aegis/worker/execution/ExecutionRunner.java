@@ -398,7 +398,7 @@ public final class ExecutionRunner {
                         .build();
                 SandboxResult result;
                 try (ConsoleOutput console = console(executionId, n, session::emit)) {
-                    result = runtime.run(spec, console);
+                    result = runtime.run(spec, new SandboxOutput(console, session));
                 }
                 return attemptOf(result, session, spec);
             }
@@ -424,7 +424,26 @@ public final class ExecutionRunner {
                         Json.now())));
     }
 
-    /** What one sandbox run amounted to: the model's final answer, or why there is none. */
+    /** The console of a sandbox, and the runtime's id of it for its attestation. */
+    private record SandboxOutput(ConsoleOutput console, InnerLoopSession session)
+            implements ContainerRuntime.ByteListener {
+        @Override
+        public void bytes(String stream, byte[] chunk, int length) {
+            console.bytes(stream, chunk, length);
+        }
+
+        @Override
+        public void line(String stream, String line) {
+            console.line(stream, line);
+        }
+
+        @Override
+        public void sandboxCreated(String sandboxId) {
+            session.sandboxCreated(sandboxId);
+        }
+    }
+
+        /** What one sandbox run amounted to: the model's final answer, or why there is none. */
     private static Attempt attemptOf(SandboxResult result, InnerLoopSession session, SandboxSpec spec) {
         if (result.timedOut()) {
             return Attempt.failed("timeout", "iteration timed out after " + spec.timeout().toSeconds() + " s",

@@ -32,6 +32,7 @@ public final class InnerLoopSession {
     private final EventSink events;
     /** The SMCP session the sandbox attested, or null: then the loop calls tools itself, under the same policy. */
     private volatile String smcpSessionId;
+    private volatile String sandboxId;
     final List<ChatMessage> conversation = new ArrayList<>();
     final Deque<ToolCallRequest> queued = new ArrayDeque<>();
     PendingDispatch pending;
@@ -57,6 +58,23 @@ public final class InnerLoopSession {
         this.modelAlias = modelAlias;
         this.securityContext = securityContext;
         this.events = events;
+    }
+
+    /** The runtime's id of the iteration's sandbox, when the runtime has one (Docker). */
+    public void sandboxCreated(String sandboxId) {
+        this.sandboxId = sandboxId;
+    }
+
+    /**
+     * Whether the container id a sandbox gave at attestation is this iteration's: always when the runtime has no
+     * ids; else the full id or its prefix of at least 12 characters (Docker's default hostname in a container).
+     */
+    public boolean containerMatches(String given) {
+        String known = sandboxId;
+        if (known == null) {
+            return true;
+        }
+        return given != null && (given.equals(known) || given.length() >= 12 && known.startsWith(given));
     }
 
     public SecurityContext securityContext() {

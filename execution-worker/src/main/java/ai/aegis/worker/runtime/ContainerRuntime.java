@@ -37,6 +37,13 @@ public interface ContainerRuntime {
     interface OutputListener {
         /** @param stream {@code stdout} or {@code stderr} */
         void line(String stream, String line);
+
+        /**
+         * The runtime's id of the sandbox, once it exists and before it runs (a Docker container's id), for the
+         * attestation to compare with what the sandbox says it is. Runtimes without such ids never call it.
+         */
+        default void sandboxCreated(String sandboxId) {
+        }
     }
 
     /**

@@ -122,6 +122,10 @@ public final class SmcpService {
             return refuseAttest(403, "execution " + executionId + " is not running agent " + agentId);
         }
         String containerId = body.path("container_id").asText("");
+        if (!loop.containerMatches(containerId)) {
+            return refuseAttest(403, "container_id '" + containerId + "' is not the sandbox of execution "
+                    + executionId);
+        }
         Instant now = clock.instant();
         String sessionId = UUID.randomUUID().toString();
         String tokenId = UUID.randomUUID().toString();

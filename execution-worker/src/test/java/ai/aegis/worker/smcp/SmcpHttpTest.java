@@ -249,6 +249,21 @@ class SmcpHttpTest {
         assertThat(attest(s).statusCode()).isEqualTo(200);
     }
 
+    @Test
+    void whereTheRuntimeKnowsTheContainerTheAttestationMustNameIt() throws Exception {
+        Sandbox s = sandbox();
+        String id = "3f2a9c1b7d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8";
+        s.loop().sandboxCreated(id);
+        Map<String, String> body = new java.util.HashMap<>(Map.of("agent_id", s.loop().agentId(), "execution_id",
+                s.loop().executionId(), "agent_public_key", s.publicKey(), "container_id", "c-1"));
+
+        assertThat(post(SmcpRoutes.ATTEST, s.executionToken(), Json.write(body)).statusCode()).isEqualTo(403);
+        body.put("container_id", id.substring(0, 8));
+        assertThat(post(SmcpRoutes.ATTEST, s.executionToken(), Json.write(body)).statusCode()).isEqualTo(403);
+        body.put("container_id", id.substring(0, 12)); // Docker's hostname in the container
+        assertThat(post(SmcpRoutes.ATTEST, s.executionToken(), Json.write(body)).statusCode()).isEqualTo(200);
+    }
+
     // ---------------------------------------------------------------- the signature vectors
 
     @Test

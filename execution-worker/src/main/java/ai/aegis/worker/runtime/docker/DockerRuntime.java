@@ -472,6 +472,7 @@ public final class DockerRuntime implements ContainerRuntime, AutoCloseable {
                         + (attach.error() == null ? "no answer within " + ATTACH_TIMEOUT : attach.error().getMessage()),
                         attach.error());
             }
+            listener.sandboxCreated(id);
             try {
                 docker.startContainerCmd(id).exec();
             } catch (RuntimeException e) {
