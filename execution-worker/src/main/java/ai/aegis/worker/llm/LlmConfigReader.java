@@ -1,6 +1,7 @@
 package ai.aegis.worker.llm;
 
 import ai.aegis.schemas.json.Json;
+import ai.aegis.topology.config.ConfigKeys;
 import ai.aegis.worker.llm.openai.OpenAiProvider;
 import ai.aegis.worker.llm.scripted.ScriptedProvider;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -141,24 +142,12 @@ public final class LlmConfigReader {
         };
     }
 
-    /**
-     * The dotted twin of a dashed key when it exists (only an environment variable produces it, and the environment
-     * overrides files), else the dashed key.
-     */
     private static Config key(Config node, String dashed) {
-        if (dashed.contains("-")) {
-            Config fromEnvironment = node.get(dashed.replace('-', '.'));
-            if (fromEnvironment.exists()) {
-                return fromEnvironment;
-            }
-        }
-        return node.get(dashed);
+        return ConfigKeys.key(node, dashed);
     }
 
     private static Optional<String> string(Config node, String key) {
-        Config value = key(node, key);
-        return value.isLeaf() ? value.asString().asOptional().map(String::strip).filter(s -> !s.isEmpty())
-                : Optional.empty();
+        return ConfigKeys.string(node, key);
     }
 
     private static Optional<Boolean> bool(Config node, String key) {

@@ -1,5 +1,6 @@
 package ai.aegis.worker.smcp.mcp;
 
+import ai.aegis.topology.config.ConfigKeys;
 import ai.aegis.topology.config.ConfigLists;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigException;
@@ -165,21 +166,12 @@ public final class McpConfigReader {
         return key.isEmpty() ? "aegis.smcp" : key;
     }
 
-    /** The dotted twin of a dashed key when it exists (only the environment produces it), else the dashed key. */
     private static Config key(Config node, String dashed) {
-        if (dashed.contains("-")) {
-            Config fromEnvironment = node.get(dashed.replace('-', '.'));
-            if (fromEnvironment.exists()) {
-                return fromEnvironment;
-            }
-        }
-        return node.get(dashed);
+        return ConfigKeys.key(node, dashed);
     }
 
     private static Optional<String> string(Config node, String key) {
-        Config value = key(node, key);
-        return value.isLeaf() ? value.asString().asOptional().map(String::strip).filter(s -> !s.isEmpty())
-                : Optional.empty();
+        return ConfigKeys.string(node, key);
     }
 
     private static Optional<Integer> integer(Config node, String key, String where) {
