@@ -158,6 +158,7 @@ public final class SmcpBench {
                 for (int round = options.warmupSeconds() > 0 ? 0 : 1; round <= options.repeats(); round++) {
                     boolean counted = round > 0;
                     Duration length = Duration.ofSeconds(counted ? options.seconds() : options.warmupSeconds());
+                    double invokeRate = 0;
                     for (int threads : threadCounts) {
                         double bcRate = 0;
                         for (Named b : baselines) {
@@ -178,14 +179,12 @@ public final class SmcpBench {
                                     return true;
                                 });
                         record(counted, inProcess, INVOKE, threads, r);
+                        invokeRate = r.perSecond(); // the last thread count's: the most threads
                     }
-                    double invokeRate = inProcess.isEmpty() ? 0
-                            : lastOf(inProcess, INVOKE, threadCounts.getLast()).perSecond();
-                    http(smcp, load, options, length, invokeRate, counted, overHttp);
-                    out.printf(Locale.ROOT, "bench smcp: %s %d/%d: invoke %.0f/s on %d thread(s), HTTP %.0f req/s%n",
-                            counted ? "round" : "warm-up", Math.max(round, 0), options.repeats(),
-                            invokeRate, threadCounts.getLast(), overHttp.isEmpty() ? 0
-                                    : overHttp.get(HTTP_INVOKE).getLast().okPerSecond());
+                    double httpRate = http(smcp, load, options, length, invokeRate, counted, overHttp);
+                    out.printf(Locale.ROOT, "bench smcp: %s: invoke %.0f/s on %d thread(s), HTTP %.0f req/s%n",
+                            counted ? "round " + round + "/" + options.repeats() : "warm-up (not counted)",
+                            invokeRate, threadCounts.getLast(), httpRate);
                 }
             } finally {
                 load.close();
@@ -275,8 +274,12 @@ public final class SmcpBench {
         return pool;
     }
 
-    /** The no-op POST, then invoke, each with its own body; invoke's from a pool signed just before. */
-    private static void http(SmcpFixture smcp, Load load, Options options, Duration length, double invokeRate,
+    /**
+     * The no-op POST, then invoke, each with its own body; invoke's from a pool signed just before.
+     *
+     * @return invoke's rate over HTTP
+     */
+    private static double http(SmcpFixture smcp, Load load, Options options, Duration length, double invokeRate,
                              boolean counted, Map<String, List<Load.Counts>> results) throws InterruptedException {
         URI noop = URI.create("http://127.0.0.1:" + smcp.port() + SmcpFixture.NOOP);
         URI invoke = URI.create("http://127.0.0.1:" + smcp.port() + SmcpRoutes.INVOKE);
@@ -300,6 +303,7 @@ public final class SmcpBench {
             results.computeIfAbsent(HTTP_NOOP, k -> new ArrayList<>()).add(none);
             results.computeIfAbsent(HTTP_INVOKE, k -> new ArrayList<>()).add(signed);
         }
+        return signed.okPerSecond();
     }
 
     private static Supplier<HttpRequest> post(URI uri, Supplier<byte[]> body) {
@@ -317,10 +321,6 @@ public final class SmcpBench {
 
     private static String key(String name, int threads) {
         return name + "\u0000" + threads;
-    }
-
-    private static Throughput.Result lastOf(Map<String, List<Throughput.Result>> results, String name, int threads) {
-        return results.get(key(name, threads)).getLast();
     }
 
     // ---------------------------------------------------------------- the report
