@@ -49,9 +49,15 @@ public final class Bench {
             out.print(RestartBench.usage());
             out.println();
             out.print(ScenarioOptions.usage());
+            out.println();
+            out.print(SmcpBench.usage());
             return 0;
         }
         String scenario = scenario(args);
+        if ("smcp".equals(scenario)) {
+            // no broker and no system: the worker's SMCP service alone, on a page of its own
+            return SmcpBench.run(withoutScenario(args), out);
+        }
         if (scenario != null && !scenario.equals("latency") && !scenario.equals("restart")) {
             return IngressBench.run(args, out);
         }

@@ -75,8 +75,9 @@ final class Report {
 
     /** The other benchmark pages, linked from this one (each has its own command). */
     static final String OTHER_PAGES = "Other measurements: [the ingress at volume](benchmarks-ingress.md) (`aegis bench "
-            + "--scenario all`: throughput, SSE latency, idle streams, webhooks) and [restart after a crash]"
-            + "(benchmarks-restart.md) (`aegis bench restart`).\n\n";
+            + "--scenario all`: throughput, SSE latency, idle streams, webhooks), [restart after a crash]"
+            + "(benchmarks-restart.md) (`aegis bench restart`) and [signed tool calls](benchmarks-smcp.md) (`aegis bench "
+            + "--scenario smcp`).\n\n";
 
     static String markdown(BenchOptions options, Machine machine, List<RuntimeResult> results, ZonedDateTime at) {
         StringBuilder b = new StringBuilder();

@@ -122,13 +122,14 @@ public record ScenarioOptions(List<String> scenarios, Path out, int repeats, int
                   auth     GET /v1/agents without authentication, with the local token and with a (cached)
                            OIDC access token, side by side (--connections, --seconds)
                 all (the default) runs the five and writes one page. --scenario latency is the sandbox start
-                benchmark (the default without --scenario), --scenario restart is aegis bench restart.
+                benchmark (the default without --scenario), --scenario restart is aegis bench restart,
+                --scenario smcp the signed tool calls (below).
                 """;
     }
 
     private static List<String> scenarios(String value) {
         List<String> names = BenchOptions.names(value, ALL, "scenario",
-                "ingress, sse, fanout, webhooks, auth, all, latency or restart");
+                "ingress, sse, fanout, webhooks, auth, all, latency, restart or smcp");
         // the page's sections keep one order whatever order they were asked in
         return ALL.stream().filter(names::contains).toList();
     }
