@@ -456,9 +456,10 @@ public final class SmcpBench {
                 above says; the service uses BouncyCastle's lightweight API.
                 - The replay cache (`ReplayGuard`) is one `synchronized` map and queue: every invocation of the \
                 worker passes through it once, a short critical section, and it holds every signature of the \
-                last 30 s. The worker's default room (`aegis.smcp.replay-cache-entries`, 200 000) is therefore \
-                full at about 6 700 invocations per second sustained, and further ones are answered 503 until \
-                signatures age out; this benchmark raises it to 5 000 000 so that it measures the checks.
+                last 30 s (about 100 bytes each). The worker's default room (`aegis.smcp.replay-cache-entries`, \
+                600 000, some 60 MB when full) lasts up to about 20 000 invocations per second sustained, over \
+                twice what one worker verifies here; past it further ones are answered 503 until signatures age \
+                out. This benchmark raises it to 5 000 000 so that no run can reach it.
                 - On N threads the rate is bounded by the cores, which the clients, other work on the machine and \
                 (over HTTP) the listener share.
                 - Over HTTP the figure adds, to the checks, the HTTP exchange (the no-op row) and the JSON parse \

@@ -98,7 +98,8 @@ public record SmcpConfig(boolean enabled, String issuer, String audience, Durati
         private Path signingKeyFile;
         private String defaultSecurityContext = DEFAULT_CONTEXT;
         private Duration clockSkew = Duration.ofSeconds(30);
-        private int replayCacheEntries = 200_000;
+        // a signature is kept ~30 s (the skew): room for ~20 000 calls/s, twice what one worker verifies; ~60 MB full
+        private int replayCacheEntries = 600_000;
         private int rememberedSessions = 10_000;
         private int rateLimiterEntries = 10_000;
         private SecurityContexts securityContexts = SecurityContexts.defaults();
