@@ -196,6 +196,8 @@ class ConsoleBrowserTest {
         assertThat(firstTool.findElement(By.className("args")).getText()).contains("sleep 2; echo first-$((20+1))");
         assertThat(firstTool.findElement(By.className("result")).getText()).contains("first-21");
         assertThat(browser.findElement(By.id("events")).getAttribute("aria-live")).isEqualTo("polite");
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+                "arguments[0].scrollIntoView({block: 'center'})", firstTool);
         screenshot("execution-live");
 
         WebElement answer = waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("final-output")));
