@@ -46,7 +46,7 @@ import java.util.concurrent.TimeUnit;
  * The whole system as {@code aegis up} composes it ({@link AegisSystem}), on the shared real broker with topics of
  * its own: an ingress on a free port, a worker with scripted models, real HTTP between all of them.
  */
-final class TestSystem implements AutoCloseable {
+public final class TestSystem implements AutoCloseable {
 
     final AegisSystem system;
     final KafkaSettings kafka;
@@ -58,8 +58,8 @@ final class TestSystem implements AutoCloseable {
     /** Set when the system runs workflows (the engine and the approval service). */
     final WorkflowEngineService engine;
     final ApprovalService approvals;
-    final String token;
-    final String base;
+    public final String token;
+    public final String base;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final Map<String, String> config;
     private final ContainerRuntime runtime;
@@ -74,7 +74,7 @@ final class TestSystem implements AutoCloseable {
     }
 
     /** @param workflows also run the workflow engine and the approval service, as {@code aegis up} does */
-    TestSystem(Path dataDir, Map<String, List<ScriptStep>> scripts, ContainerRuntime runtime, boolean workflows)
+    public TestSystem(Path dataDir, Map<String, List<ScriptStep>> scripts, ContainerRuntime runtime, boolean workflows)
             throws IOException {
         this(dataDir, scripts, runtime, workflows ? EnumSet.allOf(Service.class)
                 : EnumSet.of(Service.WORKER, Service.INGRESS), Map.of());
@@ -138,19 +138,19 @@ final class TestSystem implements AutoCloseable {
                 .services(services).models(models).runtime(runtime).build());
     }
 
-    HttpResponse<String> get(String path) throws Exception {
+    public HttpResponse<String> get(String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token)
                 .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    HttpResponse<String> post(String path, String body) throws Exception {
+    public HttpResponse<String> post(String path, String body) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token)
                 .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     /** Deploys a manifest and returns the agent id. */
-    String deploy(String manifest) throws Exception {
+    public String deploy(String manifest) throws Exception {
         HttpResponse<String> res = post("/v1/agents", manifest);
         if (res.statusCode() / 100 != 2) {
             throw new AssertionError("deploy failed: " + res.statusCode() + " " + res.body());
@@ -158,7 +158,7 @@ final class TestSystem implements AutoCloseable {
         return Json.tree(res.body()).get("agent_id").asText();
     }
 
-    String startExecution(String agentId, String input) throws Exception {
+    public String startExecution(String agentId, String input) throws Exception {
         HttpResponse<String> res = post("/v1/executions", Json.write(Map.of("agent_id", agentId, "input", input)));
         if (res.statusCode() != 200) {
             throw new AssertionError("start failed: " + res.statusCode() + " " + res.body());
@@ -167,7 +167,7 @@ final class TestSystem implements AutoCloseable {
     }
 
     /** An agent manifest (JSON) using the model alias {@code model}, allowed to use cmd.run. */
-    static String agent(String name, String model, int maxIterations) {
+    public static String agent(String name, String model, int maxIterations) {
         return """
                 {"apiVersion":"100monkeys.ai/v1","kind":"Agent",
                  "metadata":{"name":"%s","version":"1.0.0","description":"test agent"},
@@ -211,7 +211,7 @@ final class TestSystem implements AutoCloseable {
         return awaitEnd(executionId[0], Duration.ofSeconds(30));
     }
 
-    static JsonNode args(String json) {
+    public static JsonNode args(String json) {
         return Json.tree(json);
     }
 

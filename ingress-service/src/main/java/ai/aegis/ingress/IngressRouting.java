@@ -5,6 +5,7 @@ import ai.aegis.ingress.agents.AgentRoutes;
 import ai.aegis.ingress.agents.AgentService;
 import ai.aegis.ingress.auth.AuthFilter;
 import ai.aegis.ingress.auth.Authenticator;
+import ai.aegis.ingress.console.ConsoleRoutes;
 import ai.aegis.ingress.deadletters.DeadLetterRoutes;
 import ai.aegis.ingress.deadletters.DeadLetterView;
 import ai.aegis.ingress.executions.ExecutionAdmission;
@@ -214,6 +215,7 @@ public final class IngressRouting {
         routing.register("/v1/stimuli", stimulusRouteRoutes, stimulusIntake.stimuli(), stimulusViewRoutes);
         routing.register(StimulusIntakeRoutes.WEBHOOKS_PATH, stimulusIntake.webhooks());
         composed.routes().forEach(routing::register);
+        new ConsoleRoutes(token).register(routing);
         ErrorHandling.notFound(routing);
     }
 

@@ -1,6 +1,7 @@
 package ai.aegis.ingress.auth;
 
 import ai.aegis.http.Api;
+import ai.aegis.ingress.console.ConsoleRoutes;
 import ai.aegis.schemas.auth.Caller;
 import ai.aegis.schemas.auth.Subject;
 import io.helidon.http.HeaderNames;
@@ -20,7 +21,10 @@ import java.util.regex.Pattern;
  * issuers are configured) on every public route but the open ones ({@code /health}), and the role the route needs:
  * reading (GET, HEAD, the streams) any Aegis role; deciding a human approval {@value Caller#APPROVER} or
  * {@value Caller#OPERATOR}; everything else {@value Caller#OPERATOR}. Stream routes also accept {@code ?access_token=}
- * because a browser's EventSource cannot set headers.
+ * because a browser's EventSource cannot set headers. The web console's cookie ({@link ConsoleRoutes#COOKIE}) is the
+ * bearer when a request has neither: then a state-changing request (not GET or HEAD) also needs the header
+ * {@value ConsoleRoutes#CSRF_HEADER}{@code : 1}, which a cross-site form cannot set, else {@code 403}. The console's
+ * own paths ({@code /console/...}) are left to its routes: its static files hold no data.
  *
  * <p>401 with {@code WWW-Authenticate: Bearer realm="aegis", error="..."} (RFC 6750) for a missing or bad token,
  * 403 with a JSON body naming the role that is missing.
@@ -48,7 +52,8 @@ public final class AuthFilter implements Filter {
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.path().path();
-        if (openPaths.contains(path) || openPrefixes.stream().anyMatch(path::startsWith)) {
+        if (openPaths.contains(path) || openPrefixes.stream().anyMatch(path::startsWith)
+                || ConsoleRoutes.isConsolePath(path)) {
             chain.proceed();
             return;
         }
@@ -59,12 +64,24 @@ public final class AuthFilter implements Filter {
         if (presented == null && path.endsWith("/stream")) {
             presented = req.query().first("access_token").orElse(null);
         }
+        boolean byCookie = false;
+        if (presented == null) {
+            presented = req.headers().cookies().first(ConsoleRoutes.COOKIE).asOptional().orElse(null);
+            byCookie = presented != null;
+        }
         switch (authenticator.authenticate(presented)) {
             case Authenticator.Refused r -> {
                 res.header(HeaderNames.WWW_AUTHENTICATE, challenge(r));
                 Api.error(res, 401, r.description());
             }
             case Authenticator.Authenticated a -> {
+                Method method = req.prologue().method();
+                if (byCookie && method != Method.GET && method != Method.HEAD
+                        && !ConsoleRoutes.hasCsrfHeader(req.headers())) {
+                    Api.coded(res, 403, "forbidden", "A request authenticated by the console's cookie that changes "
+                            + "something needs the header " + ConsoleRoutes.CSRF_HEADER + ": 1");
+                    return;
+                }
                 String missing = missingRole(a.caller(), req.prologue().method(), path);
                 if (missing != null) {
                     Map<String, Object> body = new LinkedHashMap<>();

@@ -1,0 +1,294 @@
+package ai.aegis.cli.console;
+
+import ai.aegis.cli.TestSystem;
+import ai.aegis.schemas.json.Json;
+import ai.aegis.worker.llm.scripted.ScriptStep;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * The web console in a real browser (headless Chromium through chromedriver) against the whole system with
+ * workflows and approvals: log in with the token, watch an execution's events arrive live, decide two human
+ * approvals (approve with feedback, reject with a reason) and see each run take its path, reach Approve by Tab.
+ * Screenshots go to {@code target/console-screenshots/}.
+ *
+ * <p>Without {@code /usr/bin/chromium} and {@code /usr/bin/chromedriver} the test fails, unless
+ * {@code -Daegis.test.browser=skip} is given (then it is aborted).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConsoleBrowserTest {
+
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Path SHOTS = Path.of("target", "console-screenshots");
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @TempDir
+    static Path dataDir;
+    static TestSystem system;
+    static ChromeDriverService service;
+    static WebDriver browser;
+
+    static String workflow(String name) {
+        return """
+                apiVersion: 100monkeys.ai/v1
+                kind: Workflow
+                metadata: {name: %s, version: "1.0.0"}
+                spec:
+                  initial_state: draft
+                  states:
+                    draft:
+                      kind: Agent
+                      agent: drafter
+                      input: "Draft about {{workflow.input}}"
+                      transitions:
+                        - {condition: on_success, target: review}
+                    review:
+                      kind: Human
+                      prompt: "Please review: {{draft.output}}"
+                      timeout: 300s
+                      transitions:
+                        - {condition: approved, target: publish}
+                        - {condition: rejected, target: revise}
+                    publish:
+                      kind: Agent
+                      agent: publisher
+                      input: "Publish {{draft.output}} with {{review.feedback}}"
+                      transitions: []
+                    revise:
+                      kind: Agent
+                      agent: reviser
+                      input: "Revise because: {{review.feedback}}"
+                      transitions: []
+                """.formatted(name);
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
+            String missing = CHROMIUM + " or " + CHROMEDRIVER + " is missing";
+            if ("skip".equals(System.getProperty("aegis.test.browser"))) {
+                Assumptions.abort(missing + " and -Daegis.test.browser=skip was given");
+            }
+            fail(missing + ": install Debian's chromium and chromium-driver (CI's .ci/run does), or pass "
+                    + "-Daegis.test.browser=skip");
+        }
+        system = new TestSystem(dataDir, Map.of(
+                "slow", List.of(
+                        ScriptStep.toolCall("cmd.run", TestSystem.args("{\"command\":\"sleep 2; echo first-$((20+1))\"}")),
+                        ScriptStep.toolCall("cmd.run", TestSystem.args("{\"command\":\"sleep 3; echo second\"}")),
+                        ScriptStep.reply("slow answer: {{last_tool_stdout}}")),
+                "echo", List.of(ScriptStep.reply("done: {{input}}"))), null, true);
+        for (String agent : List.of("drafter", "publisher", "reviser")) {
+            system.deploy("""
+                    {"apiVersion":"100monkeys.ai/v1","kind":"Agent","metadata":{"name":"%s","version":"1"},
+                     "spec":{"runtime":{"model":"echo"},"task":{"prompt_template":"{{input}}"},
+                             "execution":{"max_iterations":1}}}""".formatted(agent));
+        }
+        HttpResponse<String> registered = system.post("/v1/workflows", workflow("console-review"));
+        assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+
+        Files.createDirectories(SHOTS);
+        service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort()
+                .build();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=1280,800", "--force-device-scale-factor=1");
+        browser = new ChromeDriver(service, options);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (service != null) {
+            service.stop();
+        }
+        if (system != null) {
+            system.close();
+        }
+    }
+
+    private static WebDriverWait waiting() {
+        return new WebDriverWait(browser, WAIT, Duration.ofMillis(100));
+    }
+
+    private static void screenshot(String name) throws IOException {
+        File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+        Files.copy(shot.toPath(), SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void open(String hash) {
+        browser.get(system.base + "/console/" + hash);
+    }
+
+    @Test
+    @Order(1)
+    void nothingShowsWithoutLoggingInAndABadTokenIsRefused() throws Exception {
+        open("#/executions");
+        WebElement token = waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
+        assertThat(browser.findElement(By.id("nav")).isDisplayed()).isFalse();
+        assertThat(browser.findElement(By.id("view")).getText()).isEmpty();
+        token.sendKeys("not-the-token", Keys.ENTER);
+        waiting().until(ExpectedConditions.textToBe(By.id("login-error"), "That token was refused."));
+        screenshot("login");
+    }
+
+    @Test
+    @Order(2)
+    void anExecutionsEventsArriveLiveThenItsFinalAnswer() throws Exception {
+        open("");
+        WebElement token = waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
+        token.clear();
+        token.sendKeys(system.token, Keys.ENTER);
+        waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("nav")));
+        assertThat(browser.findElement(By.id("who")).getText()).contains("aegis-operator");
+
+        String agentId = system.deploy(TestSystem.agent("console-slow", "slow", 2));
+        String executionId = system.startExecution(agentId, "the console test");
+        open("#/executions");
+        WebElement link = waiting().until(ExpectedConditions.elementToBeClickable(
+                By.cssSelector("#executions a[href='#/executions/" + executionId + "']")));
+        screenshot("executions");
+        link.click();
+
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#events li[data-type='iteration_started']")));
+        WebElement firstTool = waiting().until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#events li[data-type='tool_call']")));
+        // live: the first tool call shows while the execution still runs (the second command sleeps 3 s)
+        String status = Json.tree(system.get("/v1/executions/" + executionId).body()).get("status").asText();
+        assertThat(status).isIn("running", "pending");
+        assertThat(browser.findElement(By.id("answer")).isDisplayed()).isFalse();
+        assertThat(browser.findElement(By.id("cancel")).isDisplayed()).isTrue();
+        assertThat(firstTool.findElement(By.className("args")).getText()).contains("sleep 2; echo first-$((20+1))");
+        assertThat(firstTool.findElement(By.className("result")).getText()).contains("first-21");
+        assertThat(browser.findElement(By.id("events")).getAttribute("aria-live")).isEqualTo("polite");
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+                "arguments[0].scrollIntoView({block: 'center'})", firstTool);
+        screenshot("execution-live");
+
+        WebElement answer = waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("final-output")));
+        assertThat(answer.getText()).isEqualTo("slow answer: second");
+        assertThat(browser.findElements(By.cssSelector("#events li[data-type='tool_call']"))).hasSize(2);
+        assertThat(browser.findElements(By.cssSelector("#events li[data-type='execution_completed']"))).hasSize(1);
+        waiting().until(ExpectedConditions.invisibilityOfElementLocated(By.id("cancel")));
+        screenshot("execution-completed");
+    }
+
+    private static String run(String input) throws Exception {
+        HttpResponse<String> res = system.post("/v1/workflows/console-review/run", Json.write(Map.of("input", input)));
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        return Json.tree(res.body()).get("workflow_execution_id").asText();
+    }
+
+    private static By card(String runId) {
+        return By.xpath("//article[contains(@class,'approval')][.//a[contains(@href,'" + runId + "')]]");
+    }
+
+    @Test
+    @Order(3)
+    void approvalsAreDecidedInTheConsoleAndEachRunTakesItsPath() throws Exception {
+        String approvedRun = run("otters");
+        String rejectedRun = run("badgers");
+        open("#/approvals");
+        WebElement first = waiting().until(ExpectedConditions.visibilityOfElementLocated(card(approvedRun)));
+        waiting().until(ExpectedConditions.visibilityOfElementLocated(card(rejectedRun)));
+        assertThat(first.findElement(By.className("prompt")).getText())
+                .isEqualTo("Please review: done: Draft about otters");
+        waiting().until(d -> first.findElement(By.className("context")).getText().contains("draft"));
+
+        // keyboard: from the top of the page, Tab reaches the first run's Approve button
+        WebElement approve = first.findElement(By.cssSelector("button.approve"));
+        browser.findElement(By.tagName("body")).click();
+        boolean reached = false;
+        for (int i = 0; i < 40 && !reached; i++) {
+            browser.switchTo().activeElement().sendKeys(Keys.TAB);
+            reached = browser.switchTo().activeElement().equals(approve);
+        }
+        assertThat(reached).as("the Approve button is reachable by Tab").isTrue();
+
+        first.findElement(By.tagName("textarea")).sendKeys("Looks good");
+        screenshot("approval");
+        approve.sendKeys(Keys.ENTER);
+        waiting().until(ExpectedConditions.textToBePresentInElement(first.findElement(By.className("result")),
+                "approved"));
+
+        WebElement second = browser.findElement(card(rejectedRun));
+        second.findElement(By.cssSelector("textarea[name='reason']")).sendKeys("Needs more citations.");
+        second.findElement(By.cssSelector("button.reject")).click();
+        waiting().until(ExpectedConditions.textToBePresentInElement(second.findElement(By.className("result")),
+                "rejected"));
+
+        open("#/workflow-runs/" + approvedRun);
+        waiting().until(ExpectedConditions.textToBe(By.id("run-state"), "publish"));
+        waiting().until(ExpectedConditions.textToBe(By.cssSelector("#run-status .badge"), "completed"));
+        waiting().until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#run-fsm svg g.state.current[data-state='publish']")));
+        assertThat(browser.findElements(By.cssSelector("#run-fsm svg g.state"))).hasSize(4);
+        waiting().until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#run-events li[data-type='workflow_completed']")));
+        screenshot("workflow-approved");
+
+        open("#/workflow-runs/" + rejectedRun);
+        waiting().until(ExpectedConditions.textToBe(By.id("run-state"), "revise"));
+        waiting().until(ExpectedConditions.textToBe(By.cssSelector("#run-status .badge"), "completed"));
+        waiting().until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#run-fsm svg g.state.current[data-state='revise']")));
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("main"),
+                "done: Revise because: Needs more citations."));
+        screenshot("workflow-rejected");
+
+        JsonNode end = Json.tree(system.get("/v1/workflows/executions/" + approvedRun).body());
+        assertThat(end.get("state_outputs").get("publish").asText())
+                .isEqualTo("done: Publish done: Draft about otters with Looks good");
+    }
+
+    @Test
+    @Order(4)
+    void theOtherPagesShowAndLogoutEndsTheSession() throws Exception {
+        open("#/workflows");
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#workflows a[href='#/workflows/console-review']")));
+        open("#/stimuli");
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("main"), "Stimuli"));
+        open("#/dead-letters");
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("main"), "No dead letters."));
+        browser.findElement(By.id("logout")).click();
+        waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
+        open("#/executions");
+        waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
+        assertThat(browser.findElement(By.id("view")).getText()).isEmpty();
+    }
+}

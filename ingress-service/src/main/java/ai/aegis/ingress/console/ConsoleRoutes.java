@@ -1,0 +1,228 @@
+package ai.aegis.ingress.console;
+
+import ai.aegis.http.Api;
+import ai.aegis.ingress.auth.AuthFilter;
+import ai.aegis.ingress.auth.Authenticator;
+import ai.aegis.schemas.auth.Caller;
+import ai.aegis.schemas.json.Json;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * The web console at {@code /console}: static files from this jar (a fixed list, nothing else is served), and the
+ * session routes. The files hold no data: everything the console shows comes from the API, which needs a token.
+ *
+ * <ul>
+ *   <li>{@code POST /console/session} {@code {"token":"..."}}: checks the token with the ingress's
+ *   {@link Authenticator}; {@code 401} when it is refused, else {@code 200 {"name","roles"}} and the cookie
+ *   {@value #COOKIE} (HttpOnly, SameSite=Strict, Path=/, Secure when the request came over HTTPS) holding the
+ *   token, which {@link AuthFilter} accepts as the bearer when a request has no {@code Authorization} header.</li>
+ *   <li>{@code GET /console/session}: who the cookie is, or {@code 401}.</li>
+ *   <li>{@code POST /console/logout}: clears the cookie.</li>
+ * </ul>
+ * The session routes need the header {@value #CSRF_HEADER}{@code : 1} as every state-changing request authenticated
+ * by the cookie does (a cross-site form cannot set it). The cookie holds the token itself rather than a server-side
+ * session: every ingress node accepts it, and it lives exactly as long as the token (an OIDC token's expiry
+ * applies as it does to the API).
+ */
+public final class ConsoleRoutes {
+
+    /** The cookie that carries the token. */
+    public static final String COOKIE = "aegis_console";
+    /** The header a state-changing request authenticated by the cookie must carry, with the value {@code 1}. */
+    public static final String CSRF_HEADER = "X-Aegis-Console";
+    public static final HeaderName CSRF = HeaderNames.create(CSRF_HEADER);
+    public static final String PATH = "/console";
+    public static final String CSP = "default-src 'self'; base-uri 'none'; form-action 'self'; "
+            + "frame-ancestors 'none'; object-src 'none'";
+
+    private static final String RESOURCES = "/ai/aegis/ingress/console/";
+    /** Every file the console has: served as they are, with no listing and no other path. */
+    static final List<String> FILES = List.of("index.html", "console.css", "app.js", "api.js", "views.js",
+            "fsm.js", "favicon.svg");
+    private static final Map<String, String> TYPES = Map.of(
+            "html", "text/html; charset=utf-8",
+            "css", "text/css; charset=utf-8",
+            "js", "text/javascript; charset=utf-8",
+            "svg", "image/svg+xml");
+    /** Cookie octets (RFC 6265): the local token (aegis_ + hex) and JWTs (base64url and dots) are. */
+    private static final Pattern COOKIE_SAFE = Pattern.compile("[A-Za-z0-9._~+/=-]{1,8192}");
+    private static final HeaderName SET_COOKIE = HeaderNames.SET_COOKIE;
+
+    private final Authenticator authenticator;
+    private final Map<String, byte[]> files = new LinkedHashMap<>();
+
+    /** @param authenticator the ingress's, or null when authentication is off (then any login is accepted) */
+    public ConsoleRoutes(Authenticator authenticator) {
+        this.authenticator = authenticator;
+        for (String name : FILES) {
+            try (InputStream in = ConsoleRoutes.class.getResourceAsStream(RESOURCES + name)) {
+                if (in == null) {
+                    throw new IllegalStateException("console resource missing from the jar: " + name);
+                }
+                files.put(name, in.readAllBytes());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Paths {@link AuthFilter} leaves to these routes (they check the token themselves where it matters). */
+    public static boolean isConsolePath(String path) {
+        return path.equals(PATH) || path.startsWith(PATH + "/");
+    }
+
+    public void register(HttpRouting.Builder routing) {
+        routing.get(PATH, (req, res) -> {
+            secure(res);
+            res.status(Status.MOVED_PERMANENTLY_301).header(HeaderNames.LOCATION, PATH + "/").send();
+        });
+        routing.get(PATH + "/", (req, res) -> file(res, "index.html"));
+        routing.post(PATH + "/session", this::login);
+        routing.get(PATH + "/session", this::whoami);
+        routing.post(PATH + "/logout", this::logout);
+        routing.get(PATH + "/{file}", (req, res) -> file(res, req.path().pathParameters().get("file")));
+    }
+
+    /** The headers of every console answer. */
+    static void secure(ServerResponse res) {
+        res.header(HeaderNames.create("Content-Security-Policy"), CSP);
+        res.header(HeaderNames.X_CONTENT_TYPE_OPTIONS, "nosniff");
+        res.header(HeaderNames.create("Referrer-Policy"), "no-referrer");
+        res.header(HeaderNames.create("X-Frame-Options"), "DENY");
+    }
+
+    private void file(ServerResponse res, String name) {
+        secure(res);
+        byte[] body = files.get(name);
+        if (body == null) {
+            res.header(HeaderNames.CACHE_CONTROL, "no-store");
+            Api.error(res, 404, "Not found");
+            return;
+        }
+        // no-cache: revalidated on every load, so a new version of the node serves its own console at once
+        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        res.header(HeaderNames.CONTENT_TYPE, TYPES.get(name.substring(name.lastIndexOf('.') + 1)));
+        res.send(body);
+    }
+
+    private void login(ServerRequest req, ServerResponse res) {
+        secure(res);
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        if (!csrfHeader(req, res)) {
+            return;
+        }
+        JsonNode body;
+        try {
+            body = Json.tree(Api.body(req));
+        } catch (RuntimeException e) {
+            Api.error(res, 400, "The body must be JSON: {\"token\":\"...\"}");
+            return;
+        }
+        JsonNode given = body == null ? null : body.get("token");
+        if (given == null || !given.isTextual() || given.asText().isBlank()) {
+            Api.error(res, 400, "Missing required field 'token'");
+            return;
+        }
+        String token = given.asText().strip();
+        if (!COOKIE_SAFE.matcher(token).matches()) {
+            Api.error(res, 401, "Invalid bearer token");
+            return;
+        }
+        Caller caller;
+        if (authenticator == null) {
+            caller = Caller.LOCAL;
+        } else {
+            switch (authenticator.authenticate(token)) {
+                case Authenticator.Refused r -> {
+                    Api.error(res, 401, r.description());
+                    return;
+                }
+                case Authenticator.Authenticated a -> caller = a.caller();
+            }
+        }
+        res.header(SET_COOKIE, cookie(req, token, null));
+        Api.ok(res, caller(caller));
+    }
+
+    private void whoami(ServerRequest req, ServerResponse res) {
+        secure(res);
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        if (authenticator == null) {
+            Api.ok(res, caller(Caller.LOCAL));
+            return;
+        }
+        String token = req.headers().cookies().first(COOKIE).asOptional().orElse(null);
+        switch (authenticator.authenticate(token)) {
+            case Authenticator.Refused r -> Api.error(res, 401, r.description());
+            case Authenticator.Authenticated a -> Api.ok(res, caller(a.caller()));
+        }
+    }
+
+    private void logout(ServerRequest req, ServerResponse res) {
+        secure(res);
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        if (!csrfHeader(req, res)) {
+            return;
+        }
+        res.header(SET_COOKIE, cookie(req, "", 0));
+        Api.ok(res, Map.of("status", "logged_out"));
+    }
+
+    /** The CSRF check of the session routes: false (and 403 sent) without {@value #CSRF_HEADER}{@code : 1}. */
+    private static boolean csrfHeader(ServerRequest req, ServerResponse res) {
+        if (hasCsrfHeader(req.headers())) {
+            return true;
+        }
+        Api.coded(res, 403, "forbidden", "The console's requests carry the header " + CSRF_HEADER + ": 1");
+        return false;
+    }
+
+    public static boolean hasCsrfHeader(io.helidon.http.Headers headers) {
+        return headers.first(CSRF).map("1"::equals).orElse(false);
+    }
+
+    private static String cookie(ServerRequest req, String value, Integer maxAge) {
+        StringBuilder c = new StringBuilder(COOKIE).append('=').append(value)
+                .append("; Path=/; HttpOnly; SameSite=Strict");
+        if (maxAge != null) {
+            c.append("; Max-Age=").append(maxAge);
+        }
+        if (https(req)) {
+            c.append("; Secure");
+        }
+        return c.toString();
+    }
+
+    /** Over TLS, or behind a proxy that says the client used HTTPS (as Helidon's requested URI reads it). */
+    private static boolean https(ServerRequest req) {
+        if (req.isSecure()) {
+            return true;
+        }
+        try {
+            return "https".equalsIgnoreCase(req.requestedUri().scheme());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static Map<String, Object> caller(Caller caller) {
+        return Map.of("name", caller.name(), "roles", new TreeSet<>(caller.roles() == null ? Set.of()
+                : caller.roles()));
+    }
+}
