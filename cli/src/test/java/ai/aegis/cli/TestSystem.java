@@ -120,6 +120,11 @@ public final class TestSystem implements AutoCloseable {
         base = "http://127.0.0.1:" + ingress.port();
     }
 
+    /** The local API token's file, as {@code aegis up} prints it. */
+    public Path tokenFile() {
+        return ingress.tokenFile();
+    }
+
     /** The configuration keys of this system: the shared broker, its own topics, group and data directory. */
     Map<String, String> config() {
         return config;

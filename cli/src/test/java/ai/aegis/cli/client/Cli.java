@@ -1,7 +1,7 @@
 package ai.aegis.cli.client;
 
 import ai.aegis.cli.AegisMain;
-import ai.aegis.cli.CliTestSystem;
+import ai.aegis.cli.TestSystem;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -32,9 +32,9 @@ final class Cli {
     }
 
     /** {@code aegis ARGS --server <the system> --token-file <its token>}. */
-    static Result against(CliTestSystem system, String... args) {
+    static Result against(TestSystem system, String... args) {
         List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--server", system.base(), "--token-file", system.tokenFile().toString()));
+        all.addAll(List.of("--server", system.base, "--token-file", system.tokenFile().toString()));
         return run(all.toArray(String[]::new));
     }
 }

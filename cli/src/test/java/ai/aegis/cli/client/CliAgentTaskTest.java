@@ -1,6 +1,6 @@
 package ai.aegis.cli.client;
 
-import ai.aegis.cli.CliTestSystem;
+import ai.aegis.cli.TestSystem;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.worker.llm.scripted.ScriptStep;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,15 +25,15 @@ class CliAgentTaskTest {
 
     @TempDir
     static Path dataDir;
-    static CliTestSystem system;
+    static TestSystem system;
 
     @BeforeAll
     static void start() throws Exception {
-        system = CliTestSystem.start(dataDir, Map.of(
+        system = new TestSystem(dataDir, Map.of(
                 "hello", List.of(
-                        ScriptStep.toolCall("cmd.run", CliTestSystem.args("{\"command\":\"echo hi-from-$((40+2))\"}")),
+                        ScriptStep.toolCall("cmd.run", TestSystem.args("{\"command\":\"echo hi-from-$((40+2))\"}")),
                         ScriptStep.reply("done: {{last_tool_stdout}}")),
-                "broken", List.of(ScriptStep.error("the model is down"))), false);
+                "broken", List.of(ScriptStep.error("the model is down"))), null, false);
     }
 
     @AfterAll
@@ -43,7 +43,7 @@ class CliAgentTaskTest {
 
     private static Path manifest(String name, String model, int iterations) throws IOException {
         Path file = dataDir.resolve(name + ".json");
-        Files.writeString(file, CliTestSystem.agent(name, model, iterations));
+        Files.writeString(file, TestSystem.agent(name, model, iterations));
         return file;
     }
 
@@ -143,7 +143,7 @@ class CliAgentTaskTest {
         assertThat(down.err()).isEqualTo("aegis: cannot reach http://127.0.0.1:" + port
                 + " (connection refused); is aegis up running?\n");
 
-        Cli.Result badToken = Cli.run("agent", "list", "--server", system.base(), "--token-file",
+        Cli.Result badToken = Cli.run("agent", "list", "--server", system.base, "--token-file",
                 Files.writeString(dataDir.resolve("wrong-token"), "nope").toString());
         assertThat(badToken.code()).isEqualTo(1);
         assertThat(badToken.err()).startsWith("aegis: 401 ").hasLineCount(1);
@@ -175,7 +175,7 @@ class CliAgentTaskTest {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String command = String.join(" ", List.of(java, "-cp", "'" + classpath + "'", "ai.aegis.cli.AegisMain",
-                "task", "run", "cli-tty", "--input", "tty", "--follow", "--server", system.base(),
+                "task", "run", "cli-tty", "--input", "tty", "--follow", "--server", system.base,
                 "--token-file", "'" + system.tokenFile() + "'"));
         ProcessBuilder pb = new ProcessBuilder("script", "-qfec", command, "/dev/null");
         pb.environment().put("TERM", "xterm");

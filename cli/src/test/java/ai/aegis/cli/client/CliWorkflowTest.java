@@ -1,6 +1,6 @@
 package ai.aegis.cli.client;
 
-import ai.aegis.cli.CliTestSystem;
+import ai.aegis.cli.TestSystem;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.worker.llm.scripted.ScriptStep;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,7 +23,7 @@ class CliWorkflowTest {
 
     @TempDir
     static Path dataDir;
-    static CliTestSystem system;
+    static TestSystem system;
 
     static final String WORKFLOW = """
             apiVersion: 100monkeys.ai/v1
@@ -59,7 +59,7 @@ class CliWorkflowTest {
 
     @BeforeAll
     static void start() throws Exception {
-        system = CliTestSystem.start(dataDir, Map.of("echo", List.of(ScriptStep.reply("done: {{input}}"))), true);
+        system = new TestSystem(dataDir, Map.of("echo", List.of(ScriptStep.reply("done: {{input}}"))), null, true);
         for (String agent : List.of("cli-drafter", "cli-publisher", "cli-reviser")) {
             Path file = Files.writeString(dataDir.resolve(agent + ".yaml"), """
                     apiVersion: 100monkeys.ai/v1
