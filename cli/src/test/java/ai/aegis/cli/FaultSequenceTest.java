@@ -144,7 +144,8 @@ class FaultSequenceTest {
                     List<String> all = new ArrayList<>(SteadyLoad.accepted(posted));
                     all.addAll(FaultSuite.assertEachStepRequestedOnce(system, runIds));
                     Map<String, Integer> ended = FaultSuite.assertEachEndedExactlyOnce(system, all);
-                    assertThat(ended).containsOnlyKeys("execution_completed");
+                    assertThat(ended).as(() -> "how the executions that did not complete ended: "
+                            + endsOtherThanCompleted(system, all)).containsOnlyKeys("execution_completed");
                     long[] superseded = assertNothingSupersededIsVisible(system, all);
                     long rerun = superseded[0];
                     assertThat(rerun).as("executions run again after the worker kill and the freeze").isPositive();
@@ -246,5 +247,14 @@ class FaultSequenceTest {
         }
         assertThat(wrong).as("executions showing more than the attempt that ended them").isEmpty();
         return new long[] {rerun, fencedEnds, progressLost};
+    }
+
+    /** The terminal events other than a completion, with their reasons: what a failure of this test needs said. */
+    private static String endsOtherThanCompleted(TestSystem system, List<String> ids) {
+        StringBuilder sb = new StringBuilder();
+        TopicLog.executionEvents(system.kafka, ids).forEach((id, events) -> events.stream()
+                .filter(e -> e.terminal() && !(e instanceof ExecutionEvent.ExecutionCompleted))
+                .forEach(e -> sb.append("\n  ").append(id).append(": ").append(Json.write(e))));
+        return sb.isEmpty() ? "(none)" : sb.toString();
     }
 }

@@ -60,6 +60,13 @@ public final class InnerLoopSession {
         this.events = events;
     }
 
+    /** Forgets an attestation that did not become durable, so the sandbox may attest again. */
+    public synchronized void unattested(String sessionId) {
+        if (sessionId.equals(smcpSessionId)) {
+            smcpSessionId = null;
+        }
+    }
+
     /** The runtime's id of the iteration's sandbox, when the runtime has one (Docker). */
     public void sandboxCreated(String sandboxId) {
         this.sandboxId = sandboxId;

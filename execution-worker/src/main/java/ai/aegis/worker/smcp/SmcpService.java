@@ -142,7 +142,13 @@ public final class SmcpService {
         try {
             publisher.publish(sessionsTopic, sessionId, Json.writeBytes(session), SmcpSession.CE_TYPE);
         } catch (DurablePublisher.UnavailableException e) {
-            // not durable, not valid: another node could not tell it from a forged one
+            // not durable, not valid: another node could not tell it from a forged one. Nothing was granted (the
+            // token is not handed out), so the sandbox may attest again; should the record land late after all,
+            // a tombstone follows it
+            LOG.log(System.Logger.Level.WARNING, "SMCP attestation of execution " + executionId + " answered 503: "
+                    + e.getMessage());
+            loop.unattested(sessionId);
+            endLater(sessionId, "attestation not durable");
             metrics.attestation("unavailable");
             ObjectNode b = Json.object().put("error", "unavailable");
             return new Answer(503, b, Map.of("Retry-After", "1"));
@@ -165,19 +171,23 @@ public final class SmcpService {
         if (sessionId == null) {
             return;
         }
-        sessions.end(sessionId).ifPresent(s -> {
-            // A tombstone: an ended session is as good as none, and compaction then drops it, so the topic holds
-            // the live sessions (and the keys), not every session there ever was. Off the runner's thread: the
-            // iteration's end does not wait for the broker.
-            Thread.ofVirtual().name("smcp-session-end").start(() -> {
-                try {
-                    publisher.publish(sessionsTopic, sessionId, null, SmcpSession.CE_TYPE);
-                } catch (DurablePublisher.UnavailableException e) {
-                    LOG.log(System.Logger.Level.WARNING, "the end of SMCP session " + sessionId + " (" + reason
-                            + ") was not written (" + e.getMessage() + "); other nodes take it for live until it "
-                            + "expires");
-                }
-            });
+        sessions.end(sessionId).ifPresent(s -> endLater(sessionId, reason));
+    }
+
+    /**
+     * Writes the session's tombstone: an ended session is as good as none, and compaction then drops it, so the
+     * topic holds the live sessions (and the keys), not every session there ever was. Off the caller's thread: the
+     * iteration's end does not wait for the broker.
+     */
+    private void endLater(String sessionId, String reason) {
+        Thread.ofVirtual().name("smcp-session-end").start(() -> {
+            try {
+                publisher.publish(sessionsTopic, sessionId, null, SmcpSession.CE_TYPE);
+            } catch (DurablePublisher.UnavailableException e) {
+                LOG.log(System.Logger.Level.WARNING, "the end of SMCP session " + sessionId + " (" + reason
+                        + ") was not written (" + e.getMessage() + "); other nodes take it for live until it "
+                        + "expires");
+            }
         });
     }
 

@@ -355,10 +355,11 @@ class GatewayClient:
             return http.client.HTTPSConnection(self.host, self.port, timeout=timeout)
         return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
 
-    def exchange(self, route, message, what):
+    def exchange(self, route, message, what, with_retry_after=False):
         """POSTs ``message`` as JSON to ``route`` (a path such as /v1/smcp/attest) with the execution token.
 
-        Returns ``(status, body text)`` whatever the status; raises BootstrapError when the worker cannot be reached.
+        Returns ``(status, body text)`` whatever the status (and the Retry-After seconds, or None, when
+        ``with_retry_after``); raises BootstrapError when the worker cannot be reached.
         """
         path = self.base_path + route
         body = json.dumps(message).encode("utf-8")
@@ -371,12 +372,14 @@ class GatewayClient:
             conn.request("POST", path, body=body, headers=headers)
             response = conn.getresponse()
             status = response.status
+            retry_after = _seconds(response.getheader("Retry-After"))
             payload = response.read()
         except (OSError, http.client.HTTPException) as e:
             raise BootstrapError("%s at %s unreachable: %s" % (what, self.target, e))
         finally:
             conn.close()
-        return status, payload.decode("utf-8", errors="replace")
+        text = payload.decode("utf-8", errors="replace")
+        return (status, text, retry_after) if with_retry_after else (status, text)
 
     def post(self, message):
         """One dispatch-gateway round trip: the orchestrator's next message, or BootstrapError."""
@@ -398,6 +401,18 @@ class GatewayClient:
 
 
 # ----------------------------------------------------------------------------------------------- SMCP
+
+# How long an attestation answered 503 (the session could not be made durable yet) is tried again.
+ATTEST_RETRY_SECONDS = 120
+
+
+def _seconds(header):
+    """A Retry-After header's delay in seconds (the delta form), or None."""
+    try:
+        return max(0.0, min(float(header), 30.0)) if header is not None else None
+    except ValueError:
+        return None
+
 
 def canonical_json(value):
     """The bytes SMCP signs: keys sorted at every level, no whitespace, UTF-8 without escapes (as serde_json)."""
@@ -428,7 +443,18 @@ class SmcpSession:
             "container_id": self.container_id,
             "agent_public_key": base64.b64encode(self.public_key).decode("ascii"),
         }
-        status, text = self.client.exchange(SMCP_ATTEST_PATH, request, "SMCP attestation")
+        # A 503 means the worker could not make the session durable (its Kafka partition is moving to another
+        # broker, say): nothing was granted, so the attestation is tried again, as Retry-After asks, for a while.
+        deadline = time.monotonic() + ATTEST_RETRY_SECONDS
+        wait = 1.0
+        while True:
+            status, text, retry_after = self.client.exchange(SMCP_ATTEST_PATH, request, "SMCP attestation",
+                                                             with_retry_after=True)
+            if status != 503 or time.monotonic() + wait > deadline:
+                break
+            debug("SMCP attestation: HTTP 503, trying again in %.1f s" % (retry_after or wait))
+            time.sleep(min(retry_after or wait, max(0.0, deadline - time.monotonic())))
+            wait = min(wait * 2, 5.0)
         if status != 200:
             raise BootstrapError("SMCP attestation failed: HTTP %d: %s" % (status, text.strip()[:2000]))
         try:

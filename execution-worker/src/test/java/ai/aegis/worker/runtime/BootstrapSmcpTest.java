@@ -133,6 +133,22 @@ class BootstrapSmcpTest {
     }
 
     @Test
+    void anAttestationTheWorkerCouldNotMakeDurableIsTriedAgain() throws Exception {
+        try (GatewayStub gateway = GatewayStub.replying(
+                new Reply(503, "{\"error\":\"unavailable\"}"), new Reply(503, "{\"error\":\"unavailable\"}"),
+                Reply.json(Map.of("security_token", JWT, "session_id", "sess-2", "expires_at", "2030-01-01T00:00:00Z")),
+                Reply.json(Map.of("type", "final", "content", "attested at last")))) {
+            SandboxResult result = run(gateway, Files.createDirectories(dir.resolve("ws503")), Map.of());
+
+            assertThat(result.exitCode()).as(result.stderr()).isZero();
+            assertThat(result.stdout()).contains("attested at last");
+            assertThat(gateway.requests()).extracting(Request::path).containsExactly("/v1/smcp/attest",
+                    "/v1/smcp/attest", "/v1/smcp/attest", "/v1/dispatch-gateway");
+            assertThat(gateway.requests().get(3).body().path("smcp_session_id").asText()).isEqualTo("sess-2");
+        }
+    }
+
+    @Test
     void attestationFailureExitsOneWithStatusAndBody() throws Exception {
         try (GatewayStub gateway = GatewayStub.replying(
                 new Reply(403, "{\"error\":\"security context tenant-x-dev not found\"}"))) {

@@ -62,6 +62,8 @@ class SmcpHttpTest {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final MovableClock CLOCK = new MovableClock(Instant.now());
     private static final List<String[]> PUBLISHED = new CopyOnWriteArrayList<>();
+    private static final java.util.concurrent.atomic.AtomicBoolean FAIL_NEXT_PUBLISH =
+            new java.util.concurrent.atomic.AtomicBoolean();
     private static final RecordingSink EVENTS = new RecordingSink();
     private static final InnerLoopRegistry LOOPS = new InnerLoopRegistry();
     private static final SecurityContext CONTEXT = new SecurityContext("test-tools", "for the test", List.of(
@@ -79,6 +81,9 @@ class SmcpHttpTest {
     @BeforeAll
     static void start() throws Exception {
         RecordPublisher publisher = (topic, k, value, ceType) -> {
+            if (FAIL_NEXT_PUBLISH.getAndSet(false)) {
+                throw new ai.aegis.topology.kafka.DurablePublisher.UnavailableException("the partition moves", null);
+            }
             PUBLISHED.add(new String[] {topic, k, value == null ? null : new String(value), ceType});
             return new RecordMetadata(new TopicPartition(topic, 0), 0, 0, 0, 0, 0);
         };
@@ -224,6 +229,19 @@ class SmcpHttpTest {
 
         // one session per iteration
         assertThat(attest(s).statusCode()).isEqualTo(409);
+    }
+
+    @Test
+    void anAttestationKafkaDidNotTakeIs503AndMayBeTriedAgain() throws Exception {
+        Sandbox s = sandbox();
+        FAIL_NEXT_PUBLISH.set(true);
+
+        HttpResponse<String> refused = attest(s);
+
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+        assertThat(s.loop().smcpSessionId()).isNull();
+        assertThat(attest(s).statusCode()).isEqualTo(200);
     }
 
     @Test
