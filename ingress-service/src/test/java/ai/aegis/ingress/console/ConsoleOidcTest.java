@@ -1,6 +1,9 @@
 package ai.aegis.ingress.console;
 
+import ai.aegis.ingress.IngressConfig;
 import ai.aegis.ingress.auth.Authenticator;
+import ai.aegis.ingress.auth.OidcIssuer;
+import ai.aegis.ingress.auth.OidcSettings;
 import ai.aegis.schemas.auth.Caller;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
@@ -9,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The console's OIDC login without an issuer: the pending logins' bounds and TTL (a moved clock), the authorization
@@ -234,10 +239,21 @@ class ConsoleOidcTest {
         assertThat(ConsoleOidcSettings.NONE.configured()).isFalse();
         assertThat(new ConsoleOidcSettings(ISSUER + "/", CLIENT, null).scope()).isEqualTo("openid");
         assertThat(new ConsoleOidcSettings(ISSUER + "/", CLIENT, null).sameIssuer(ISSUER)).isTrue();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ConsoleOidcSettings(ISSUER, " ", null))
+        assertThatThrownBy(() -> new ConsoleOidcSettings(ISSUER, " ", null))
                 .hasMessageContaining("client-id");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ConsoleOidcSettings(ISSUER, CLIENT, "email"))
+        assertThatThrownBy(() -> new ConsoleOidcSettings(ISSUER, CLIENT, "email"))
                 .hasMessageContaining("openid");
+    }
+
+    @Test
+    void theConsolesIssuerMustBeOneTheApiTrusts() {
+        OidcSettings trusted = new OidcSettings(List.of(new OidcIssuer(ISSUER, Set.of("aegis-api"), null, List.of())),
+                OidcSettings.DEFAULT_ROLES_CLAIM, Duration.ZERO, 10, Duration.ofMinutes(5));
+        assertThat(IngressConfig.builder().dataDir(Path.of("unused")).oidc(trusted).consoleOidc(SETTINGS).build()
+                .consoleOidc().clientId()).isEqualTo(CLIENT);
+        // its tokens are checked as the API's: an issuer the API does not trust is a configuration error at start
+        assertThatThrownBy(() -> IngressConfig.builder().dataDir(Path.of("unused")).consoleOidc(SETTINGS).build())
+                .hasMessageContaining("is not one of aegis.auth.oidc.issuers");
     }
 
     private static ConsoleOidc.Failure failure(ConsoleOidc.Outcome outcome) {
