@@ -84,8 +84,8 @@ public final class TestSystem implements AutoCloseable {
      * @param services which services to run (the ingress always)
      * @param settings configuration keys that replace the tests' defaults ({@link #config()})
      */
-    TestSystem(Path dataDir, Map<String, List<ScriptStep>> scripts, ContainerRuntime runtime, Set<Service> services,
-               Map<String, String> settings) throws IOException {
+    public TestSystem(Path dataDir, Map<String, List<ScriptStep>> scripts, ContainerRuntime runtime,
+                      Set<Service> services, Map<String, String> settings) throws IOException {
         this.dataDir = dataDir;
         this.runtime = runtime;
         String prefix = "e2e" + UUID.randomUUID().toString().substring(0, 8);

@@ -61,6 +61,8 @@ import java.util.Objects;
  *   oidc:                                 identity providers whose access tokens are accepted too (OidcSettings)
  *     issuers: [{issuer, audience, jwks-uri, algorithms}]
  *     roles-claim: realm_access.roles     clock-skew-seconds: 30   cached-tokens: 10000   keys-ttl-seconds: 300
+ * aegis.console:
+ *   oidc: {issuer, client-id, scope}      the console's "Sign in with" (ConsoleOidcSettings); issuer: a trusted one
  * </pre>
  *
  * @param authMode              {@code local-token} (default) or {@code none} (logs a warning on every start)
@@ -91,6 +93,7 @@ import java.util.Objects;
  * @param stimulusReplyTimeout  how long a stimulus call waits for the routing's answer
  * @param stimuliInView         how many of the latest stimuli the node's view holds
  * @param oidc                  the identity providers whose access tokens are accepted besides the local token
+ * @param consoleOidc           the console's OIDC login ({@code aegis.console.oidc}), or NONE: token login only
  * @param webhooks              the webhook sources' schemes and secrets ({@code aegis.webhooks})
  * @param stimulusRateLimit     stimuli per second each source may send to this node (0: no limit); past it 429
  * @param stimulusRateLimits    the same per source, overriding it
@@ -111,7 +114,8 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                             String nodeId, Duration stimulusReplyTimeout,
                             ai.aegis.ingress.webhook.WebhookConfig webhooks, int stimulusRateLimit,
                             java.util.Map<String, Integer> stimulusRateLimits, int stimuliInView,
-                            ai.aegis.ingress.auth.OidcSettings oidc) {
+                            ai.aegis.ingress.auth.OidcSettings oidc,
+                            ai.aegis.ingress.console.ConsoleOidcSettings consoleOidc) {
 
     /** {@code aegis.auth.mode} without authentication. */
     public static final String AUTH_NONE = "none";
@@ -219,6 +223,12 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         }
         positive("stimulus-reply-timeout-ms", stimulusReplyTimeout);
         Objects.requireNonNull(oidc, "oidc");
+        Objects.requireNonNull(consoleOidc, "consoleOidc");
+        // the console's tokens are checked as the API's are: an issuer the API does not trust would log nobody in
+        if (consoleOidc.configured() && oidc.issuers().stream().noneMatch(i -> consoleOidc.sameIssuer(i.issuer()))) {
+            throw new IllegalArgumentException("aegis.console.oidc.issuer " + consoleOidc.issuer()
+                    + " is not one of aegis.auth.oidc.issuers");
+        }
         if (stimuliInView < 1) {
             throw new IllegalArgumentException("aegis.ingress.stimuli-in-view must be at least 1");
         }
@@ -278,6 +288,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         millis(in, "stimulus-reply-timeout-ms").ifPresent(b::stimulusReplyTimeout);
         in.get("stimuli-in-view").asInt().ifPresent(b::stimuliInView);
         b.oidc(ai.aegis.ingress.auth.OidcSettings.read(aegis.get("auth.oidc")));
+        b.consoleOidc(ai.aegis.ingress.console.ConsoleOidcSettings.read(aegis.get("console.oidc")));
         b.webhooks(ai.aegis.ingress.webhook.WebhookConfig.from(aegis));
         aegis.get("stimuli.rate-limit-per-second").asInt().ifPresent(b::stimulusRateLimit);
         java.util.Map<String, Integer> limits = new java.util.HashMap<>();
@@ -329,7 +340,8 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                 .stimulusRateLimit(stimulusRateLimit)
                 .stimulusRateLimits(stimulusRateLimits)
                 .stimuliInView(stimuliInView)
-                .oidc(oidc);
+                .oidc(oidc)
+                .consoleOidc(consoleOidc);
     }
 
     public IngressConfig withPort(int newPort) {
@@ -404,6 +416,8 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
         private Duration stimulusReplyTimeout = DEFAULT_STIMULUS_REPLY_TIMEOUT;
         private int stimuliInView = DEFAULT_STIMULI_IN_VIEW;
         private ai.aegis.ingress.auth.OidcSettings oidc = ai.aegis.ingress.auth.OidcSettings.NONE;
+        private ai.aegis.ingress.console.ConsoleOidcSettings consoleOidc =
+                ai.aegis.ingress.console.ConsoleOidcSettings.NONE;
         private ai.aegis.ingress.webhook.WebhookConfig webhooks = ai.aegis.ingress.webhook.WebhookConfig.builder()
                 .build();
         private Duration finishedRetention = DEFAULT_FINISHED_RETENTION;
@@ -557,6 +571,11 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
             return this;
         }
 
+        public Builder consoleOidc(ai.aegis.ingress.console.ConsoleOidcSettings consoleOidc) {
+            this.consoleOidc = consoleOidc;
+            return this;
+        }
+
         public Builder stimulusRoutes(java.util.Map<String, String> stimulusRoutes) {
             this.stimulusRoutes = java.util.Map.copyOf(stimulusRoutes);
             return this;
@@ -614,7 +633,7 @@ public record IngressConfig(String host, int port, long maxBodyBytes, Duration s
                     kafkaHealthTimeout, kafkaHealthCache, shutdownGrace, deadLettersInMemory, managementHost,
                     managementPort, finishedRetention, maxPendingExecutions, maxPendingPerAgent,
                     maxConcurrentRequests, concurrentQueue, concurrentQueueTimeout, maxConnections, streamPort, stimulusRoutes, nodeId, stimulusReplyTimeout, webhooks,
-                    stimulusRateLimit, stimulusRateLimits, stimuliInView, oidc);
+                    stimulusRateLimit, stimulusRateLimits, stimuliInView, oidc, consoleOidc);
         }
     }
 }

@@ -5,7 +5,11 @@ import ai.aegis.ingress.agents.AgentRoutes;
 import ai.aegis.ingress.agents.AgentService;
 import ai.aegis.ingress.auth.AuthFilter;
 import ai.aegis.ingress.auth.Authenticator;
+import ai.aegis.ingress.console.ConsoleOidc;
+import ai.aegis.ingress.console.ConsoleOidcSettings;
 import ai.aegis.ingress.console.ConsoleRoutes;
+import ai.aegis.ingress.console.HttpIdentityProvider;
+import ai.aegis.ingress.console.PendingLogins;
 import ai.aegis.ingress.deadletters.DeadLetterRoutes;
 import ai.aegis.ingress.deadletters.DeadLetterView;
 import ai.aegis.ingress.executions.ExecutionAdmission;
@@ -215,8 +219,19 @@ public final class IngressRouting {
         routing.register("/v1/stimuli", stimulusRouteRoutes, stimulusIntake.stimuli(), stimulusViewRoutes);
         routing.register(StimulusIntakeRoutes.WEBHOOKS_PATH, stimulusIntake.webhooks());
         composed.routes().forEach(routing::register);
-        new ConsoleRoutes(token).register(routing);
+        new ConsoleRoutes(token, consoleOidc()).register(routing);
         ErrorHandling.notFound(routing);
+    }
+
+    /** The console's OIDC login when configured, and when there is authentication at all (else nothing to log in). */
+    private ConsoleOidc consoleOidc() {
+        ConsoleOidcSettings settings = config.consoleOidc();
+        if (!settings.configured() || token == null) {
+            return null;
+        }
+        return new ConsoleOidc(settings, new HttpIdentityProvider(settings.issuer()), token,
+                new PendingLogins(PendingLogins.DEFAULT_CAPACITY, PendingLogins.DEFAULT_TTL,
+                        java.time.Clock.systemUTC()));
     }
 
     /**

@@ -9,7 +9,11 @@ import java.util.List;
 /**
  * The realm {@code aegis} that the OIDC tests run against ({@code realm-aegis.json} beside this class): the
  * confidential client {@code aegis-service} (client-credentials and password grants, an audience mapper that adds
- * {@value #AUDIENCE} to its access tokens), and one user per realm role. Test credentials only.
+ * {@value #AUDIENCE} to its access tokens), the public client {@value #CONSOLE_CLIENT_ID} of the web console's
+ * login (authorization code flow, PKCE S256 required, the same audience mapper; its redirect URIs are
+ * {@code http://127.0.0.1/console/oidc/callback}, with and without {@code :80}, which Keycloak matches on any port,
+ * as RFC 8252 7.3 has it for loopback addresses (it retries with port 80): the tests' ingress binds a free port), and
+ * one user per realm role. Test credentials only.
  *
  * <p>The realm has no top-level {@code clientScopes} array on purpose: one would replace Keycloak's built-in scopes,
  * and the tokens would lose {@code realm_access} (the roles).
@@ -19,7 +23,9 @@ public final class AegisRealm {
     public static final String NAME = "aegis";
     public static final String CLIENT_ID = "aegis-service";
     public static final String CLIENT_SECRET = "aegis-service-secret";
-    /** In the {@code aud} of every access token of {@link #CLIENT_ID}. */
+    /** The console's public client (no secret: the ingress proves the login with PKCE). */
+    public static final String CONSOLE_CLIENT_ID = "aegis-console";
+    /** In the {@code aud} of every access token of {@link #CLIENT_ID} and {@link #CONSOLE_CLIENT_ID}. */
     public static final String AUDIENCE = "aegis-api";
     /** The realm role of the client's service account (its client-credentials tokens). */
     public static final String SERVICE_ACCOUNT_ROLE = "aegis-operator";

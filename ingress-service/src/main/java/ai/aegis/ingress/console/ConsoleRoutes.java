@@ -34,6 +34,11 @@ import java.util.regex.Pattern;
  *   token, which {@link AuthFilter} accepts as the bearer when a request has no {@code Authorization} header.</li>
  *   <li>{@code GET /console/session}: who the cookie is, or {@code 401}.</li>
  *   <li>{@code POST /console/logout}: clears the cookie.</li>
+ *   <li>When {@code aegis.console.oidc} is configured ({@link ConsoleOidc}): {@code GET /console/oidc/config}
+ *   ({@code {"issuer"}}, else {@code 404}: the login screen shows "Sign in with ..." only then),
+ *   {@code GET /console/oidc/login} (302 to the issuer) and {@code GET /console/oidc/callback} (sets the cookie as the
+ *   token login does and 302 to {@code /console/}; a failure 302s to {@code /console/?login_error=<code>}, which
+ *   the login screen words, and is logged with its detail).</li>
  * </ul>
  * The session routes need the header {@value #CSRF_HEADER}{@code : 1} as every state-changing request authenticated
  * by the cookie does (a cross-site form cannot set it). The cookie holds the token itself rather than a server-side
@@ -64,12 +69,26 @@ public final class ConsoleRoutes {
     private static final Pattern COOKIE_SAFE = Pattern.compile("[A-Za-z0-9._~+/=-]{1,8192}");
     private static final HeaderName SET_COOKIE = HeaderNames.SET_COOKIE;
 
+    /**
+     * The cookie that ties an OIDC login to the browser that started it: Lax, since the issuer's redirect back is a
+     * cross-site navigation that a Strict cookie would not come with; it lives as long as a pending login.
+     */
+    static final String STATE_COOKIE = "aegis_console_oidc";
+    private static final System.Logger LOG = System.getLogger(ConsoleRoutes.class.getName());
+
     private final Authenticator authenticator;
+    private final ConsoleOidc oidc;
     private final Map<String, byte[]> files = new LinkedHashMap<>();
 
     /** @param authenticator the ingress's, or null when authentication is off (then any login is accepted) */
     public ConsoleRoutes(Authenticator authenticator) {
+        this(authenticator, null);
+    }
+
+    /** @param oidc the OIDC login, or null when {@code aegis.console.oidc} is not configured */
+    public ConsoleRoutes(Authenticator authenticator, ConsoleOidc oidc) {
         this.authenticator = authenticator;
+        this.oidc = oidc;
         for (String name : FILES) {
             try (InputStream in = ConsoleRoutes.class.getResourceAsStream(RESOURCES + name)) {
                 if (in == null) {
@@ -96,6 +115,9 @@ public final class ConsoleRoutes {
         routing.post(PATH + "/session", this::login);
         routing.get(PATH + "/session", this::whoami);
         routing.post(PATH + "/logout", this::logout);
+        routing.get(PATH + "/oidc/config", this::oidcConfig);
+        routing.get(ConsoleOidc.LOGIN_PATH, this::oidcLogin);
+        routing.get(ConsoleOidc.CALLBACK_PATH, this::oidcCallback);
         routing.get(PATH + "/{file}", (req, res) -> file(res, req.path().pathParameters().get("file")));
     }
 
@@ -182,6 +204,95 @@ public final class ConsoleRoutes {
         }
         res.header(SET_COOKIE, cookie(req, "", 0));
         Api.ok(res, Map.of("status", "logged_out"));
+    }
+
+    private void oidcConfig(ServerRequest req, ServerResponse res) {
+        secure(res);
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        if (oidc == null) {
+            Api.error(res, 404, "No OIDC login is configured (aegis.console.oidc)");
+            return;
+        }
+        Api.ok(res, Map.of("issuer", oidc.issuer(), "login", ConsoleOidc.LOGIN_PATH));
+    }
+
+    private void oidcLogin(ServerRequest req, ServerResponse res) {
+        secure(res);
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        if (oidc == null) {
+            Api.error(res, 404, "No OIDC login is configured (aegis.console.oidc)");
+            return;
+        }
+        ConsoleOidc.Start start;
+        try {
+            start = oidc.begin(origin(req) + ConsoleOidc.CALLBACK_PATH);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "console OIDC login: the issuer " + oidc.issuer()
+                    + " could not be asked: " + e.getMessage());
+            redirect(res, PATH + "/?login_error=" + ConsoleOidc.Failure.ISSUER.code);
+            return;
+        }
+        res.header(SET_COOKIE, stateCookie(req, start.state(),
+                (int) PendingLogins.DEFAULT_TTL.toSeconds()));
+        redirect(res, start.location().toString());
+    }
+
+    private void oidcCallback(ServerRequest req, ServerResponse res) {
+        secure(res);
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        if (oidc == null) {
+            Api.error(res, 404, "No OIDC login is configured (aegis.console.oidc)");
+            return;
+        }
+        // added, not set: the session cookie below is a second Set-Cookie of the same answer
+        res.headers().add(SET_COOKIE, stateCookie(req, "", 0));
+        ConsoleOidc.Outcome outcome = oidc.finish(req.query().first("state").orElse(null),
+                req.headers().cookies().first(STATE_COOKIE).asOptional().orElse(null),
+                req.query().first("code").orElse(null), req.query().first("error").orElse(null));
+        switch (outcome) {
+            case ConsoleOidc.LoggedIn in when COOKIE_SAFE.matcher(in.accessToken()).matches() -> {
+                LOG.log(System.Logger.Level.INFO, "console OIDC login of " + in.caller().name() + " "
+                        + in.caller().roles());
+                res.headers().add(SET_COOKIE, cookie(req, in.accessToken(), null));
+                redirect(res, PATH + "/");
+            }
+            case ConsoleOidc.LoggedIn in -> {
+                LOG.log(System.Logger.Level.WARNING, "console OIDC login: the access token cannot be a cookie");
+                redirect(res, PATH + "/?login_error=" + ConsoleOidc.Failure.TOKEN.code);
+            }
+            case ConsoleOidc.Failed f -> {
+                LOG.log(System.Logger.Level.WARNING, "console OIDC login refused (" + f.failure().code + "): "
+                        + f.detail());
+                redirect(res, PATH + "/?login_error=" + f.failure().code);
+            }
+        }
+    }
+
+    private static void redirect(ServerResponse res, String location) {
+        res.status(Status.FOUND_302).header(HeaderNames.LOCATION, location).send();
+    }
+
+    private static String stateCookie(ServerRequest req, String value, int maxAge) {
+        return STATE_COOKIE + "=" + value + "; Path=" + PATH + "/oidc; HttpOnly; SameSite=Lax; Max-Age=" + maxAge
+                + (https(req) ? "; Secure" : "");
+    }
+
+    /**
+     * The console's origin as the browser reached it (Helidon's requested URI: the Host header, or the forwarded
+     * ones when the listener trusts a proxy). The issuer only redirects to URIs registered for the client, so a
+     * forged Host header gets nobody's code anywhere.
+     */
+    static String origin(ServerRequest req) {
+        io.helidon.common.uri.UriInfo uri = req.requestedUri();
+        String scheme = uri.scheme();
+        String host = uri.host();
+        if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        int port = uri.port();
+        boolean defaultPort = port <= 0 || ("http".equals(scheme) && port == 80)
+                || ("https".equals(scheme) && port == 443);
+        return scheme + "://" + host + (defaultPort ? "" : ":" + port);
     }
 
     /** The CSRF check of the session routes: false (and 403 sent) without {@value #CSRF_HEADER}{@code : 1}. */

@@ -74,7 +74,24 @@ $('logout').addEventListener('click', async () => {
   showLogin('Logged out.');
 });
 
-setUnauthorizedHandler(() => showLogin('Your session ended: log in again.'));
+setUnauthorizedHandler(() => showLogin('Your session ended (its token expired or was refused): log in again.'));
 window.addEventListener('hashchange', route);
 
-api('/console/session').then(showApp).catch(() => showLogin(''));
+// The OIDC callback sends failures back as ?login_error=<code>: worded here (never text from the URL), and the
+// query removed so that a reload does not show it again.
+const LOGIN_ERRORS = {
+  state: 'That sign-in expired, was already used or was not started in this browser: sign in again.',
+  issuer: 'The identity provider did not complete the sign-in: try again.',
+  token: 'Aegis refused the token the identity provider gave (its audience, issuer or nonce): ask an administrator.',
+};
+const loginError = new URLSearchParams(location.search).get('login_error');
+if (loginError !== null) history.replaceState(null, '', location.pathname + location.hash);
+const loginMessage = loginError === null ? '' : (LOGIN_ERRORS[loginError] || 'The sign-in failed.');
+
+// "Sign in with <issuer>" only when the ingress has an OIDC login configured (404 otherwise).
+api('/console/oidc/config').then(cfg => {
+  $('oidc-login').textContent = `Sign in with ${cfg.issuer}`;
+  $('oidc').hidden = false;
+}).catch(() => { /* token login only */ });
+
+api('/console/session').then(showApp).catch(() => showLogin(loginMessage));
