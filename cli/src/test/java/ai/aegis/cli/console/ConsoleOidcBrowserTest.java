@@ -8,7 +8,6 @@ import ai.aegis.keycloak.SharedKeycloak;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.worker.llm.scripted.ScriptStep;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -16,27 +15,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 /**
  * The console's "Sign in with ..." against a real Keycloak (the shared one, realm {@link AegisRealm}, its public
@@ -51,8 +44,6 @@ import static org.assertj.core.api.Assertions.fail;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleOidcBrowserTest {
 
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path SHOTS = Path.of("target", "console-screenshots");
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String WORKFLOW = """
@@ -79,19 +70,12 @@ class ConsoleOidcBrowserTest {
     static Path dataDir;
     static KeycloakServer keycloak;
     static TestSystem system;
-    static ChromeDriverService service;
+    static HeadlessChrome chrome;
     static ChromeDriver browser;
 
     @BeforeAll
     static void start() throws Exception {
-        if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
-            String missing = CHROMIUM + " or " + CHROMEDRIVER + " is missing";
-            if ("skip".equals(System.getProperty("aegis.test.browser"))) {
-                Assumptions.abort(missing + " and -Daegis.test.browser=skip was given");
-            }
-            fail(missing + ": install Debian's chromium and chromium-driver (CI's .ci/run does), or pass "
-                    + "-Daegis.test.browser=skip");
-        }
+        HeadlessChrome.requireInstalled();
         keycloak = SharedKeycloak.get();
         system = new TestSystem(dataDir, Map.of("echo", List.of(ScriptStep.reply("shipped: {{input}}"))), null,
                 EnumSet.allOf(AegisSystem.Service.class), Map.of(
@@ -105,22 +89,14 @@ class ConsoleOidcBrowserTest {
         assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
 
         Files.createDirectories(SHOTS);
-        service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort()
-                .build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1280,800", "--force-device-scale-factor=1");
-        browser = new ChromeDriver(service, options);
+        chrome = HeadlessChrome.start();
+        browser = chrome.driver();
     }
 
     @AfterAll
     static void stop() {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (service != null) {
-            service.stop();
+        if (chrome != null) {
+            chrome.close();
         }
         if (system != null) {
             system.close();
@@ -133,8 +109,7 @@ class ConsoleOidcBrowserTest {
     }
 
     private static void screenshot(String name) throws IOException {
-        File shot = browser.getScreenshotAs(OutputType.FILE);
-        Files.copy(shot.toPath(), SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        chrome.screenshot(SHOTS, name);
     }
 
     /** From the console's login screen through Keycloak's form back into the console, logged in. */
