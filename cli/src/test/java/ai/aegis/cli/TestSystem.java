@@ -194,7 +194,9 @@ public final class TestSystem implements AutoCloseable {
     /** Waits for the execution to reach a terminal status and returns its view. */
     JsonNode awaitEnd(String executionId, Duration within) {
         JsonNode[] last = new JsonNode[1];
-        org.awaitility.Awaitility.await().atMost(within).pollInterval(Duration.ofMillis(200)).until(() -> {
+        // a GET that times out while a fault slows the node is asked again, within the same deadline
+        org.awaitility.Awaitility.await().atMost(within).pollInterval(Duration.ofMillis(200))
+                .ignoreExceptionsInstanceOf(java.net.http.HttpTimeoutException.class).until(() -> {
             last[0] = Json.tree(get("/v1/executions/" + executionId).body());
             return List.of("completed", "failed", "cancelled", "timed_out").contains(last[0].path("status").asText());
         });
