@@ -133,7 +133,7 @@ public final class WorkerService implements AutoCloseable {
             McpServers mcp = opened.add(new McpServers(sc.mcpServers()));
             ToolInvoker invoker = new ToolInvoker(new ToolCatalogue(mcp), mcp, new RateLimiter(sc.rateLimiterEntries()),
                     config.maxOutputBytes());
-            SmcpMetrics smcpMetrics = new SmcpMetrics();
+            SmcpMetrics smcpMetrics = new SmcpMetrics(smcpSessions::liveCount);
             SmcpService smcp = new SmcpService(sc, sessions, new SecurityTokens(keys, sc.issuer(), sc.audience(),
                     Clock.systemUTC()), smcpSessions, new ReplayGuard(sc.replayCacheEntries(),
                     sc.clockSkew().toSeconds()), invoker, publisher, smcpTopic, smcpMetrics, Clock.systemUTC());

@@ -15,6 +15,7 @@ import ai.aegis.worker.smcp.SmcpMetrics;
 import ai.aegis.worker.smcp.policy.PolicyViolation;
 import ai.aegis.worker.smcp.tools.ToolDescriptor;
 import ai.aegis.worker.smcp.tools.ToolInvoker;
+import ai.aegis.worker.smcp.tools.ToolSummaries;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -140,14 +141,14 @@ public final class DispatchGateway {
             }
             s.conversation.add(ChatMessage.tool(call.id(), "Tool execution error: " + message));
             s.emit(new ExecutionEvent.ToolCall(s.executionId(), s.iteration(), call.id(), call.name(),
-                    call.arguments(), cut("[" + type + "] " + message), null, false, durationMs, Json.now()));
+                    call.arguments(), ToolSummaries.cut("[" + type + "] " + message), null, false, durationMs, Json.now()));
             return advance(s);
         }
         if (m.has("result")) {
             JsonNode result = m.get("result");
             s.conversation.add(ChatMessage.tool(call.id(), Json.write(result)));
             s.emit(new ExecutionEvent.ToolCall(s.executionId(), s.iteration(), call.id(), call.name(),
-                    call.arguments(), cut(resultSummary(result)), null, result.path("truncated").asBoolean(false),
+                    call.arguments(), ToolSummaries.of(result), null, result.path("truncated").asBoolean(false),
                     durationMs, Json.now()));
             return advance(s);
         }
@@ -161,7 +162,7 @@ public final class DispatchGateway {
         result.put("stderr", stderr);
         s.conversation.add(ChatMessage.tool(call.id(), result.toString()));
         s.emit(new ExecutionEvent.ToolCall(s.executionId(), s.iteration(), call.id(), call.name(), call.arguments(),
-                summary(exitCode, stdout, stderr), exitCode, truncated, durationMs, Json.now()));
+                ToolSummaries.ofCommand(exitCode, stdout, stderr), exitCode, truncated, durationMs, Json.now()));
         return advance(s);
     }
 
@@ -243,7 +244,7 @@ public final class DispatchGateway {
                                  long startedNanos) {
         s.conversation.add(ChatMessage.tool(call.id(), "Tool execution error: " + why));
         s.emit(new ExecutionEvent.ToolCall(s.executionId(), s.iteration(), call.id(), call.name(), args,
-                cut(tag + why), null, false, (System.nanoTime() - startedNanos) / 1_000_000, Json.now()));
+                ToolSummaries.cut(tag + why), null, false, (System.nanoTime() - startedNanos) / 1_000_000, Json.now()));
     }
 
     private static ObjectNode dispatch(InnerLoopSession s, ToolCallRequest call) {
@@ -257,8 +258,7 @@ public final class DispatchGateway {
 
     private void violation(InnerLoopSession s, ToolCallRequest call, PolicyViolation v, String source) {
         metrics.violation(v.type().wireName());
-        s.emit(new ExecutionEvent.PolicyViolation(s.executionId(), s.iteration(), call.id(), call.name(),
-                v.type().wireName(), v.message(), s.securityContext().name(), source, Json.now()));
+        s.policyViolation(call.id(), v, source);
     }
 
     private LlmResponse callModel(InnerLoopSession s) throws GatewayException {
@@ -285,26 +285,6 @@ public final class DispatchGateway {
             s.fail(reason);
             throw new GatewayException(502, reason);
         }
-    }
-
-    private static String resultSummary(JsonNode result) {
-        if (result.has("content") && result.get("content").isArray()) {
-            StringBuilder sb = new StringBuilder();
-            result.get("content").forEach(p -> sb.append(p.path("text").asText("")).append(' '));
-            return sb.toString().strip();
-        }
-        return Json.write(result);
-    }
-
-    private static String cut(String text) {
-        return text.length() > 500 ? text.substring(0, 497) + "..." : text;
-    }
-
-    private static String summary(int exitCode, String stdout, String stderr) {
-        String out = stdout.strip();
-        String err = stderr.strip();
-        String text = "exit " + exitCode + (out.isEmpty() ? "" : ": " + out) + (err.isEmpty() ? "" : " [stderr: " + err + "]");
-        return text.length() > 500 ? text.substring(0, 497) + "..." : text;
     }
 
     private static ArrayNode conversationJson(List<ChatMessage> conversation) {

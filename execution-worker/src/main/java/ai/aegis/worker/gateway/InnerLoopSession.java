@@ -1,8 +1,11 @@
 package ai.aegis.worker.gateway;
 
+import ai.aegis.schemas.execution.ExecutionEvent;
+import ai.aegis.schemas.json.Json;
 import ai.aegis.worker.execution.EventSink;
 import ai.aegis.worker.llm.ChatMessage;
 import ai.aegis.worker.llm.ToolCallRequest;
+import ai.aegis.worker.smcp.policy.PolicyViolation;
 import ai.aegis.worker.smcp.policy.SecurityContext;
 
 import java.nio.charset.StandardCharsets;
@@ -132,12 +135,23 @@ public final class InnerLoopSession {
      * Emits an event of this iteration unless the iteration is over: a model call that returns after the sandbox
      * was killed (timeout, cancel) must not write events after the execution's terminal event.
      */
-    public void emit(ai.aegis.schemas.execution.ExecutionEvent event) {
+    public void emit(ExecutionEvent event) {
         synchronized (emitLock) {
             if (!closed) {
                 events.emit(event);
             }
         }
+    }
+
+    /**
+     * Reports a tool call the security context refused, as a {@code policy_violation} event of this iteration.
+     *
+     * @param source {@code gateway}, {@code smcp} or {@code sandbox}
+     */
+    public void policyViolation(String toolCallId, PolicyViolation violation, String source) {
+        emit(new ExecutionEvent.PolicyViolation(executionId, iteration, toolCallId,
+                violation.tool(), violation.type().wireName(), violation.message(), securityContext.name(), source,
+                Json.now()));
     }
 
     /** Ends the session: later gateway calls are refused and late events dropped. */

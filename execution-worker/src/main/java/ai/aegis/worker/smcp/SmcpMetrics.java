@@ -20,7 +20,17 @@ public final class SmcpMetrics {
     private final Map<String, LongAdder> invocations = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> violations = new ConcurrentHashMap<>();
     private final LongAdder signatureFailures = new LongAdder();
-    private volatile IntSupplier liveSessions = () -> 0;
+    private final IntSupplier liveSessions;
+
+    /** @param liveSessions the sessions this worker's sandboxes hold now */
+    public SmcpMetrics(IntSupplier liveSessions) {
+        this.liveSessions = liveSessions;
+    }
+
+    /** For a gateway without attestation (no sessions). */
+    public SmcpMetrics() {
+        this(() -> 0);
+    }
 
     public void attestation(String result) {
         attestations.computeIfAbsent(result, k -> new LongAdder()).increment();
@@ -37,10 +47,6 @@ public final class SmcpMetrics {
 
     public void signatureFailure() {
         signatureFailures.increment();
-    }
-
-    void liveSessions(IntSupplier count) {
-        this.liveSessions = count;
     }
 
     public long violations(String type) {

@@ -36,13 +36,7 @@ public final class SmcpRoutes {
         });
         routing.post(INVOKE, (req, res) -> {
             JsonNode body = parse(req);
-            if (body == null) {
-                SmcpService.Answer a = smcp.invoke(null);
-                a.body().with("error").put("message", "Malformed JSON");
-                answer(res, a);
-                return;
-            }
-            answer(res, smcp.invoke(body));
+            answer(res, body == null ? smcp.notJson() : smcp.invoke(body));
         });
         routing.get(TOOLS, (req, res) -> answer(res, smcp.tools(Api.query(req, "security_context").orElse(null))));
         routing.get(JWKS, (req, res) -> answer(res, smcp.jwks(keys.jwks())));

@@ -1,7 +1,6 @@
 package ai.aegis.worker.smcp;
 
 import ai.aegis.schemas.Ids;
-import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.schemas.smcp.SmcpSession;
 import ai.aegis.schemas.smcp.SmcpSessionStatus;
@@ -76,7 +75,6 @@ public final class SmcpService {
         this.sessionsTopic = sessionsTopic;
         this.metrics = metrics;
         this.clock = clock;
-        metrics.liveSessions(sessions::liveCount);
     }
 
     public SmcpMetrics metrics() {
@@ -224,6 +222,12 @@ public final class SmcpService {
         byte[] signature = signature(env.get("signature"));
         long timestamp = timestamp(env.get("timestamp"));
 
+        // the cheap refusal first: a stale envelope costs no RS256 and no Ed25519 verification
+        long now = clock.instant().getEpochSecond();
+        if (Math.abs(now - timestamp) > config.clockSkew().toSeconds()) {
+            throw new SmcpException(SmcpError.REPLAY_REFUSED, "timestamp is more than "
+                    + config.clockSkew().toSeconds() + " s from the orchestrator's time");
+        }
         SecurityTokens.Claims claims = tokens.verify(token);
         SessionStore.Found found = sessions.find(claims.sessionId())
                 .orElseThrow(() -> new SmcpException(SmcpError.INVALID_TOKEN, "no live session for this token"));
@@ -236,11 +240,6 @@ public final class SmcpService {
         }
         if (!session.tokenId().equals(claims.tokenId()) || !session.executionId().equals(claims.executionId())) {
             throw new SmcpException(SmcpError.INVALID_TOKEN, "the token is not its session's");
-        }
-        long now = clock.instant().getEpochSecond();
-        if (Math.abs(now - timestamp) > config.clockSkew().toSeconds()) {
-            throw new SmcpException(SmcpError.REPLAY_REFUSED, "timestamp is more than "
-                    + config.clockSkew().toSeconds() + " s from the orchestrator's time");
         }
         ObjectNode signed = Json.object();
         signed.set("payload", payload);
@@ -273,33 +272,37 @@ public final class SmcpService {
                 session.iterationNumber(), session.sessionId(), context, loop == null ? null : loop.tools(), tool,
                 arguments));
         return switch (outcome) {
-            case ToolInvoker.Result r -> ok(id, (ObjectNode) Json.object().set("_", r.value()), true);
+            case ToolInvoker.Result r -> ok(id, r.value());
             case ToolInvoker.Dispatch d -> {
                 ObjectNode result = Json.object();
                 result.put("status", "dispatch_required");
                 result.set("dispatch", d.action());
-                yield ok(id, result, false);
+                yield ok(id, result);
             }
-            case ToolInvoker.Refused r -> throw refused(r.violation(), session, loop, id);
+            case ToolInvoker.Refused r -> throw refused(r.violation(), loop, id);
             case ToolInvoker.Failed f -> throw new SmcpException(f.error(), f.message());
         };
     }
 
-    private Answer ok(JsonNode id, ObjectNode result, boolean wrapped) {
+    private Answer ok(JsonNode id, JsonNode result) {
         metrics.invocation("ok");
         ObjectNode body = Json.object();
         body.put("jsonrpc", "2.0");
         body.set("id", id);
-        body.set("result", wrapped ? result.get("_") : result);
+        body.set("result", result);
         return Answer.of(200, body);
     }
 
-    private SmcpException refused(PolicyViolation v, SmcpSession session, InnerLoopSession loop, JsonNode id) {
+    /** The answer to a body that is not JSON at all. */
+    public Answer notJson() {
+        metrics.invocation(SmcpError.MALFORMED_ENVELOPE.wireName());
+        return error(null, SmcpError.MALFORMED_ENVELOPE, "Malformed JSON", null);
+    }
+
+    private SmcpException refused(PolicyViolation v, InnerLoopSession loop, JsonNode id) {
         metrics.violation(v.type().wireName());
-        if (loop != null) {
-            loop.emit(new ExecutionEvent.PolicyViolation(session.executionId(), session.iterationNumber(),
-                    id == null || id.isNull() ? null : id.asText(), v.tool(), v.type().wireName(), v.message(),
-                    session.securityContext(), "smcp", Json.now()));
+        if (loop != null) { // a session of another node: counted here, reported by nobody (no iteration here)
+            loop.policyViolation(id == null || id.isNull() ? null : id.asText(), v, "smcp");
         }
         return new SmcpException(v.type() == ViolationType.RATE_LIMIT_EXCEEDED ? SmcpError.RATE_LIMITED
                 : SmcpError.POLICY_VIOLATION, v.message(), v);

@@ -52,7 +52,8 @@ class DispatchGatewayTest {
             new ResolvedModel("failing", PROVIDER, "failing")));
 
     private final InnerLoopRegistry sessions = new InnerLoopRegistry();
-    private final DispatchGateway gateway = new DispatchGateway(sessions, MODELS, ToolInvoker.builtinOnly(MAX_OUTPUT), new SmcpMetrics());
+    private final DispatchGateway gateway = new DispatchGateway(sessions, MODELS, ToolInvoker.builtinOnly(MAX_OUTPUT),
+            new SmcpMetrics());
     private final RecordingSink events = new RecordingSink();
 
     private static List<ScriptStep> endlessToolCalls(int rounds) {

@@ -5,6 +5,7 @@ import ai.aegis.worker.smcp.mcp.McpServers;
 import ai.aegis.worker.smcp.mcp.McpTool;
 import ai.aegis.worker.smcp.policy.SecurityContext;
 import ai.aegis.worker.validation.JsonSchemaValidator;
+import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +21,13 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ToolCatalogue {
 
     private static final System.Logger LOG = System.getLogger(ToolCatalogue.class.getName());
-    /** Compiled input schemas by tool name and schema: an MCP server may change a tool's schema at any time. */
-    private final Map<String, Map.Entry<Object, Optional<JsonSchemaValidator>>> schemas = new ConcurrentHashMap<>();
+    /** A tool's input schema and its compiled form (empty: it does not compile, the arguments go unchecked). */
+    private record Compiled(JsonNode schema, Optional<JsonSchemaValidator> validator) {
+    }
+
+    /** Compiled input schemas by tool name, at most {@value #MAX_SCHEMAS} (tools beyond are compiled per call). */
+    private static final int MAX_SCHEMAS = 10_000;
+    private final Map<String, Compiled> schemas = new ConcurrentHashMap<>();
     private final McpServers mcp;
 
     /** @param mcp the MCP servers, or null for none */
@@ -71,26 +77,29 @@ public final class ToolCatalogue {
     }
 
     /** What is wrong with {@code arguments} against the tool's input schema (empty: nothing, or no usable schema). */
-    public List<String> argumentProblems(ToolDescriptor tool, com.fasterxml.jackson.databind.JsonNode arguments) {
+    public List<String> argumentProblems(ToolDescriptor tool, JsonNode arguments) {
         if (tool.inputSchema() == null || !tool.inputSchema().isObject()) {
             return List.of();
         }
-        Map.Entry<Object, Optional<JsonSchemaValidator>> cached = schemas.get(tool.name());
-        if (cached == null || !cached.getKey().equals(tool.inputSchema())) {
-            Optional<JsonSchemaValidator> compiled;
-            try {
-                compiled = Optional.of(JsonSchemaValidator.of(tool.inputSchema(), 1.0));
-            } catch (IllegalArgumentException e) {
-                // a server's schema we cannot compile does not stop its tool; the server checks its own arguments
-                LOG.log(System.Logger.Level.WARNING, "the input schema of tool " + tool.name() + " does not compile, "
-                        + "its arguments go unchecked: " + e.getMessage());
-                compiled = Optional.empty();
-            }
-            cached = Map.entry(tool.inputSchema(), compiled);
-            if (schemas.size() < 10_000) {
+        Compiled cached = schemas.get(tool.name());
+        // the same node: the built-ins' are constants, an MCP tool's stays until its server is asked again
+        if (cached == null || cached.schema() != tool.inputSchema()) {
+            cached = new Compiled(tool.inputSchema(), compile(tool));
+            if (schemas.size() < MAX_SCHEMAS) {
                 schemas.put(tool.name(), cached);
             }
         }
-        return cached.getValue().map(v -> v.problems(arguments)).orElse(List.of());
+        return cached.validator().map(v -> v.problems(arguments)).orElse(List.of());
+    }
+
+    private static Optional<JsonSchemaValidator> compile(ToolDescriptor tool) {
+        try {
+            return Optional.of(JsonSchemaValidator.of(tool.inputSchema(), 1.0));
+        } catch (IllegalArgumentException e) {
+            // a server's schema we cannot compile does not stop its tool; the server checks its own arguments
+            LOG.log(System.Logger.Level.WARNING, "the input schema of tool " + tool.name() + " does not compile, its "
+                    + "arguments go unchecked: " + e.getMessage());
+            return Optional.empty();
+        }
     }
 }

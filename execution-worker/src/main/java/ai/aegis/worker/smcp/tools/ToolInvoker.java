@@ -143,7 +143,7 @@ public final class ToolInvoker {
             return new Failed(SmcpError.TOOL_FAILED, "MCP tool " + c.tool() + " answered " + size
                     + " bytes, more than this worker's cap of " + maxOutputBytes);
         }
-        return new Result(result, summary(result));
+        return new Result(result, ToolSummaries.of(result));
     }
 
     /** {@code cmd.run}: a command line (through the sandbox's shell) or a program with an argument vector. */
@@ -171,23 +171,5 @@ public final class ToolInvoker {
         d.put("path", WorkspacePaths.normalise(args.path("path").asText()));
         d.put("max_output_bytes", maxBytes);
         return d;
-    }
-
-    /** The text an MCP result carries, cut for an event. */
-    static String summary(JsonNode result) {
-        StringBuilder sb = new StringBuilder();
-        if (result.path("isError").asBoolean(false)) {
-            sb.append("[error] ");
-        }
-        for (JsonNode part : result.path("content")) {
-            if ("text".equals(part.path("type").asText())) {
-                sb.append(part.path("text").asText()).append(' ');
-            }
-            if (sb.length() > 500) {
-                break;
-            }
-        }
-        String text = sb.isEmpty() ? Json.write(result) : sb.toString().strip();
-        return text.length() > 500 ? text.substring(0, 497) + "..." : text;
     }
 }
