@@ -7,7 +7,7 @@ import java.util.Base64;
 
 /**
  * Agents' Ed25519 public keys and the check of their signatures, with BouncyCastle's lightweight API (several times
- * faster here than the JDK's provider, and no provider lookup per call).
+ * faster than the JDK's provider, side by side in {@code aegis bench --scenario smcp}; no provider lookup per call).
  */
 public final class AgentKeys {
 
