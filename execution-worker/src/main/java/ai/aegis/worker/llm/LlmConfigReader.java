@@ -142,10 +142,6 @@ public final class LlmConfigReader {
         };
     }
 
-    private static Config key(Config node, String dashed) {
-        return ConfigKeys.key(node, dashed);
-    }
-
     private static Optional<String> string(Config node, String key) {
         return ConfigKeys.string(node, key);
     }
