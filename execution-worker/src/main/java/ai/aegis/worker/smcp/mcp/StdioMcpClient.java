@@ -32,7 +32,8 @@ import java.util.function.Function;
  * Requests from many threads share one process: each waits for the response carrying its id. One virtual thread
  * reads stdout, one writes stdin (so a server that stops reading costs callers their timeout, not a blocked
  * thread), one drains stderr. A process that dies, or sends a line over the cap (after which the stream cannot be
- * trusted to be at a message boundary), fails the calls in flight and is started again on the next call.
+ * trusted to be at a message boundary), fails the calls in flight and is started again on the next call; so does one
+ * that stops reading stdin until {@value #MAX_QUEUED_MESSAGES} messages wait for it.
  */
 public final class StdioMcpClient extends RpcMcpClient {
 
@@ -42,6 +43,8 @@ public final class StdioMcpClient extends RpcMcpClient {
     private static final Duration GRACE = Duration.ofSeconds(1);
     private static final Duration STDERR_SETTLE = Duration.ofMillis(500);
     static final int STDERR_TAIL_BYTES = 8 * 1024;
+    /** Messages waiting for the stdin writer; a server that lets more pile up is not reading and is stopped. */
+    static final int MAX_QUEUED_MESSAGES = 1024;
     /** The stderr tail keeps bytes only: no lines for anyone. */
     private static final ContainerRuntime.ByteListener NO_LISTENER = new ContainerRuntime.ByteListener() {
         @Override
@@ -163,8 +166,9 @@ public final class StdioMcpClient extends RpcMcpClient {
 
         final Process process;
         private final OutputTail stderr = new OutputTail("stderr", NO_LISTENER, STDERR_TAIL_BYTES);
+        /** Calls waiting for their response: at most one per calling thread, each removed when it ends. */
         private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
-        private final BlockingQueue<byte[]> outgoing = new LinkedBlockingQueue<>();
+        private final BlockingQueue<byte[]> outgoing = new LinkedBlockingQueue<>(MAX_QUEUED_MESSAGES);
         private final AtomicReference<McpException> failure = new AtomicReference<>();
         private final Thread stderrDrain;
 
@@ -209,23 +213,29 @@ public final class StdioMcpClient extends RpcMcpClient {
             }
         }
 
+        /** Queues a message for the writer; a dead connection drops it, a full queue stops the process. */
         void send(JsonNode message) {
-            outgoing.add(Json.writeBytes(message));
+            if (failure.get() == null && !outgoing.offer(Json.writeBytes(message))) {
+                fail(new McpException(McpException.Kind.UNAVAILABLE, "MCP server '" + config.name() + "' does not "
+                        + "read its stdin (" + MAX_QUEUED_MESSAGES + " messages waiting); the process was stopped "
+                        + "and restarts on the next call"));
+                kill(); // after fail(): the reader's "exited" must not be the reason the calls get
+            }
         }
 
-        /** Closes stdin, which tells a well-behaved server to exit, then escalates. */
+        /**
+         * Has the writer close stdin, which tells a well-behaved server to exit, then escalates. (Not closed here:
+         * that would wait for the writer's write in progress, which a server that does not read never lets finish.)
+         */
         void stop() {
             fail(closedError());
             try {
-                process.getOutputStream().close();
                 if (!process.waitFor(GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
                     process.destroy();
                     if (!process.waitFor(GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
                         kill();
                     }
                 }
-            } catch (IOException e) {
-                kill();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 kill();
@@ -240,7 +250,9 @@ public final class StdioMcpClient extends RpcMcpClient {
         /** Marks the connection dead (first failure wins) and fails every call in flight with it. */
         private void fail(McpException cause) {
             if (failure.compareAndSet(null, cause)) {
-                outgoing.add(STOP);
+                while (!outgoing.offer(STOP)) { // full: what waits there is never going to be written
+                    outgoing.clear();
+                }
             }
             McpException first = failure.get();
             for (Long id : pending.keySet()) {
@@ -282,6 +294,11 @@ public final class StdioMcpClient extends RpcMcpClient {
                 kill();
                 fail(new McpException(McpException.Kind.UNAVAILABLE, "reading from MCP server '" + config.name()
                         + "' failed: " + e.getMessage() + stderrTail(), e));
+            } catch (RuntimeException e) { // the reader must not end without failing the calls that wait for it
+                kill();
+                fail(new McpException(McpException.Kind.PROTOCOL, "handling a message of MCP server '"
+                        + config.name() + "' failed: " + e + "; the process was stopped and restarts on the next "
+                        + "call", e));
             }
         }
 
@@ -343,9 +360,9 @@ public final class StdioMcpClient extends RpcMcpClient {
             return answer;
         }
 
+        /** Writes what is queued until {@link #STOP}, then closes stdin. */
         private void writeStdin() {
-            OutputStream stdin = process.getOutputStream();
-            try {
+            try (OutputStream stdin = process.getOutputStream()) {
                 while (true) {
                     byte[] message = outgoing.take();
                     if (message == STOP) {
