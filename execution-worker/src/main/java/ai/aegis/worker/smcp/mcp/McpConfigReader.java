@@ -53,12 +53,12 @@ public final class McpConfigReader {
      * @throws IllegalArgumentException naming the offending key
      */
     public static List<McpServerConfig> read(Config smcp, Function<String, String> env) {
-        Config list = key(smcp, SERVERS);
+        Config list = ConfigKeys.key(smcp, SERVERS);
         String base = path(smcp) + "." + SERVERS;
         if (!list.exists()) {
             return List.of();
         }
-        List<Config> nodes = elements(list).orElseThrow(() -> new IllegalArgumentException(
+        List<Config> nodes = ConfigLists.elements(list).orElseThrow(() -> new IllegalArgumentException(
                 base + " must be a list of servers"));
         List<McpServerConfig> configs = new ArrayList<>();
         Set<String> names = new HashSet<>();
@@ -82,16 +82,17 @@ public final class McpConfigReader {
                         + "command, env, working-dir, url, headers, timeout-seconds, max-message-bytes)");
             }
         }
-        String name = string(node, "name").orElseThrow(() -> new IllegalArgumentException(
+        String name = ConfigKeys.string(node, "name").orElseThrow(() -> new IllegalArgumentException(
                 where + ".name is required"));
         List<String> command = command(node, where);
-        Optional<URI> url = string(node, "url").map(value -> uri(value, where + ".url"));
+        Optional<URI> url = ConfigKeys.string(node, "url").map(value -> uri(value, where + ".url"));
         if (command.isEmpty() == url.isEmpty()) {
             throw new IllegalArgumentException(where + ": exactly one of command (stdio) or url (http) is required");
         }
         Map<String, String> environment = map(node, "env", where, env);
         Map<String, String> headers = map(node, "headers", where, env);
-        if (url.isPresent() && (!environment.isEmpty() || string(node, "working-dir").isPresent())) {
+        Optional<String> workingDir = ConfigKeys.string(node, "working-dir");
+        if (url.isPresent() && (!environment.isEmpty() || workingDir.isPresent())) {
             throw new IllegalArgumentException(where + ": env and working-dir apply only to a command");
         }
         if (!command.isEmpty() && !headers.isEmpty()) {
@@ -104,19 +105,19 @@ public final class McpConfigReader {
         }
         int maxBytes = integer(node, "max-message-bytes", where).orElse(McpServerConfig.DEFAULT_MAX_MESSAGE_BYTES);
         try {
-            return new McpServerConfig(name, command, environment, string(node, "working-dir").map(Path::of)
-                    .orElse(null), url.orElse(null), headers, Duration.ofSeconds(timeoutSeconds), maxBytes);
+            return new McpServerConfig(name, command, environment, workingDir.map(Path::of).orElse(null),
+                    url.orElse(null), headers, Duration.ofSeconds(timeoutSeconds), maxBytes);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
     }
 
     private static List<String> command(Config node, String where) {
-        Config command = key(node, "command");
+        Config command = ConfigKeys.key(node, "command");
         if (!command.exists()) {
             return List.of();
         }
-        List<Config> elements = elements(command).orElse(List.of());
+        List<Config> elements = ConfigLists.elements(command).orElse(List.of());
         List<String> parts = elements.stream().filter(Config::isLeaf).map(part -> part.asString().get()).toList();
         if (parts.isEmpty() || parts.size() < elements.size() || parts.stream().anyMatch(String::isBlank)) {
             throw new IllegalArgumentException(where + ".command must be a non-empty list");
@@ -149,10 +150,6 @@ public final class McpConfigReader {
         return values;
     }
 
-    private static Optional<List<Config>> elements(Config node) {
-        return ConfigLists.elements(node);
-    }
-
     private static URI uri(String value, String where) {
         try {
             return new URI(value);
@@ -166,17 +163,9 @@ public final class McpConfigReader {
         return key.isEmpty() ? "aegis.smcp" : key;
     }
 
-    private static Config key(Config node, String dashed) {
-        return ConfigKeys.key(node, dashed);
-    }
-
-    private static Optional<String> string(Config node, String key) {
-        return ConfigKeys.string(node, key);
-    }
-
     private static Optional<Integer> integer(Config node, String key, String where) {
         try {
-            return string(node, key).map(Integer::parseInt);
+            return ConfigKeys.string(node, key).map(Integer::parseInt);
         } catch (NumberFormatException | ConfigException e) {
             throw new IllegalArgumentException(where + "." + key + " must be an integer");
         }

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,14 +88,13 @@ public record McpServerConfig(String name, List<String> command, Map<String, Str
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(value, () -> "value of " + key);
         });
-        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(map));
+        return Collections.unmodifiableMap(new LinkedHashMap<>(map));
     }
 
     public static final class Builder {
         private final String name;
         private List<String> command = List.of();
         private final Map<String, String> env = new LinkedHashMap<>();
-        private Path workingDir;
         private URI url;
         private final Map<String, String> headers = new LinkedHashMap<>();
         private Duration timeout = DEFAULT_TIMEOUT;
@@ -114,16 +114,6 @@ public record McpServerConfig(String name, List<String> command, Map<String, Str
             return this;
         }
 
-        public Builder env(Map<String, String> values) {
-            env.putAll(values);
-            return this;
-        }
-
-        public Builder workingDir(Path workingDir) {
-            this.workingDir = workingDir;
-            return this;
-        }
-
         public Builder url(URI url) {
             this.url = url;
             return this;
@@ -131,11 +121,6 @@ public record McpServerConfig(String name, List<String> command, Map<String, Str
 
         public Builder header(String key, String value) {
             headers.put(key, value);
-            return this;
-        }
-
-        public Builder headers(Map<String, String> values) {
-            headers.putAll(values);
             return this;
         }
 
@@ -150,7 +135,7 @@ public record McpServerConfig(String name, List<String> command, Map<String, Str
         }
 
         public McpServerConfig build() {
-            return new McpServerConfig(name, command, env, workingDir, url, headers, timeout, maxMessageBytes);
+            return new McpServerConfig(name, command, env, null, url, headers, timeout, maxMessageBytes);
         }
     }
 }

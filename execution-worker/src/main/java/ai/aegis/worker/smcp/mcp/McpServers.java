@@ -6,12 +6,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
@@ -34,7 +33,8 @@ public final class McpServers implements AutoCloseable {
         final McpServerConfig config;
         final McpClient client;
         final ReentrantLock discovery = new ReentrantLock();
-        volatile List<McpTool> tools;
+        /** By the tool's own name, in the server's order (the first of a repeated name); null until discovered. */
+        volatile Map<String, McpTool> tools;
         volatile Instant failedAt;
         volatile String failure;
 
@@ -81,9 +81,9 @@ public final class McpServers implements AutoCloseable {
         }
         List<McpTool> all = new ArrayList<>();
         servers.values().forEach(server -> {
-            List<McpTool> tools = server.tools;
+            Map<String, McpTool> tools = server.tools;
             if (tools != null) {
-                all.addAll(tools);
+                all.addAll(tools.values());
             }
         });
         return List.copyOf(all);
@@ -91,15 +91,7 @@ public final class McpServers implements AutoCloseable {
 
     public Optional<McpTool> tool(String qualifiedName) {
         Server server = serverOf(qualifiedName);
-        if (server == null) {
-            return Optional.empty();
-        }
-        if (due(server)) {
-            discover(server);
-        }
-        List<McpTool> tools = server.tools;
-        return tools == null ? Optional.empty()
-                : tools.stream().filter(tool -> tool.qualifiedName().equals(qualifiedName)).findFirst();
+        return server == null ? Optional.empty() : Optional.ofNullable(tool(server, qualifiedName));
     }
 
     /**
@@ -112,8 +104,8 @@ public final class McpServers implements AutoCloseable {
             throw new McpException(McpException.Kind.TOOL_ERROR, McpException.INVALID_PARAMS,
                     "unknown MCP tool '" + qualifiedName + "': no such server", null);
         }
-        Optional<McpTool> tool = tool(qualifiedName);
-        if (tool.isEmpty()) {
+        McpTool tool = tool(server, qualifiedName);
+        if (tool == null) {
             if (server.tools == null) {
                 throw new McpException(McpException.Kind.UNAVAILABLE, "MCP server '" + server.config.name()
                         + "' is unavailable: " + server.failure);
@@ -121,32 +113,18 @@ public final class McpServers implements AutoCloseable {
             throw new McpException(McpException.Kind.TOOL_ERROR, McpException.INVALID_PARAMS,
                     "unknown MCP tool '" + qualifiedName + "'", null);
         }
-        return server.client.callTool(tool.get().name(), arguments);
+        return server.client.callTool(tool.name(), arguments);
     }
 
     /** Per server: {@code ok: N tools}, {@code unavailable: <reason>} or {@code not discovered}. */
     public Map<String, String> health() {
         Map<String, String> health = new LinkedHashMap<>();
         servers.forEach((name, server) -> {
-            List<McpTool> tools = server.tools;
+            Map<String, McpTool> tools = server.tools;
             health.put(name, tools != null ? "ok: " + tools.size() + " tools"
                     : server.failure != null ? "unavailable: " + server.failure : "not discovered");
         });
         return health;
-    }
-
-    /** Forgets every cached tool list and failure (after a server announced a changed list, or on demand). */
-    public void refresh() {
-        servers.values().forEach(server -> {
-            server.discovery.lock();
-            try {
-                server.tools = null;
-                server.failedAt = null;
-                server.failure = null;
-            } finally {
-                server.discovery.unlock();
-            }
-        });
     }
 
     @Override
@@ -166,6 +144,16 @@ public final class McpServers implements AutoCloseable {
         return dot <= 0 ? null : servers.get(qualifiedName.substring(0, dot));
     }
 
+    /** The tool of {@code server} (discovering it when due) named {@code server.name}, or null. */
+    private McpTool tool(Server server, String qualifiedName) {
+        if (due(server)) {
+            discover(server);
+        }
+        Map<String, McpTool> tools = server.tools;
+        // A server's name has no dot, so the tool's own name is everything after the first one.
+        return tools == null ? null : tools.get(qualifiedName.substring(server.config.name().length() + 1));
+    }
+
     private boolean due(Server server) {
         Instant failedAt = server.failedAt;
         return server.tools == null
@@ -178,12 +166,12 @@ public final class McpServers implements AutoCloseable {
             if (!due(server)) {
                 return; // another thread discovered or failed meanwhile
             }
-            List<McpTool> listed = server.client.listTools();
-            Set<String> names = new LinkedHashSet<>();
-            server.tools = listed.stream().filter(tool -> names.add(tool.name())).toList();
+            Map<String, McpTool> byName = new LinkedHashMap<>();
+            server.client.listTools().forEach(tool -> byName.putIfAbsent(tool.name(), tool));
+            server.tools = Collections.unmodifiableMap(byName);
             server.failure = null;
             server.failedAt = null;
-            LOG.log(System.Logger.Level.INFO, "MCP server ''{0}'': {1} tools", server.config.name(), names.size());
+            LOG.log(System.Logger.Level.INFO, "MCP server ''{0}'': {1} tools", server.config.name(), byName.size());
         } catch (McpException e) {
             server.failedAt = clock.instant();
             server.failure = e.getMessage();

@@ -1,15 +1,19 @@
 package ai.aegis.worker.smcp.mcp;
 
 import ai.aegis.schemas.json.Json;
+import ai.aegis.worker.runtime.ContainerRuntime;
+import ai.aegis.worker.runtime.OutputTail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,35 +21,43 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
  * MCP over stdio: the server is a child process reading newline-delimited JSON-RPC on stdin and answering on
- * stdout; stderr is its log, of which only the last {@value StderrTail#DEFAULT_CAPACITY} bytes are kept for error
- * messages.
+ * stdout; stderr is its log, of which only the last {@value #STDERR_TAIL_BYTES} bytes are kept for error messages.
  * <p>
  * Requests from many threads share one process: each waits for the response carrying its id. One virtual thread
  * reads stdout, one writes stdin (so a server that stops reading costs callers their timeout, not a blocked
  * thread), one drains stderr. A process that dies, or sends a line over the cap (after which the stream cannot be
- * trusted to be at a message boundary), fails the calls in flight and is started again on the next call.
+ * trusted to be at a message boundary), fails the calls in flight and is started again on the next call; so does one
+ * that stops reading stdin until {@value #MAX_QUEUED_MESSAGES} messages wait for it.
  */
-public final class StdioMcpClient implements McpClient {
+public final class StdioMcpClient extends RpcMcpClient {
 
     private static final System.Logger LOG = System.getLogger(StdioMcpClient.class.getName());
     /** The only variables a child inherits from the worker; everything else must be configured. */
     static final List<String> INHERITED_VARIABLES = List.of("PATH", "HOME", "LANG");
     private static final Duration GRACE = Duration.ofSeconds(1);
     private static final Duration STDERR_SETTLE = Duration.ofMillis(500);
+    static final int STDERR_TAIL_BYTES = 8 * 1024;
+    /** Messages waiting for the stdin writer; a server that lets more pile up is not reading and is stopped. */
+    static final int MAX_QUEUED_MESSAGES = 1024;
+    /** The stderr tail keeps bytes only: no lines for anyone. */
+    private static final ContainerRuntime.ByteListener NO_LISTENER = new ContainerRuntime.ByteListener() {
+        @Override
+        public void bytes(String stream, byte[] chunk, int length) {
+        }
 
-    private final McpServerConfig config;
-    private final Function<String, String> environment;
+        @Override
+        public void line(String stream, String line) {
+        }
+    };
+
     private final ReentrantLock connectLock = new ReentrantLock();
-    private final AtomicLong ids = new AtomicLong();
     private volatile Connection connection;
-    private volatile boolean closed;
 
     public StdioMcpClient(McpServerConfig config) {
         this(config, System::getenv);
@@ -53,21 +65,14 @@ public final class StdioMcpClient implements McpClient {
 
     /** @param environment the worker's environment, for PATH/HOME/LANG and {@code env:VAR} references */
     public StdioMcpClient(McpServerConfig config, Function<String, String> environment) {
+        super(stdio(config), environment);
+    }
+
+    private static McpServerConfig stdio(McpServerConfig config) {
         if (!config.isStdio()) {
             throw new IllegalArgumentException("MCP server '" + config.name() + "' has no command");
         }
-        this.config = config;
-        this.environment = environment;
-    }
-
-    @Override
-    public List<McpTool> listTools() throws McpException {
-        return McpProtocol.listTools(config.name(), this::request);
-    }
-
-    @Override
-    public JsonNode callTool(String toolName, JsonNode arguments) throws McpException {
-        return McpProtocol.callTool(this::request, toolName, arguments);
+        return config;
     }
 
     @Override
@@ -80,14 +85,13 @@ public final class StdioMcpClient implements McpClient {
     }
 
     /** The pid of the current server process, if one is running (for tests and health). */
-    public java.util.OptionalLong pid() {
+    public OptionalLong pid() {
         Connection current = connection;
-        return current != null && current.alive() ? java.util.OptionalLong.of(current.process.pid())
-                : java.util.OptionalLong.empty();
+        return current != null && current.alive() ? OptionalLong.of(current.process.pid()) : OptionalLong.empty();
     }
 
-    private JsonNode request(String method, JsonNode params) throws McpException {
-        long deadline = System.nanoTime() + config.timeout().toNanos();
+    @Override
+    JsonNode request(String method, JsonNode params, long deadline) throws McpException {
         return connected(deadline).exchange(method, params, deadline);
     }
 
@@ -96,18 +100,10 @@ public final class StdioMcpClient implements McpClient {
         if (current != null && current.alive()) {
             return current;
         }
-        try {
-            if (!connectLock.tryLock(remaining(deadline), TimeUnit.NANOSECONDS)) {
-                throw timeout("start");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new McpException(McpException.Kind.UNAVAILABLE, "interrupted while starting MCP server '"
-                    + config.name() + "'");
-        }
+        lockWithin(connectLock, deadline, "start");
         try {
             if (closed) {
-                throw new McpException(McpException.Kind.UNAVAILABLE, "MCP client '" + config.name() + "' is closed");
+                throw closedError();
             }
             current = connection;
             if (current != null && current.alive()) {
@@ -131,7 +127,7 @@ public final class StdioMcpClient implements McpClient {
             connection = started;
             if (closed) { // close() ran meanwhile and may not have seen this connection
                 started.stop();
-                throw new McpException(McpException.Kind.UNAVAILABLE, "MCP client '" + config.name() + "' is closed");
+                throw closedError();
             }
             return started;
         } finally {
@@ -163,24 +159,16 @@ public final class StdioMcpClient implements McpClient {
         }
     }
 
-    private McpException timeout(String what) {
-        return new McpException(McpException.Kind.UNAVAILABLE, "MCP server '" + config.name() + "' did not "
-                + "answer " + what + " within " + config.timeout().toMillis() + " ms");
-    }
-
-    private static long remaining(long deadline) {
-        return Math.max(0, deadline - System.nanoTime());
-    }
-
     /** One server process and its three threads. */
     private final class Connection {
 
         private static final byte[] STOP = new byte[0];
 
         final Process process;
-        private final StderrTail stderr = new StderrTail(StderrTail.DEFAULT_CAPACITY);
+        private final OutputTail stderr = new OutputTail("stderr", NO_LISTENER, STDERR_TAIL_BYTES);
+        /** Calls waiting for their response: at most one per calling thread, each removed when it ends. */
         private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
-        private final BlockingQueue<byte[]> outgoing = new LinkedBlockingQueue<>();
+        private final BlockingQueue<byte[]> outgoing = new LinkedBlockingQueue<>(MAX_QUEUED_MESSAGES);
         private final AtomicReference<McpException> failure = new AtomicReference<>();
         private final Thread stderrDrain;
 
@@ -221,29 +209,33 @@ public final class StdioMcpClient implements McpClient {
                         : new McpException(McpException.Kind.PROTOCOL, String.valueOf(e.getCause()), e.getCause());
             } catch (InterruptedException e) {
                 pending.remove(id);
-                Thread.currentThread().interrupt();
-                throw new McpException(McpException.Kind.UNAVAILABLE, "interrupted waiting for MCP server '"
-                        + config.name() + "' " + method);
+                throw interrupted(method);
             }
         }
 
+        /** Queues a message for the writer; a dead connection drops it, a full queue stops the process. */
         void send(JsonNode message) {
-            outgoing.add(Json.writeBytes(message));
+            if (failure.get() == null && !outgoing.offer(Json.writeBytes(message))) {
+                fail(new McpException(McpException.Kind.UNAVAILABLE, "MCP server '" + config.name() + "' does not "
+                        + "read its stdin (" + MAX_QUEUED_MESSAGES + " messages waiting); the process was stopped "
+                        + "and restarts on the next call"));
+                kill(); // after fail(): the reader's "exited" must not be the reason the calls get
+            }
         }
 
-        /** Closes stdin, which tells a well-behaved server to exit, then escalates. */
+        /**
+         * Has the writer close stdin, which tells a well-behaved server to exit, then escalates. (Not closed here:
+         * that would wait for the writer's write in progress, which a server that does not read never lets finish.)
+         */
         void stop() {
-            fail(new McpException(McpException.Kind.UNAVAILABLE, "MCP client '" + config.name() + "' is closed"));
+            fail(closedError());
             try {
-                process.getOutputStream().close();
                 if (!process.waitFor(GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
                     process.destroy();
                     if (!process.waitFor(GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
                         kill();
                     }
                 }
-            } catch (IOException e) {
-                kill();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 kill();
@@ -258,7 +250,9 @@ public final class StdioMcpClient implements McpClient {
         /** Marks the connection dead (first failure wins) and fails every call in flight with it. */
         private void fail(McpException cause) {
             if (failure.compareAndSet(null, cause)) {
-                outgoing.add(STOP);
+                while (!outgoing.offer(STOP)) { // full: what waits there is never going to be written
+                    outgoing.clear();
+                }
             }
             McpException first = failure.get();
             for (Long id : pending.keySet()) {
@@ -269,17 +263,13 @@ public final class StdioMcpClient implements McpClient {
             }
         }
 
-        private McpException copy(McpException e) {
-            return new McpException(e.kind(), e.code(), e.getMessage(), e);
-        }
-
         private String stderrTail() {
             try {
                 stderrDrain.join(STDERR_SETTLE);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            String tail = stderr.text();
+            String tail = stderr.text().strip();
             return tail.isEmpty() ? "" : "; stderr (tail): " + tail;
         }
 
@@ -304,6 +294,11 @@ public final class StdioMcpClient implements McpClient {
                 kill();
                 fail(new McpException(McpException.Kind.UNAVAILABLE, "reading from MCP server '" + config.name()
                         + "' failed: " + e.getMessage() + stderrTail(), e));
+            } catch (RuntimeException e) { // the reader must not end without failing the calls that wait for it
+                kill();
+                fail(new McpException(McpException.Kind.PROTOCOL, "handling a message of MCP server '"
+                        + config.name() + "' failed: " + e + "; the process was stopped and restarts on the next "
+                        + "call", e));
             }
         }
 
@@ -365,9 +360,9 @@ public final class StdioMcpClient implements McpClient {
             return answer;
         }
 
+        /** Writes what is queued until {@link #STOP}, then closes stdin. */
         private void writeStdin() {
-            OutputStream stdin = process.getOutputStream();
-            try {
+            try (OutputStream stdin = process.getOutputStream()) {
                 while (true) {
                     byte[] message = outgoing.take();
                     if (message == STOP) {
@@ -392,7 +387,7 @@ public final class StdioMcpClient implements McpClient {
             try (InputStream in = process.getErrorStream()) {
                 int read;
                 while ((read = in.read(buffer)) >= 0) {
-                    stderr.append(buffer, 0, read);
+                    stderr.accept(buffer, read);
                 }
             } catch (IOException e) {
                 // The process is gone; what was read is kept.
@@ -400,7 +395,7 @@ public final class StdioMcpClient implements McpClient {
         }
 
         private static String preview(byte[] line) {
-            String text = new String(line, 0, Math.min(line.length, 200), java.nio.charset.StandardCharsets.UTF_8);
+            String text = new String(line, 0, Math.min(line.length, 200), StandardCharsets.UTF_8);
             return line.length > 200 ? text + "..." : text;
         }
     }

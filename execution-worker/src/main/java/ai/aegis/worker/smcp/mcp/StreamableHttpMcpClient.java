@@ -5,14 +5,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -21,7 +19,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -36,7 +33,7 @@ import java.util.function.Function;
  * runs against one deadline, also while an SSE stream is open. The optional GET stream for server-initiated
  * messages is not opened: this client offers no capabilities a server could call back.
  */
-public final class StreamableHttpMcpClient implements McpClient {
+public final class StreamableHttpMcpClient extends RpcMcpClient {
 
     private static final System.Logger LOG = System.getLogger(StreamableHttpMcpClient.class.getName());
     static final String SESSION_HEADER = "Mcp-Session-Id";
@@ -55,14 +52,10 @@ public final class StreamableHttpMcpClient implements McpClient {
         }
     }
 
-    private final McpServerConfig config;
-    private final Function<String, String> environment;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final HttpClient http;
     private final ReentrantLock sessionLock = new ReentrantLock();
-    private final AtomicLong ids = new AtomicLong();
     private volatile Session session;
-    private volatile boolean closed;
 
     public StreamableHttpMcpClient(McpServerConfig config) {
         this(config, System::getenv);
@@ -70,11 +63,7 @@ public final class StreamableHttpMcpClient implements McpClient {
 
     /** @param environment the worker's environment, for {@code env:VAR} header values */
     public StreamableHttpMcpClient(McpServerConfig config, Function<String, String> environment) {
-        if (config.url() == null) {
-            throw new IllegalArgumentException("MCP server '" + config.name() + "' has no url");
-        }
-        this.config = config;
-        this.environment = environment;
+        super(http(config), environment);
         this.http = HttpClient.newBuilder()
                 .executor(executor)
                 .connectTimeout(config.timeout())
@@ -85,14 +74,11 @@ public final class StreamableHttpMcpClient implements McpClient {
                 .build();
     }
 
-    @Override
-    public List<McpTool> listTools() throws McpException {
-        return McpProtocol.listTools(config.name(), this::request);
-    }
-
-    @Override
-    public JsonNode callTool(String toolName, JsonNode arguments) throws McpException {
-        return McpProtocol.callTool(this::request, toolName, arguments);
+    private static McpServerConfig http(McpServerConfig config) {
+        if (config.url() == null) {
+            throw new IllegalArgumentException("MCP server '" + config.name() + "' has no url");
+        }
+        return config;
     }
 
     @Override
@@ -115,8 +101,8 @@ public final class StreamableHttpMcpClient implements McpClient {
         executor.shutdownNow();
     }
 
-    private JsonNode request(String method, JsonNode params) throws McpException {
-        long deadline = System.nanoTime() + config.timeout().toNanos();
+    @Override
+    JsonNode request(String method, JsonNode params, long deadline) throws McpException {
         Session current = session(deadline);
         try {
             return McpProtocol.result(config.name(), method, exchange(current, method, params, deadline));
@@ -150,18 +136,10 @@ public final class StreamableHttpMcpClient implements McpClient {
         if (current != null) {
             return current;
         }
-        try {
-            if (!sessionLock.tryLock(remaining(deadline), TimeUnit.NANOSECONDS)) {
-                throw timeout("initialize");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new McpException(McpException.Kind.UNAVAILABLE, "interrupted connecting to MCP server '"
-                    + config.name() + "'");
-        }
+        lockWithin(sessionLock, deadline, "initialize");
         try {
             if (closed) {
-                throw new McpException(McpException.Kind.UNAVAILABLE, "MCP client '" + config.name() + "' is closed");
+                throw closedError();
             }
             if (session != null) {
                 return session;
@@ -232,13 +210,11 @@ public final class StreamableHttpMcpClient implements McpClient {
         } catch (InterruptedException e) {
             call.cancel(true);
             closeQuietly(body.get());
-            Thread.currentThread().interrupt();
-            throw new McpException(McpException.Kind.UNAVAILABLE, "interrupted waiting for MCP server '"
-                    + config.name() + "' " + method);
+            throw interrupted(method);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof McpException mcp) {
-                throw new McpException(mcp.kind(), mcp.code(), mcp.getMessage(), mcp);
+                throw copy(mcp);
             }
             if (cause instanceof SessionExpired expired) {
                 throw expired;
@@ -372,7 +348,7 @@ public final class StreamableHttpMcpClient implements McpClient {
     }
 
     private HttpRequest.Builder base(Session session, Duration timeout) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(config.url().toString())).timeout(timeout);
+        HttpRequest.Builder builder = HttpRequest.newBuilder(config.url()).timeout(timeout);
         session.headers().forEach(builder::header);
         if (session.id() != null) {
             builder.header(SESSION_HEADER, session.id());
@@ -388,11 +364,6 @@ public final class StreamableHttpMcpClient implements McpClient {
                 + "' sent a message exceeding " + config.maxMessageBytes() + " bytes (max-message-bytes)");
     }
 
-    private McpException timeout(String what) {
-        return new McpException(McpException.Kind.UNAVAILABLE, "MCP server '" + config.name() + "' did not "
-                + "answer " + what + " within " + config.timeout().toMillis() + " ms");
-    }
-
     private static String describe(IOException e) {
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
@@ -405,9 +376,5 @@ public final class StreamableHttpMcpClient implements McpClient {
                 // already failing
             }
         }
-    }
-
-    private static long remaining(long deadline) {
-        return Math.max(0, deadline - System.nanoTime());
     }
 }

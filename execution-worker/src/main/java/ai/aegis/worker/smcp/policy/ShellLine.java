@@ -254,16 +254,9 @@ public final class ShellLine {
                 return;
             }
             String w = word.toString();
-            var assignment = ASSIGNMENT.matcher(w);
             if (redirectTarget) {
                 redirectTarget = false;
-            } else if (words.isEmpty() && assignment.matches()
-                    && (firstQuoted < 0 || firstQuoted > assignment.end(1))) {
-                String name = assignment.group(1);
-                if (PROTECTED.contains(name) || name.startsWith("LD_")) {
-                    throw new IllegalArgumentException("setting " + name + " is not allowed: it changes which program runs");
-                }
-            } else {
+            } else if (!(words.isEmpty() && isAssignment(w))) {
                 if (words.isEmpty() && firstQuoted < 0 && (w.equals("{") || w.equals("}"))) {
                     throw new IllegalArgumentException("brace groups '{ ... }' are not supported");
                 }
@@ -272,6 +265,19 @@ public final class ShellLine {
             word.setLength(0);
             inWord = false;
             firstQuoted = -1;
+        }
+
+        /** A {@code NAME=value} prefix (name and {@code =} unquoted); refuses one that changes which program runs. */
+        private boolean isAssignment(String w) {
+            var assignment = ASSIGNMENT.matcher(w);
+            if (!assignment.matches() || (firstQuoted >= 0 && firstQuoted <= assignment.end(1))) {
+                return false;
+            }
+            String name = assignment.group(1);
+            if (PROTECTED.contains(name) || name.startsWith("LD_")) {
+                throw new IllegalArgumentException("setting " + name + " is not allowed: it changes which program runs");
+            }
+            return true;
         }
 
         private void endCommand() {

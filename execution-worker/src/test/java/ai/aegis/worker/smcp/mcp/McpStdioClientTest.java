@@ -214,6 +214,36 @@ class McpStdioClientTest {
     }
 
     @Test
+    void serverThatStopsReadingStdinIsStoppedOnceTheQueueIsFull() throws Exception {
+        StdioMcpClient client = client(McpServerConfig.stdio("deaf", List.of(McpTestServers.PYTHON, "-c", """
+                import json, sys, time
+                request = json.loads(sys.stdin.readline())
+                print(json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": {"protocolVersion": "2025-06-18",
+                        "capabilities": {}, "serverInfo": {"name": "deaf", "version": "1"}}}), flush=True)
+                time.sleep(60)
+                """)).timeout(Duration.ofSeconds(5)), System::getenv);
+        JsonNode big = args("text", "x".repeat(8 * 1024)); // a few of them fill the pipe, the rest wait in the queue
+        List<Future<?>> calls = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < StdioMcpClient.MAX_QUEUED_MESSAGES + 100; i++) {
+                calls.add(pool.submit(() -> client.callTool("add_note", big)));
+            }
+        }
+        List<String> failures = new ArrayList<>();
+        for (Future<?> call : calls) {
+            assertThatThrownBy(call::get).cause().isInstanceOfSatisfying(McpException.class, e -> {
+                assertThat(e.kind()).isEqualTo(McpException.Kind.UNAVAILABLE);
+                failures.add(e.getMessage());
+            });
+        }
+        assertThat(failures).anyMatch(message -> message.contains("does not read its stdin"));
+
+        long start = System.nanoTime(); // a later process may be just as deaf: close() must not wait for it to read
+        client.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
     void closeStopsTheProcessAndRefusesFurtherCalls() throws Exception {
         StdioMcpClient client = client();
         client.listTools();
