@@ -13,6 +13,7 @@ import ai.aegis.worker.llm.ToolCallRequest;
 import ai.aegis.worker.llm.ToolSchema;
 import ai.aegis.worker.smcp.SmcpMetrics;
 import ai.aegis.worker.smcp.policy.PolicyViolation;
+import ai.aegis.worker.smcp.policy.ViolationType;
 import ai.aegis.worker.smcp.tools.ToolDescriptor;
 import ai.aegis.worker.smcp.tools.ToolInvoker;
 import ai.aegis.worker.smcp.tools.ToolSummaries;
@@ -136,8 +137,8 @@ public final class DispatchGateway {
             String type = error.path("type").asText("error");
             String message = error.path("message").asText(error.isTextual() ? error.asText() : "failed");
             if ("path_traversal_attempt".equals(type)) {
-                violation(s, call, new PolicyViolation(ai.aegis.worker.smcp.policy.ViolationType.PATH_TRAVERSAL_ATTEMPT,
-                        call.name(), message, 0, 0), "sandbox");
+                violation(s, call, PolicyViolation.of(ViolationType.PATH_TRAVERSAL_ATTEMPT, call.name(), message),
+                        "sandbox");
             }
             s.conversation.add(ChatMessage.tool(call.id(), "Tool execution error: " + message));
             s.emit(new ExecutionEvent.ToolCall(s.executionId(), s.iteration(), call.id(), call.name(),

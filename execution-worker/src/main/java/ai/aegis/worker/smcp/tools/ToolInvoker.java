@@ -96,8 +96,8 @@ public final class ToolInvoker {
             return new Failed(SmcpError.TOOL_NOT_FOUND, "no tool '" + c.tool() + "' exists on this worker");
         }
         if (c.manifestTools() != null && !ToolCatalogue.listed(c.manifestTools(), c.tool())) {
-            return new Refused(new PolicyViolation(ViolationType.TOOL_NOT_ALLOWED, c.tool(), "tool '" + c.tool()
-                    + "' is not in the agent's spec.tools " + c.manifestTools(), 0, 0));
+            return new Refused(PolicyViolation.of(ViolationType.TOOL_NOT_ALLOWED, c.tool(), "tool '" + c.tool()
+                    + "' is not in the agent's spec.tools " + c.manifestTools()));
         }
         PolicyDecision decision = PolicyEngine.evaluate(c.context(), c.tool(), args);
         if (decision instanceof PolicyDecision.Denied denied) {
