@@ -25,6 +25,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -38,24 +39,7 @@ import static org.awaitility.Awaitility.await;
  */
 class KeycloakAuthTest {
 
-    private static final String WORKFLOW = """
-            apiVersion: 100monkeys.ai/v1
-            kind: Workflow
-            metadata: {name: kc-review, version: "1.0.0"}
-            spec:
-              initial_state: review
-              states:
-                review:
-                  kind: Human
-                  prompt: "Ship {{workflow.input}}?"
-                  transitions:
-                    - {condition: approved, target: ship}
-                ship:
-                  kind: Agent
-                  agent: shipper
-                  input: "Ship {{workflow.input}}"
-                  transitions: []
-            """;
+    private static final String WORKFLOW = ApprovalWorkflows.reviewThenShip("kc-review", "");
 
     @TempDir
     static Path dataDir;
@@ -66,13 +50,11 @@ class KeycloakAuthTest {
     static void start() throws Exception {
         // its own server, stopped after this class: the rest of the suite need not share the machine with it
         keycloak = KeycloakServer.start(AegisRealm.json());
+        Map<String, String> settings = new HashMap<>(TestSystem.trusting(keycloak));
+        // no skew, so that a real token's expiry shows at once (the default allows 30 s)
+        settings.put("aegis.auth.oidc.clock-skew-seconds", "0");
         system = new TestSystem(dataDir, Map.of("echo", List.of(ScriptStep.reply("shipped"))), null,
-                EnumSet.allOf(AegisSystem.Service.class), Map.of(
-                        "aegis.auth.oidc.issuers.0.issuer", keycloak.issuer(),
-                        "aegis.auth.oidc.issuers.0.audience", AegisRealm.AUDIENCE,
-                        "aegis.auth.oidc.issuers.0.jwks-uri", keycloak.jwksUri().toString(),
-                        // no skew, so that a real token's expiry shows at once (the default allows 30 s)
-                        "aegis.auth.oidc.clock-skew-seconds", "0"));
+                EnumSet.allOf(AegisSystem.Service.class), settings);
     }
 
     @AfterAll

@@ -5,6 +5,8 @@ import ai.aegis.cli.AegisSystem.Service;
 import ai.aegis.testing.SharedTestBroker;
 import ai.aegis.testing.TopicRecords;
 import ai.aegis.ingress.IngressServer;
+import ai.aegis.keycloak.AegisRealm;
+import ai.aegis.keycloak.KeycloakServer;
 import ai.aegis.schemas.execution.ExecutionEvent;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.topology.kafka.KafkaSettings;
@@ -169,6 +171,31 @@ public final class TestSystem implements AutoCloseable {
             throw new AssertionError("start failed: " + res.statusCode() + " " + res.body());
         }
         return Json.tree(res.body()).get("execution_id").asText();
+    }
+
+    /** Registers a workflow manifest (expects {@code 201}). */
+    public void registerWorkflow(String manifest) throws Exception {
+        HttpResponse<String> res = post("/v1/workflows", manifest);
+        if (res.statusCode() != 201) {
+            throw new AssertionError("registering the workflow failed: " + res.statusCode() + " " + res.body());
+        }
+    }
+
+    /** Starts a run of the workflow and returns its {@code workflow_execution_id}. */
+    public String runWorkflow(String workflow, String input) throws Exception {
+        HttpResponse<String> res = post("/v1/workflows/" + workflow + "/run", Json.write(Map.of("input", input)));
+        if (res.statusCode() != 200) {
+            throw new AssertionError("running " + workflow + " failed: " + res.statusCode() + " " + res.body());
+        }
+        return Json.tree(res.body()).get("workflow_execution_id").asText();
+    }
+
+    /** The settings that make a system's API trust this Keycloak's realm (tokens for {@link AegisRealm#AUDIENCE}). */
+    public static Map<String, String> trusting(KeycloakServer keycloak) {
+        return Map.of(
+                "aegis.auth.oidc.issuers.0.issuer", keycloak.issuer(),
+                "aegis.auth.oidc.issuers.0.audience", AegisRealm.AUDIENCE,
+                "aegis.auth.oidc.issuers.0.jwks-uri", keycloak.jwksUri().toString());
     }
 
     /** An agent manifest (JSON) using the model alias {@code model}, allowed to use cmd.run. */

@@ -27,70 +27,23 @@ class WorkflowApprovalFlowTest {
     static Path dataDir;
     static TestSystem system;
 
-    /** draft -> review (Human) -> publish on approval, or revise (sees the reason) on rejection. */
-    static String workflow(String name, String humanExtras) {
-        return """
-                apiVersion: 100monkeys.ai/v1
-                kind: Workflow
-                metadata: {name: %s, version: "1.0.0"}
-                spec:
-                  initial_state: draft
-                  states:
-                    draft:
-                      kind: Agent
-                      agent: drafter
-                      input: "Draft about {{workflow.input}}"
-                      transitions:
-                        - {condition: on_success, target: review}
-                    review:
-                      kind: Human
-                      prompt: "Please review: {{draft.output}}"
-                      %s
-                      transitions:
-                        - {condition: approved, target: publish}
-                        - {condition: rejected, target: revise}
-                    publish:
-                      kind: Agent
-                      agent: publisher
-                      input: "Publish {{draft.output}}"
-                      transitions: []
-                    revise:
-                      kind: Agent
-                      agent: reviser
-                      input: "Revise because: {{review.feedback}}"
-                      transitions: []
-                """.formatted(name, humanExtras);
-    }
-
     @BeforeAll
     static void start() throws Exception {
         system = new TestSystem(dataDir, Map.of(
                 "echo", List.of(ScriptStep.reply("done: {{input}}"))), null, true);
-        for (String agent : List.of("drafter", "publisher", "reviser")) {
-            system.deploy("""
-                    {"apiVersion":"100monkeys.ai/v1","kind":"Agent","metadata":{"name":"%s","version":"1"},
-                     "spec":{"runtime":{"model":"echo"},"task":{"prompt_template":"{{input}}"},
-                             "execution":{"max_iterations":1}}}""".formatted(agent));
-        }
+        ApprovalWorkflows.deployReviewAgents(system);
         for (Map.Entry<String, String> w : Map.of(
                 "review-flow", "timeout: 120s",
                 "review-default", "timeout: 2s\n      default_response: approved",
                 "review-strict", "timeout: 2s").entrySet()) {
-            HttpResponse<String> res = system.post("/v1/workflows", workflow(w.getKey(), w.getValue()));
-            assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
+            system.registerWorkflow(ApprovalWorkflows.draftReviewPublish(w.getKey(), w.getValue(),
+                    ApprovalWorkflows.PUBLISH_DRAFT));
         }
     }
 
     @AfterAll
     static void stop() {
         system.close();
-    }
-
-    private static String run(String workflow, String input) throws Exception {
-        HttpResponse<String> res = system.post("/v1/workflows/" + workflow + "/run",
-                Json.write(Map.of("input", input)));
-        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-        return Json.tree(res.body()).get("workflow_execution_id").asText();
     }
 
     private static JsonNode view(String id) throws Exception {
@@ -144,7 +97,7 @@ class WorkflowApprovalFlowTest {
 
     @Test
     void anApprovedReviewResumesTheWorkflowOnTheApprovedPath() throws Exception {
-        String id = run("review-flow", "otters");
+        String id = system.runWorkflow("review-flow", "otters");
         JsonNode approval = awaitApproval(id);
         assertThat(approval.get("state_name").asText()).isEqualTo("review");
         assertThat(approval.get("prompt").asText()).isEqualTo("Please review: done: Draft about otters");
@@ -180,7 +133,7 @@ class WorkflowApprovalFlowTest {
 
     @Test
     void aRejectedReviewTakesTheRejectionPathWhichSeesTheReason() throws Exception {
-        String id = run("review-flow", "badgers");
+        String id = system.runWorkflow("review-flow", "badgers");
         String approvalId = awaitApproval(id).get("id").asText();
 
         HttpResponse<String> noReason = system.post("/v1/human-approvals/" + approvalId + "/reject", "{}");
@@ -201,8 +154,8 @@ class WorkflowApprovalFlowTest {
 
     @Test
     void aTimedOutReviewTakesItsDefaultResponseOrFailsTheWorkflow() throws Exception {
-        String withDefault = run("review-default", "cats");
-        String strict = run("review-strict", "dogs");
+        String withDefault = system.runWorkflow("review-default", "cats");
+        String strict = system.runWorkflow("review-strict", "dogs");
 
         JsonNode approvedByDefault = awaitEnd(withDefault);
         assertThat(approvedByDefault.get("status").asText()).as(approvedByDefault.toString()).isEqualTo("completed");
@@ -215,7 +168,7 @@ class WorkflowApprovalFlowTest {
 
     @Test
     void cancellingARunThatWaitsOnAReviewWithdrawsTheApproval() throws Exception {
-        String id = run("review-flow", "moles");
+        String id = system.runWorkflow("review-flow", "moles");
         String approvalId = awaitApproval(id).get("id").asText();
 
         HttpResponse<String> cancelled = system.post("/v1/workflows/executions/" + id + "/cancel", "");

@@ -84,6 +84,20 @@ class ConsoleRoutesTest {
     }
 
     @Test
+    void theFilesUseNothingTheirContentSecurityPolicyBlocks() {
+        // default-src 'self': no inline script, style or event handler attribute runs
+        String index = send(Method.GET, "/console/", null, Map.of()).body;
+        assertThat(index).doesNotContainPattern("<script(?![^>]*\\ssrc=)").doesNotContain("<style")
+                .doesNotContainPattern("\\sstyle=").doesNotContainPattern("\\son[a-z]+=");
+        for (String js : List.of("app.js", "api.js", "views.js", "fsm.js")) {
+            // nor eval, style attributes or javascript: URLs; nor HTML parsed from strings (data is always text)
+            assertThat(send(Method.GET, "/console/" + js, null, Map.of()).body).as(js)
+                    .doesNotContain("eval(", "new Function", "'style'", "javascript:", "innerHTML", "outerHTML",
+                            "insertAdjacentHTML");
+        }
+    }
+
+    @Test
     void onlyTheConsolesOwnFilesAreServed() {
         for (String path : List.of("/console/missing.js", "/console/ConsoleRoutes.class", "/console/..%2Fpom.xml")) {
             Reply r = send(Method.GET, path, null, Map.of());

@@ -1,5 +1,6 @@
 package ai.aegis.cli.console;
 
+import ai.aegis.cli.ApprovalWorkflows;
 import ai.aegis.cli.TestSystem;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.worker.llm.scripted.ScriptStep;
@@ -19,7 +20,6 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.IOException;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,40 +49,6 @@ class ConsoleBrowserTest {
     static HeadlessChrome chrome;
     static WebDriver browser;
 
-    static String workflow(String name) {
-        return """
-                apiVersion: 100monkeys.ai/v1
-                kind: Workflow
-                metadata: {name: %s, version: "1.0.0"}
-                spec:
-                  initial_state: draft
-                  states:
-                    draft:
-                      kind: Agent
-                      agent: drafter
-                      input: "Draft about {{workflow.input}}"
-                      transitions:
-                        - {condition: on_success, target: review}
-                    review:
-                      kind: Human
-                      prompt: "Please review: {{draft.output}}"
-                      timeout: 300s
-                      transitions:
-                        - {condition: approved, target: publish}
-                        - {condition: rejected, target: revise}
-                    publish:
-                      kind: Agent
-                      agent: publisher
-                      input: "Publish {{draft.output}} with {{review.feedback}}"
-                      transitions: []
-                    revise:
-                      kind: Agent
-                      agent: reviser
-                      input: "Revise because: {{review.feedback}}"
-                      transitions: []
-                """.formatted(name);
-    }
-
     @BeforeAll
     static void start() throws Exception {
         HeadlessChrome.requireInstalled();
@@ -92,14 +58,9 @@ class ConsoleBrowserTest {
                         ScriptStep.toolCall("cmd.run", TestSystem.args("{\"command\":\"sleep 3; echo second\"}")),
                         ScriptStep.reply("slow answer: {{last_tool_stdout}}")),
                 "echo", List.of(ScriptStep.reply("done: {{input}}"))), null, true);
-        for (String agent : List.of("drafter", "publisher", "reviser")) {
-            system.deploy("""
-                    {"apiVersion":"100monkeys.ai/v1","kind":"Agent","metadata":{"name":"%s","version":"1"},
-                     "spec":{"runtime":{"model":"echo"},"task":{"prompt_template":"{{input}}"},
-                             "execution":{"max_iterations":1}}}""".formatted(agent));
-        }
-        HttpResponse<String> registered = system.post("/v1/workflows", workflow("console-review"));
-        assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+        ApprovalWorkflows.deployReviewAgents(system);
+        system.registerWorkflow(ApprovalWorkflows.draftReviewPublish("console-review", "timeout: 300s",
+                "Publish {{draft.output}} with {{review.feedback}}"));
 
         Files.createDirectories(SHOTS);
         chrome = HeadlessChrome.start();
@@ -181,12 +142,6 @@ class ConsoleBrowserTest {
         screenshot("execution-completed");
     }
 
-    private static String run(String input) throws Exception {
-        HttpResponse<String> res = system.post("/v1/workflows/console-review/run", Json.write(Map.of("input", input)));
-        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-        return Json.tree(res.body()).get("workflow_execution_id").asText();
-    }
-
     private static By card(String runId) {
         return By.xpath("//article[contains(@class,'approval')][.//a[contains(@href,'" + runId + "')]]");
     }
@@ -194,8 +149,8 @@ class ConsoleBrowserTest {
     @Test
     @Order(3)
     void approvalsAreDecidedInTheConsoleAndEachRunTakesItsPath() throws Exception {
-        String approvedRun = run("otters");
-        String rejectedRun = run("badgers");
+        String approvedRun = system.runWorkflow("console-review", "otters");
+        String rejectedRun = system.runWorkflow("console-review", "badgers");
         open("#/approvals");
         WebElement first = waiting().until(ExpectedConditions.visibilityOfElementLocated(card(approvedRun)));
         waiting().until(ExpectedConditions.visibilityOfElementLocated(card(rejectedRun)));

@@ -1,11 +1,11 @@
 package ai.aegis.cli.console;
 
 import ai.aegis.cli.AegisSystem;
+import ai.aegis.cli.ApprovalWorkflows;
 import ai.aegis.cli.TestSystem;
 import ai.aegis.keycloak.AegisRealm;
 import ai.aegis.keycloak.KeycloakServer;
 import ai.aegis.keycloak.SharedKeycloak;
-import ai.aegis.schemas.json.Json;
 import ai.aegis.worker.llm.scripted.ScriptStep;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,11 +21,11 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.IOException;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -46,26 +46,6 @@ class ConsoleOidcBrowserTest {
 
     private static final Path SHOTS = Path.of("target", "console-screenshots");
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final String WORKFLOW = """
-            apiVersion: 100monkeys.ai/v1
-            kind: Workflow
-            metadata: {name: oidc-review, version: "1.0.0"}
-            spec:
-              initial_state: review
-              states:
-                review:
-                  kind: Human
-                  prompt: "Ship {{workflow.input}}?"
-                  timeout: 300s
-                  transitions:
-                    - {condition: approved, target: ship}
-                ship:
-                  kind: Agent
-                  agent: shipper
-                  input: "Ship {{workflow.input}}"
-                  transitions: []
-            """;
-
     @TempDir
     static Path dataDir;
     static KeycloakServer keycloak;
@@ -77,16 +57,13 @@ class ConsoleOidcBrowserTest {
     static void start() throws Exception {
         HeadlessChrome.requireInstalled();
         keycloak = SharedKeycloak.get();
+        Map<String, String> settings = new HashMap<>(TestSystem.trusting(keycloak));
+        settings.put("aegis.console.oidc.issuer", keycloak.issuer());
+        settings.put("aegis.console.oidc.client-id", AegisRealm.CONSOLE_CLIENT_ID);
         system = new TestSystem(dataDir, Map.of("echo", List.of(ScriptStep.reply("shipped: {{input}}"))), null,
-                EnumSet.allOf(AegisSystem.Service.class), Map.of(
-                        "aegis.auth.oidc.issuers.0.issuer", keycloak.issuer(),
-                        "aegis.auth.oidc.issuers.0.audience", AegisRealm.AUDIENCE,
-                        "aegis.auth.oidc.issuers.0.jwks-uri", keycloak.jwksUri().toString(),
-                        "aegis.console.oidc.issuer", keycloak.issuer(),
-                        "aegis.console.oidc.client-id", AegisRealm.CONSOLE_CLIENT_ID));
+                EnumSet.allOf(AegisSystem.Service.class), settings);
         system.deploy(TestSystem.agent("shipper", "echo", 1));
-        HttpResponse<String> registered = system.post("/v1/workflows", WORKFLOW);
-        assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+        system.registerWorkflow(ApprovalWorkflows.reviewThenShip("oidc-review", "timeout: 300s"));
 
         Files.createDirectories(SHOTS);
         chrome = HeadlessChrome.start();
@@ -155,9 +132,7 @@ class ConsoleOidcBrowserTest {
     @Test
     @Order(2)
     void aViewerSignsInAndIsRefusedDecidingAnApproval() throws Exception {
-        HttpResponse<String> run = system.post("/v1/workflows/oidc-review/run", Json.write(Map.of("input", "v9")));
-        assertThat(run.statusCode()).as(run.body()).isEqualTo(200);
-        String runId = Json.tree(run.body()).get("workflow_execution_id").asText();
+        String runId = system.runWorkflow("oidc-review", "v9");
 
         signIn(AegisRealm.VICTOR, null);
         browser.get(system.base + "/console/#/approvals");

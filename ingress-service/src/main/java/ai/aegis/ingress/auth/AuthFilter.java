@@ -36,7 +36,8 @@ public final class AuthFilter implements Filter {
 
     private final Authenticator authenticator;
     private final Set<String> openPaths;
-    private final Set<String> openPrefixes;
+    /** An array: the loop over it on every request allocates nothing. */
+    private final String[] openPrefixes;
 
     public AuthFilter(Authenticator authenticator, Set<String> openPaths) {
         this(authenticator, openPaths, Set.of());
@@ -46,14 +47,13 @@ public final class AuthFilter implements Filter {
     public AuthFilter(Authenticator authenticator, Set<String> openPaths, Set<String> openPrefixes) {
         this.authenticator = authenticator;
         this.openPaths = Set.copyOf(openPaths);
-        this.openPrefixes = Set.copyOf(openPrefixes);
+        this.openPrefixes = Set.copyOf(openPrefixes).toArray(String[]::new);
     }
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.path().path();
-        if (openPaths.contains(path) || openPrefixes.stream().anyMatch(path::startsWith)
-                || ConsoleRoutes.isConsolePath(path)) {
+        if (open(path)) {
             chain.proceed();
             return;
         }
@@ -64,6 +64,7 @@ public final class AuthFilter implements Filter {
         if (presented == null && path.endsWith("/stream")) {
             presented = req.query().first("access_token").orElse(null);
         }
+        // the console's cookie only when no token was given: a bearer request never has its cookies parsed
         boolean byCookie = false;
         if (presented == null) {
             presented = req.headers().cookies().first(ConsoleRoutes.COOKIE).asOptional().orElse(null);
@@ -82,7 +83,7 @@ public final class AuthFilter implements Filter {
                             + "something needs the header " + ConsoleRoutes.CSRF_HEADER + ": 1");
                     return;
                 }
-                String missing = missingRole(a.caller(), req.prologue().method(), path);
+                String missing = missingRole(a.caller(), method, path);
                 if (missing != null) {
                     Map<String, Object> body = new LinkedHashMap<>();
                     body.put("error", "forbidden");
@@ -97,6 +98,19 @@ public final class AuthFilter implements Filter {
                 chain.proceed();
             }
         }
+    }
+
+    /** Left to the route: an open path, one under an open prefix, or the console's. */
+    private boolean open(String path) {
+        if (openPaths.contains(path) || ConsoleRoutes.isConsolePath(path)) {
+            return true;
+        }
+        for (String prefix : openPrefixes) {
+            if (path.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The RFC 6750 challenge; the description never holds the token. */

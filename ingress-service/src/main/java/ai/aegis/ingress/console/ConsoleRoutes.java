@@ -6,9 +6,12 @@ import ai.aegis.ingress.auth.Authenticator;
 import ai.aegis.schemas.auth.Caller;
 import ai.aegis.schemas.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
+import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -16,7 +19,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -78,7 +81,10 @@ public final class ConsoleRoutes {
 
     private final Authenticator authenticator;
     private final ConsoleOidc oidc;
-    private final Map<String, byte[]> files = new LinkedHashMap<>();
+    private final Map<String, StaticFile> files;
+
+    private record StaticFile(byte[] body, String type) {
+    }
 
     /** @param authenticator the ingress's, or null when authentication is off (then any login is accepted) */
     public ConsoleRoutes(Authenticator authenticator) {
@@ -89,16 +95,18 @@ public final class ConsoleRoutes {
     public ConsoleRoutes(Authenticator authenticator, ConsoleOidc oidc) {
         this.authenticator = authenticator;
         this.oidc = oidc;
+        Map<String, StaticFile> read = new HashMap<>();
         for (String name : FILES) {
             try (InputStream in = ConsoleRoutes.class.getResourceAsStream(RESOURCES + name)) {
                 if (in == null) {
                     throw new IllegalStateException("console resource missing from the jar: " + name);
                 }
-                files.put(name, in.readAllBytes());
+                read.put(name, new StaticFile(in.readAllBytes(), TYPES.get(name.substring(name.lastIndexOf('.') + 1))));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
+        this.files = Map.copyOf(read);
     }
 
     /** Paths {@link AuthFilter} leaves to these routes (they check the token themselves where it matters). */
@@ -112,43 +120,72 @@ public final class ConsoleRoutes {
             res.status(Status.MOVED_PERMANENTLY_301).header(HeaderNames.LOCATION, PATH + "/").send();
         });
         routing.get(PATH + "/", (req, res) -> file(res, "index.html"));
-        routing.post(PATH + "/session", this::login);
-        routing.get(PATH + "/session", this::whoami);
-        routing.post(PATH + "/logout", this::logout);
-        routing.get(PATH + "/oidc/config", this::oidcConfig);
-        routing.get(ConsoleOidc.LOGIN_PATH, this::oidcLogin);
-        routing.get(ConsoleOidc.CALLBACK_PATH, this::oidcCallback);
+        routing.post(PATH + "/session", session(csrf(this::login)));
+        routing.get(PATH + "/session", session(this::whoami));
+        routing.post(PATH + "/logout", session(csrf(this::logout)));
+        routing.get(PATH + "/oidc/config", oidc(this::oidcConfig));
+        routing.get(ConsoleOidc.LOGIN_PATH, oidc(this::oidcLogin));
+        routing.get(ConsoleOidc.CALLBACK_PATH, oidc(this::oidcCallback));
         routing.get(PATH + "/{file}", (req, res) -> file(res, req.path().pathParameters().get("file")));
     }
 
+    /** A session route (and the OIDC ones): the security headers, and never cached. */
+    private static Handler session(Handler route) {
+        return (req, res) -> {
+            secure(res);
+            res.header(HeaderNames.CACHE_CONTROL, "no-store");
+            route.handle(req, res);
+        };
+    }
+
+    /** The CSRF check of the session routes: {@code 403} without {@value #CSRF_HEADER}{@code : 1}. */
+    private static Handler csrf(Handler route) {
+        return (req, res) -> {
+            if (hasCsrfHeader(req.headers())) {
+                route.handle(req, res);
+            } else {
+                Api.coded(res, 403, "forbidden", "The console's requests carry the header " + CSRF_HEADER + ": 1");
+            }
+        };
+    }
+
+    /** An OIDC route, as a session route: {@code 404} when {@code aegis.console.oidc} is not configured. */
+    private Handler oidc(Handler route) {
+        return session((req, res) -> {
+            if (oidc == null) {
+                Api.error(res, 404, "No OIDC login is configured (aegis.console.oidc)");
+            } else {
+                route.handle(req, res);
+            }
+        });
+    }
+
     /** The headers of every console answer. */
-    static void secure(ServerResponse res) {
-        res.header(HeaderNames.create("Content-Security-Policy"), CSP);
-        res.header(HeaderNames.X_CONTENT_TYPE_OPTIONS, "nosniff");
-        res.header(HeaderNames.create("Referrer-Policy"), "no-referrer");
-        res.header(HeaderNames.create("X-Frame-Options"), "DENY");
+    private static final List<Header> SECURITY_HEADERS = List.of(
+            HeaderValues.create(HeaderNames.create("Content-Security-Policy"), CSP),
+            HeaderValues.create(HeaderNames.X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            HeaderValues.create(HeaderNames.create("Referrer-Policy"), "no-referrer"),
+            HeaderValues.create(HeaderNames.create("X-Frame-Options"), "DENY"));
+
+    private static void secure(ServerResponse res) {
+        SECURITY_HEADERS.forEach(res::header);
     }
 
     private void file(ServerResponse res, String name) {
         secure(res);
-        byte[] body = files.get(name);
-        if (body == null) {
+        StaticFile file = files.get(name);
+        if (file == null) {
             res.header(HeaderNames.CACHE_CONTROL, "no-store");
             Api.error(res, 404, "Not found");
             return;
         }
         // no-cache: revalidated on every load, so a new version of the node serves its own console at once
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-        res.header(HeaderNames.CONTENT_TYPE, TYPES.get(name.substring(name.lastIndexOf('.') + 1)));
-        res.send(body);
+        res.header(HeaderNames.CONTENT_TYPE, file.type());
+        res.send(file.body());
     }
 
     private void login(ServerRequest req, ServerResponse res) {
-        secure(res);
-        res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        if (!csrfHeader(req, res)) {
-            return;
-        }
         JsonNode body;
         try {
             body = Json.tree(Api.body(req));
@@ -178,13 +215,11 @@ public final class ConsoleRoutes {
                 case Authenticator.Authenticated a -> caller = a.caller();
             }
         }
-        res.header(SET_COOKIE, cookie(req, token, null));
+        res.header(SET_COOKIE, sessionCookie(req, token, null));
         Api.ok(res, caller(caller));
     }
 
     private void whoami(ServerRequest req, ServerResponse res) {
-        secure(res);
-        res.header(HeaderNames.CACHE_CONTROL, "no-store");
         if (authenticator == null) {
             Api.ok(res, caller(Caller.LOCAL));
             return;
@@ -197,32 +232,15 @@ public final class ConsoleRoutes {
     }
 
     private void logout(ServerRequest req, ServerResponse res) {
-        secure(res);
-        res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        if (!csrfHeader(req, res)) {
-            return;
-        }
-        res.header(SET_COOKIE, cookie(req, "", 0));
+        res.header(SET_COOKIE, sessionCookie(req, "", 0));
         Api.ok(res, Map.of("status", "logged_out"));
     }
 
     private void oidcConfig(ServerRequest req, ServerResponse res) {
-        secure(res);
-        res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        if (oidc == null) {
-            Api.error(res, 404, "No OIDC login is configured (aegis.console.oidc)");
-            return;
-        }
-        Api.ok(res, Map.of("issuer", oidc.issuer(), "login", ConsoleOidc.LOGIN_PATH));
+        Api.ok(res, Map.of("issuer", oidc.issuer()));
     }
 
     private void oidcLogin(ServerRequest req, ServerResponse res) {
-        secure(res);
-        res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        if (oidc == null) {
-            Api.error(res, 404, "No OIDC login is configured (aegis.console.oidc)");
-            return;
-        }
         ConsoleOidc.Start start;
         try {
             start = oidc.begin(origin(req) + ConsoleOidc.CALLBACK_PATH);
@@ -238,12 +256,6 @@ public final class ConsoleRoutes {
     }
 
     private void oidcCallback(ServerRequest req, ServerResponse res) {
-        secure(res);
-        res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        if (oidc == null) {
-            Api.error(res, 404, "No OIDC login is configured (aegis.console.oidc)");
-            return;
-        }
         // added, not set: the session cookie below is a second Set-Cookie of the same answer
         res.headers().add(SET_COOKIE, stateCookie(req, "", 0));
         ConsoleOidc.Outcome outcome = oidc.finish(req.query().first("state").orElse(null),
@@ -253,7 +265,7 @@ public final class ConsoleRoutes {
             case ConsoleOidc.LoggedIn in when COOKIE_SAFE.matcher(in.accessToken()).matches() -> {
                 LOG.log(System.Logger.Level.INFO, "console OIDC login of " + in.caller().name() + " "
                         + in.caller().roles());
-                res.headers().add(SET_COOKIE, cookie(req, in.accessToken(), null));
+                res.headers().add(SET_COOKIE, sessionCookie(req, in.accessToken(), null));
                 redirect(res, PATH + "/");
             }
             case ConsoleOidc.LoggedIn in -> {
@@ -273,8 +285,26 @@ public final class ConsoleRoutes {
     }
 
     private static String stateCookie(ServerRequest req, String value, int maxAge) {
-        return STATE_COOKIE + "=" + value + "; Path=" + PATH + "/oidc; HttpOnly; SameSite=Lax; Max-Age=" + maxAge
-                + (https(req) ? "; Secure" : "");
+        return setCookie(req, STATE_COOKIE, value, PATH + "/oidc", "Lax", maxAge);
+    }
+
+    /** @param maxAge null: a session cookie */
+    private static String sessionCookie(ServerRequest req, String value, Integer maxAge) {
+        return setCookie(req, COOKIE, value, "/", "Strict", maxAge);
+    }
+
+    /** Always HttpOnly; Secure when the request came over HTTPS. */
+    private static String setCookie(ServerRequest req, String name, String value, String path, String sameSite,
+                                    Integer maxAge) {
+        StringBuilder c = new StringBuilder(name).append('=').append(value).append("; Path=").append(path)
+                .append("; HttpOnly; SameSite=").append(sameSite);
+        if (maxAge != null) {
+            c.append("; Max-Age=").append(maxAge);
+        }
+        if (https(req)) {
+            c.append("; Secure");
+        }
+        return c.toString();
     }
 
     /**
@@ -295,29 +325,8 @@ public final class ConsoleRoutes {
         return scheme + "://" + host + (defaultPort ? "" : ":" + port);
     }
 
-    /** The CSRF check of the session routes: false (and 403 sent) without {@value #CSRF_HEADER}{@code : 1}. */
-    private static boolean csrfHeader(ServerRequest req, ServerResponse res) {
-        if (hasCsrfHeader(req.headers())) {
-            return true;
-        }
-        Api.coded(res, 403, "forbidden", "The console's requests carry the header " + CSRF_HEADER + ": 1");
-        return false;
-    }
-
     public static boolean hasCsrfHeader(io.helidon.http.Headers headers) {
         return headers.first(CSRF).map("1"::equals).orElse(false);
-    }
-
-    private static String cookie(ServerRequest req, String value, Integer maxAge) {
-        StringBuilder c = new StringBuilder(COOKIE).append('=').append(value)
-                .append("; Path=/; HttpOnly; SameSite=Strict");
-        if (maxAge != null) {
-            c.append("; Max-Age=").append(maxAge);
-        }
-        if (https(req)) {
-            c.append("; Secure");
-        }
-        return c.toString();
     }
 
     /** Over TLS, or behind a proxy that says the client used HTTPS (as Helidon's requested URI reads it). */

@@ -4,6 +4,7 @@ import ai.aegis.schemas.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -54,36 +55,38 @@ public final class HttpIdentityProvider implements IdentityProvider {
 
     @Override
     public TokenAnswer redeem(URI tokenEndpoint, Map<String, String> form) {
-        String body = form.entrySet().stream()
-                .map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
-                .collect(Collectors.joining("&"));
         JsonNode answer = send(HttpRequest.newBuilder(tokenEndpoint).timeout(TIMEOUT)
                 .header("Content-Type", "application/x-www-form-urlencoded").header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), false);
+                .POST(HttpRequest.BodyPublishers.ofString(form(form))).build(), false);
         return new TokenAnswer(text(answer, "access_token"), text(answer, "id_token"), text(answer, "error"),
                 text(answer, "error_description"));
     }
 
     /** The JSON answer; with {@code ok200}, anything but 200 throws (an error answer of the token endpoint is JSON). */
     private JsonNode send(HttpRequest request, boolean ok200) {
-        HttpResponse<byte[]> res;
+        HttpResponse<InputStream> res;
+        byte[] body;
         try {
-            res = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            res = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = res.body()) {
+                if (ok200 && res.statusCode() != 200) {
+                    throw new IllegalStateException(request.uri() + " answered " + res.statusCode());
+                }
+                // at most one byte past the limit is read: a larger answer is refused without being held
+                body = in.readNBytes(MAX_BODY + 1);
+            }
         } catch (IOException e) {
             throw new IllegalStateException(request.uri() + " did not answer: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted calling " + request.uri(), e);
         }
-        if (ok200 && res.statusCode() != 200) {
-            throw new IllegalStateException(request.uri() + " answered " + res.statusCode());
-        }
-        if (res.body().length > MAX_BODY) {
+        if (body.length > MAX_BODY) {
             throw new IllegalStateException(request.uri() + " answered more than " + MAX_BODY + " bytes");
         }
         JsonNode json;
         try {
-            json = Json.tree(new String(res.body(), StandardCharsets.UTF_8));
+            json = Json.tree(new String(body, StandardCharsets.UTF_8));
         } catch (RuntimeException e) {
             throw new IllegalStateException(request.uri() + " answered " + res.statusCode() + " without JSON", e);
         }
@@ -106,7 +109,11 @@ public final class HttpIdentityProvider implements IdentityProvider {
         return v != null && v.isTextual() ? v.asText() : null;
     }
 
-    static String encode(String value) {
-        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    /** {@code application/x-www-form-urlencoded}, in the map's order: a token request's body, an authorization query. */
+    static String form(Map<String, String> fields) {
+        return fields.entrySet().stream()
+                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+                        + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
     }
 }

@@ -40,8 +40,11 @@ public final class PendingLogins {
         this.clock = clock;
     }
 
-    /** Keeps a login under {@code state} until the TTL ends; returns what was kept (with its expiry). */
-    public synchronized Pending put(String state, String codeVerifier, String nonce, String redirectUri) {
+    /**
+     * Keeps a login under {@code state} until the TTL ends. Under the lock, but no scan: the expired entries are a
+     * prefix of the map (dropped until the first live one) and at most one more goes when it is full.
+     */
+    public synchronized void put(String state, String codeVerifier, String nonce, String redirectUri) {
         long now = clock.millis();
         dropExpired(now);
         // insertion order is expiry order (one TTL for all): the first entry is the oldest
@@ -50,9 +53,7 @@ public final class PendingLogins {
             oldest.next();
             oldest.remove();
         }
-        Pending pending = new Pending(codeVerifier, nonce, redirectUri, now + ttl.toMillis());
-        byState.put(state, pending);
-        return pending;
+        byState.put(state, new Pending(codeVerifier, nonce, redirectUri, now + ttl.toMillis()));
     }
 
     /** The login of {@code state}, removed (one use); empty when unknown, already taken or expired. */

@@ -5,6 +5,7 @@ import { drawFsm } from './fsm.js';
 const TERMINAL = ['completed', 'failed', 'cancelled', 'timed_out'];
 const EXECUTION_END = ['execution_completed', 'execution_failed', 'execution_cancelled', 'execution_timed_out'];
 const WORKFLOW_END = ['workflow_completed', 'workflow_failed', 'workflow_cancelled'];
+const RUN_COLUMNS = ['Requested', 'Workflow', 'Status', 'State', 'Run'];
 
 function td(label, ...content) { return h('td', { 'data-label': label }, ...content); }
 function facts(pairs) {
@@ -12,6 +13,46 @@ function facts(pairs) {
     .flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
 }
 function errorBox(e) { return h('p', { class: 'error', role: 'alert' }, `Could not load: ${e.message}`); }
+function outputFacts(outputs) { return facts(Object.entries(outputs).map(([k, v]) => [k, h('pre', {}, pretty(v))])); }
+
+/** A table with column headers (and a caption for screen readers) around its body. */
+function table(id, caption, columns, body) {
+  return h('table', { class: 'responsive', id }, caption && h('caption', { class: 'visually-hidden' }, caption),
+    h('thead', {}, h('tr', {}, columns.map(c => h('th', { scope: 'col' }, c)))), body);
+}
+
+/** Loads now and every `ms` (while `keep()` says so); returns the page's cleanup. */
+function poll(load, ms, keep = () => true) {
+  load();
+  const timer = setInterval(() => { if (keep()) load(); }, ms);
+  return () => clearInterval(timer);
+}
+
+/** Follows an event stream: `onEvent(type, event)` for each, closed after one of `ends`; returns the cleanup. */
+function follow(url, ends, onEvent) {
+  const source = new EventSource(url);
+  source.onmessage = m => {
+    let data;
+    try { data = JSON.parse(m.data); } catch { return; }
+    const type = Object.keys(data)[0];
+    onEvent(type, data[type] || {});
+    if (ends.includes(type)) source.close();
+  };
+  return () => source.close();
+}
+
+/** A hidden Cancel button that POSTs to `url` and announces `said: <status>`. */
+function cancelButton(id, label, url, said) {
+  const button = h('button', { type: 'button', class: 'danger', id, hidden: true }, label);
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const r = await api(url, { method: 'POST' });
+      announce(`${said}: ${r.status}`);
+    } catch (e) { announce(`Cancel failed: ${e.message}`); button.disabled = false; }
+  });
+  return button;
+}
 
 // ------------------------------------------------------------------ executions
 
@@ -29,11 +70,7 @@ export function executions(view, params) {
       h('div', {}, h('label', { for: 'auto-refresh' }, auto, ' Refresh every 3 s')),
       h('button', { type: 'submit' }, 'Refresh')),
     note,
-    h('table', { class: 'responsive', id: 'executions' },
-      h('caption', { class: 'visually-hidden' }, 'Executions, newest first'),
-      h('thead', {}, h('tr', {}, ['Requested', 'Agent', 'Status', 'Iterations', 'Execution']
-        .map(c => h('th', { scope: 'col' }, c)))),
-      body));
+    table('executions', 'Executions, newest first', ['Requested', 'Agent', 'Status', 'Iterations', 'Execution'], body));
   statusSel.value = params.get('status') || '';
   api('/v1/agents').then(agents => {
     for (const a of agents || []) agentSel.append(h('option', { value: a.id }, `${a.name} ${a.version || ''}`));
@@ -54,9 +91,7 @@ export function executions(view, params) {
       note.textContent = list.length ? `Updated ${new Date().toLocaleTimeString()}` : 'No executions.';
     } catch (e) { note.textContent = `Could not load: ${e.message}`; }
   }
-  load();
-  const timer = setInterval(() => { if (auto.checked) load(); }, 3000);
-  return () => clearInterval(timer);
+  return poll(load, 3000, () => auto.checked);
 }
 
 function describeExecutionEvent(type, e) {
@@ -88,7 +123,7 @@ function describeExecutionEvent(type, e) {
 
 export function execution(view, id) {
   const status = h('span', { id: 'execution-status' });
-  const cancel = h('button', { type: 'button', class: 'danger', id: 'cancel', hidden: true }, 'Cancel execution');
+  const cancel = cancelButton('cancel', 'Cancel execution', `/v1/executions/${id}/cancel`, 'Cancel requested');
   const info = h('div');
   const events = h('ol', { class: 'events', id: 'events', 'aria-live': 'polite', 'aria-relevant': 'additions',
     'aria-label': 'Execution events' });
@@ -103,24 +138,12 @@ export function execution(view, id) {
     info.replaceChildren(facts([['Agent', x.agent_name || x.agent_id], ['Execution id', id], ['Input', x.input],
       ['Requested', when(x.requested_at)], ['Started', when(x.started_at)]]));
   }).catch(e => info.replaceChildren(errorBox(e)));
-  cancel.addEventListener('click', async () => {
-    cancel.disabled = true;
-    try {
-      const r = await api(`/v1/executions/${id}/cancel`, { method: 'POST' });
-      announce(`Cancel requested: ${r.status}`);
-    } catch (e) { announce(`Cancel failed: ${e.message}`); cancel.disabled = false; }
-  });
   const showAnswer = (text, failed) => {
     answer.hidden = false;
     answer.replaceChildren(h('h2', { id: 'answer-title' }, failed ? 'Error' : 'Final answer'),
       h('div', { class: `answer${failed ? ' failed' : ''}` }, h('pre', { id: 'final-output' }, text)));
   };
-  const source = new EventSource(`/v1/executions/${id}/stream`);
-  source.onmessage = m => {
-    let data;
-    try { data = JSON.parse(m.data); } catch { return; }
-    const type = Object.keys(data)[0];
-    const e = data[type] || {};
+  return follow(`/v1/executions/${id}/stream`, EXECUTION_END, (type, e) => {
     const [title, detail] = describeExecutionEvent(type, e);
     events.append(h('li', { class: type, 'data-type': type },
       h('div', { class: 'ev-title' }, title),
@@ -131,9 +154,7 @@ export function execution(view, id) {
     if (type === 'execution_failed') { setStatus('failed'); showAnswer(e.reason || 'failed', true); }
     if (type === 'execution_cancelled') { setStatus('cancelled'); showAnswer(e.reason || 'cancelled', true); }
     if (type === 'execution_timed_out') { setStatus('timed_out'); showAnswer(`timed out after ${e.timeout_seconds} s`, true); }
-    if (EXECUTION_END.includes(type)) source.close();
-  };
-  return () => source.close();
+  });
 }
 
 // ------------------------------------------------------------------ approvals
@@ -142,23 +163,22 @@ export function approvals(view) {
   const list = h('div', { id: 'approvals' });
   const note = h('p', { class: 'meta', role: 'status', 'aria-live': 'polite', id: 'approvals-note' });
   view.append(h('h1', {}, 'Pending approvals'), note, list);
-  const shown = new Set();
   async function load() {
     try {
       const r = await api('/v1/human-approvals');
       const pending = r.pending_requests || [];
       const ids = new Set(pending.map(p => p.id));
       for (const card of [...list.children]) {
-        if (!ids.has(card.dataset.id) && !card.dataset.decided) { card.remove(); shown.delete(card.dataset.id); }
+        if (!ids.has(card.dataset.id) && !card.dataset.decided) card.remove();
       }
-      for (const p of pending) if (!shown.has(p.id)) { shown.add(p.id); list.append(approvalCard(p)); }
+      // a decided card stays (with its result) while the list still has it
+      const shown = new Set([...list.children].map(card => card.dataset.id));
+      for (const p of pending) if (!shown.has(p.id)) list.append(approvalCard(p));
       if (!list.children.length) note.textContent = 'Nothing waits for a decision.';
       else if (note.textContent === 'Nothing waits for a decision.') note.textContent = '';
     } catch (e) { note.textContent = `Could not load: ${e.message}`; }
   }
-  load();
-  const timer = setInterval(load, 3000);
-  return () => clearInterval(timer);
+  return poll(load, 3000);
 }
 
 function approvalCard(p) {
@@ -187,7 +207,7 @@ function approvalCard(p) {
     if (Object.keys(outputs).length) {
       context.append(h('h3', {}, 'Context'), h('p', { class: 'meta' },
         `Workflow ${run.workflow_name || ''}, outputs of the states before:`),
-        facts(Object.entries(outputs).map(([k, v]) => [k, h('pre', {}, pretty(v))])));
+        outputFacts(outputs));
     }
   }).catch(() => {});
   async function decide(kind) {
@@ -214,19 +234,14 @@ export function workflows(view) {
   const body = h('tbody');
   const runs = h('tbody');
   view.append(h('h1', {}, 'Workflows'),
-    h('table', { class: 'responsive', id: 'workflows' }, h('caption', { class: 'visually-hidden' }, 'Workflows'),
-      h('thead', {}, h('tr', {}, ['Name', 'Version', 'Description'].map(c => h('th', { scope: 'col' }, c)))), body),
+    table('workflows', 'Workflows', ['Name', 'Version', 'Description'], body),
     h('h2', {}, 'Recent runs'),
-    h('table', { class: 'responsive', id: 'runs' }, h('caption', { class: 'visually-hidden' }, 'Workflow runs'),
-      h('thead', {}, h('tr', {}, ['Requested', 'Workflow', 'Status', 'State', 'Run'].map(c => h('th', { scope: 'col' }, c)))), runs));
+    table('runs', 'Workflow runs', RUN_COLUMNS, runs));
   api('/v1/workflows').then(list => body.replaceChildren(...(list || []).map(w => h('tr', {},
     td('Name', h('a', { href: `#/workflows/${encodeURIComponent(w.name)}` }, w.name)), td('Version', w.version || ''),
     td('Description', w.description || ''))))).catch(e => body.replaceChildren(h('tr', {}, h('td', {}, errorBox(e)))));
-  const load = () => api('/v1/workflows/executions?limit=50').then(list => runs.replaceChildren(...runRows(list)))
-    .catch(() => {});
-  load();
-  const timer = setInterval(load, 3000);
-  return () => clearInterval(timer);
+  return poll(() => api('/v1/workflows/executions?limit=50').then(list => runs.replaceChildren(...runRows(list)))
+    .catch(() => {}), 3000);
 }
 
 function runRows(list) {
@@ -241,17 +256,13 @@ export function workflow(view, name) {
   const runs = h('tbody');
   view.append(h('p', {}, h('a', { href: '#/workflows' }, '\u2190 Workflows')), h('h1', {}, `Workflow ${name}`), fsm,
     h('h2', {}, 'Runs'),
-    h('table', { class: 'responsive' }, h('thead', {}, h('tr', {}, ['Requested', 'Workflow', 'Status', 'State', 'Run']
-      .map(c => h('th', { scope: 'col' }, c)))), runs));
+    table(undefined, undefined, RUN_COLUMNS, runs));
   api(`/v1/workflows/${encodeURIComponent(name)}`).then(w => {
     fsm.replaceChildren(facts([['Version', w.version], ['Description', w.description]]),
       drawFsm(w.manifest, { title: `States of ${name}` }));
   }).catch(e => fsm.replaceChildren(errorBox(e)));
-  const load = () => api(`/v1/workflows/executions?workflow=${encodeURIComponent(name)}&limit=50`)
-    .then(list => runs.replaceChildren(...runRows(list))).catch(() => {});
-  load();
-  const timer = setInterval(load, 3000);
-  return () => clearInterval(timer);
+  return poll(() => api(`/v1/workflows/executions?workflow=${encodeURIComponent(name)}&limit=50`)
+    .then(list => runs.replaceChildren(...runRows(list))).catch(() => {}), 3000);
 }
 
 export function workflowRun(view, id) {
@@ -259,7 +270,7 @@ export function workflowRun(view, id) {
   const fsm = h('div', { id: 'run-fsm' });
   const outputs = h('div');
   const events = h('ol', { class: 'events', id: 'run-events', 'aria-live': 'polite', 'aria-label': 'Workflow events' });
-  const cancel = h('button', { type: 'button', class: 'danger', id: 'cancel-run', hidden: true }, 'Cancel run');
+  const cancel = cancelButton('cancel-run', 'Cancel run', `/v1/workflows/executions/${id}/cancel`, 'Cancel');
   view.append(h('p', {}, h('a', { href: '#/workflows' }, '\u2190 Workflows')),
     h('h1', {}, 'Workflow run ', h('code', {}, short(id))), head, h('div', { class: 'actions' }, cancel),
     h('div', { class: 'grid2' }, h('section', { 'aria-label': 'State machine' }, fsm),
@@ -279,22 +290,11 @@ export function workflowRun(view, id) {
       fsm.replaceChildren(drawFsm(manifest, { current: run.current_state, visited,
         title: `States of ${run.workflow_name}, current: ${run.current_state || 'none'}` }));
       const out = run.state_outputs || {};
-      outputs.replaceChildren(...(Object.keys(out).length ? [h('h2', {}, 'State outputs'),
-        facts(Object.entries(out).map(([k, v]) => [k, h('pre', {}, pretty(v))]))] : []));
+      outputs.replaceChildren(...(Object.keys(out).length ? [h('h2', {}, 'State outputs'), outputFacts(out)] : []));
     } catch (e) { head.replaceChildren(errorBox(e)); }
   }
-  cancel.addEventListener('click', async () => {
-    cancel.disabled = true;
-    try { const r = await api(`/v1/workflows/executions/${id}/cancel`, { method: 'POST' }); announce(`Cancel: ${r.status}`); }
-    catch (e) { announce(`Cancel failed: ${e.message}`); cancel.disabled = false; }
-  });
   refresh();
-  const source = new EventSource(`/v1/workflows/executions/${id}/stream`);
-  source.onmessage = m => {
-    let data;
-    try { data = JSON.parse(m.data); } catch { return; }
-    const type = Object.keys(data)[0];
-    const e = data[type] || {};
+  return follow(`/v1/workflows/executions/${id}/stream`, WORKFLOW_END, (type, e) => {
     if (type === 'state_entered' && !visited.includes(e.state_name)) visited.push(e.state_name);
     let text = type.replaceAll('_', ' ');
     if (e.state_name) text += `: ${e.state_name}`;
@@ -304,9 +304,7 @@ export function workflowRun(view, id) {
     events.append(h('li', { class: type, 'data-type': type }, h('div', { class: 'ev-title' }, text),
       type === 'approval_requested' && e.prompt ? h('pre', {}, e.prompt) : null));
     refresh();
-    if (WORKFLOW_END.includes(type)) source.close();
-  };
-  return () => source.close();
+  });
 }
 
 // ------------------------------------------------------------------ stimuli, dead letters
@@ -315,9 +313,8 @@ export function stimuli(view) {
   const body = h('tbody');
   const note = h('p', { class: 'meta', role: 'status', 'aria-live': 'polite' });
   view.append(h('h1', {}, 'Stimuli'), note,
-    h('table', { class: 'responsive', id: 'stimuli' }, h('caption', { class: 'visually-hidden' }, 'Stimuli, newest first'),
-      h('thead', {}, h('tr', {}, ['Received', 'Source', 'Status', 'Routing decision', 'Workflow run', 'Actions']
-        .map(c => h('th', { scope: 'col' }, c)))), body));
+    table('stimuli', 'Stimuli, newest first',
+      ['Received', 'Source', 'Status', 'Routing decision', 'Workflow run', 'Actions'], body));
   async function load() {
     try {
       const r = await api('/v1/stimuli?limit=100');
@@ -338,9 +335,7 @@ export function stimuli(view) {
       if (!(r.stimuli || []).length) note.textContent = 'No stimuli.';
     } catch (e) { note.textContent = `Could not load: ${e.message}`; }
   }
-  load();
-  const timer = setInterval(load, 5000);
-  return () => clearInterval(timer);
+  return poll(load, 5000);
 }
 
 export function deadLetters(view) {
@@ -349,7 +344,7 @@ export function deadLetters(view) {
     h('p', { class: 'meta' }, 'Records a consumer could not read or process, newest first. The API has no replay '
       + 'route for them (a failed stimulus is replayed from the Stimuli page).'), list);
   api('/v1/dead-letters?limit=100').then(items => {
-    list.replaceChildren(...((items || []).length ? items : []).map(d => h('article', { class: 'card' },
+    list.replaceChildren(...(items || []).map(d => h('article', { class: 'card' },
       h('h2', {}, `${d.consumer || '?'}: ${d.error_class || ''}`),
       facts([['Failed', when(d.failed_at)], ['Source', `${d.source_topic} [${d.source_partition}] @ ${d.source_offset}`],
         ['Key', d.key], ['Error', d.error_message]]),

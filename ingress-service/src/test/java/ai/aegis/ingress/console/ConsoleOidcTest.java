@@ -69,6 +69,7 @@ class ConsoleOidcTest {
         final List<Map<String, String>> redeemed = new ArrayList<>();
         String nonceInIdToken;
         String audienceOfIdToken = CLIENT;
+        java.util.Date idTokenExpiry;
         String error;
 
         @Override
@@ -84,7 +85,7 @@ class ConsoleOidcTest {
                 return new TokenAnswer(null, null, error, "Code not valid");
             }
             String id = new PlainJWT(new JWTClaimsSet.Builder().issuer(ISSUER).audience(audienceOfIdToken)
-                    .claim("nonce", nonceInIdToken).subject("u1").build()).serialize();
+                    .claim("nonce", nonceInIdToken).subject("u1").expirationTime(idTokenExpiry).build()).serialize();
             return new TokenAnswer("access.token.of-" + form.get("code"), id, null, null);
         }
     }
@@ -225,6 +226,13 @@ class ConsoleOidcTest {
         assertThat(failure(oidc.finish(otherClient.state(), otherClient.state(), "c", null)))
                 .isEqualTo(ConsoleOidc.Failure.TOKEN);
         issuer.audienceOfIdToken = CLIENT;
+
+        ConsoleOidc.Start expired = oidc.begin(REDIRECT);
+        issuer.nonceInIdToken = query(expired.location()).get("nonce");
+        issuer.idTokenExpiry = new java.util.Date(System.currentTimeMillis() - Duration.ofHours(1).toMillis());
+        assertThat(failure(oidc.finish(expired.state(), expired.state(), "c", null)))
+                .isEqualTo(ConsoleOidc.Failure.TOKEN);
+        issuer.idTokenExpiry = null;
         assertThat(checked).isEmpty();
 
         ConsoleOidc.Start refused = oidc.begin(REDIRECT);
