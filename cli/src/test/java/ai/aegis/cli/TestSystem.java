@@ -191,6 +191,46 @@ public final class TestSystem implements AutoCloseable {
                 security);
     }
 
+    /**
+     * A workflow: draft -> review (Human) -> publish on approval, or revise (sees the reason) on rejection; its
+     * agents are {@code drafter}, {@code publisher} and {@code reviser}.
+     *
+     * @param humanExtras more lines of the Human state ({@code timeout: 120s}), indented by 6 after the first
+     */
+    public static String reviewWorkflow(String name, String humanExtras) {
+        return """
+                apiVersion: 100monkeys.ai/v1
+                kind: Workflow
+                metadata: {name: %s, version: "1.0.0"}
+                spec:
+                  initial_state: draft
+                  states:
+                    draft:
+                      kind: Agent
+                      agent: drafter
+                      input: "Draft about {{workflow.input}}"
+                      transitions:
+                        - {condition: on_success, target: review}
+                    review:
+                      kind: Human
+                      prompt: "Please review: {{draft.output}}"
+                      %s
+                      transitions:
+                        - {condition: approved, target: publish}
+                        - {condition: rejected, target: revise}
+                    publish:
+                      kind: Agent
+                      agent: publisher
+                      input: "Publish {{draft.output}}"
+                      transitions: []
+                    revise:
+                      kind: Agent
+                      agent: reviser
+                      input: "Revise because: {{review.feedback}}"
+                      transitions: []
+                """.formatted(name, humanExtras);
+    }
+
     /** Waits for the execution to reach a terminal status and returns its view. */
     JsonNode awaitEnd(String executionId, Duration within) {
         JsonNode[] last = new JsonNode[1];

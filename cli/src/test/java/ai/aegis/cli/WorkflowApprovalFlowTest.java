@@ -27,41 +27,6 @@ class WorkflowApprovalFlowTest {
     static Path dataDir;
     static TestSystem system;
 
-    /** draft -> review (Human) -> publish on approval, or revise (sees the reason) on rejection. */
-    static String workflow(String name, String humanExtras) {
-        return """
-                apiVersion: 100monkeys.ai/v1
-                kind: Workflow
-                metadata: {name: %s, version: "1.0.0"}
-                spec:
-                  initial_state: draft
-                  states:
-                    draft:
-                      kind: Agent
-                      agent: drafter
-                      input: "Draft about {{workflow.input}}"
-                      transitions:
-                        - {condition: on_success, target: review}
-                    review:
-                      kind: Human
-                      prompt: "Please review: {{draft.output}}"
-                      %s
-                      transitions:
-                        - {condition: approved, target: publish}
-                        - {condition: rejected, target: revise}
-                    publish:
-                      kind: Agent
-                      agent: publisher
-                      input: "Publish {{draft.output}}"
-                      transitions: []
-                    revise:
-                      kind: Agent
-                      agent: reviser
-                      input: "Revise because: {{review.feedback}}"
-                      transitions: []
-                """.formatted(name, humanExtras);
-    }
-
     @BeforeAll
     static void start() throws Exception {
         system = new TestSystem(dataDir, Map.of(
@@ -76,7 +41,7 @@ class WorkflowApprovalFlowTest {
                 "review-flow", "timeout: 120s",
                 "review-default", "timeout: 2s\n      default_response: approved",
                 "review-strict", "timeout: 2s").entrySet()) {
-            HttpResponse<String> res = system.post("/v1/workflows", workflow(w.getKey(), w.getValue()));
+            HttpResponse<String> res = system.post("/v1/workflows", TestSystem.reviewWorkflow(w.getKey(), w.getValue()));
             assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
         }
     }
