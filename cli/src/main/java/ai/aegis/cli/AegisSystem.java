@@ -147,10 +147,14 @@ public final class AegisSystem implements AutoCloseable {
         }
     }
 
-    /** {@code aegis.data-dir}, default {@code ~/.aegis}: the broker's data, Streams state, the API token. */
+    /** {@code aegis.data-dir}, default {@link #defaultDataDir()}: the broker's data, Streams state, the API token. */
     public static Path dataDir(Config aegis) {
-        return Path.of(aegis.get("data-dir").asString().orElse(System.getProperty("user.home") + "/.aegis"))
-                .toAbsolutePath();
+        return aegis.get("data-dir").asString().map(Path::of).orElseGet(AegisSystem::defaultDataDir).toAbsolutePath();
+    }
+
+    /** {@code ~/.aegis}. */
+    public static Path defaultDataDir() {
+        return Path.of(System.getProperty("user.home"), ".aegis");
     }
 
     /**

@@ -43,25 +43,10 @@ final class ServiceCommands {
         boolean insecureNoAuth;
 
         Options options() {
-            List<String> a = new ArrayList<>();
-            add(a, "--config", config);
-            add(a, "--data-dir", dataDir);
-            add(a, "--port", port);
-            add(a, "--bootstrap-servers", bootstrapServers);
-            add(a, "--internal-port", internalPort);
-            add(a, "--runtime", runtime);
-            add(a, "--stream-port", streamPort);
-            if (insecureNoAuth) {
-                a.add("--insecure-no-auth");
-            }
-            return Options.parse(a.toArray(String[]::new));
-        }
-
-        private static void add(List<String> args, String name, String value) {
-            if (value != null) {
-                args.add(name);
-                args.add(value);
-            }
+            return Options.parse(new Argv().option("--config", config).option("--data-dir", dataDir)
+                    .option("--port", port).option("--bootstrap-servers", bootstrapServers)
+                    .option("--internal-port", internalPort).option("--runtime", runtime)
+                    .option("--stream-port", streamPort).flag("--insecure-no-auth", insecureNoAuth).toArray());
         }
     }
 

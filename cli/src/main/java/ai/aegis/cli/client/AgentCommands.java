@@ -6,7 +6,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
-import java.util.List;
 
 /** {@code aegis agent deploy|list|show|remove}. */
 @Command(name = "agent", mixinStandardHelpOptions = true, description = "Deploy, list, show and remove agents.",
@@ -28,14 +27,9 @@ public final class AgentCommands {
 
         @Override
         public Integer call() {
-            String[] m = manifest(file);
-            JsonNode res = api().postText("/v1/agents" + (force ? "?force=true" : ""), m[0], m[1]);
-            if (format() == ClientOptions.Format.text) {
-                context.out().println("agent " + res.path("name").asText() + " " + res.path("version").asText()
-                        + " " + res.path("status").asText() + ": " + res.path("agent_id").asText());
-            } else {
-                print(res);
-            }
+            JsonNode res = deploy("/v1/agents", file, force);
+            print(res, "agent " + res.path("name").asText() + " " + res.path("version").asText() + " "
+                    + res.path("status").asText() + ": " + res.path("agent_id").asText());
             return 0;
         }
     }
@@ -48,10 +42,8 @@ public final class AgentCommands {
 
         @Override
         public Integer call() {
-            JsonNode agents = api().get("/v1/agents");
-            Output.list(context.out(), format(), agents, agents, List.of(Output.Column.field("ID", "id"),
-                    Output.Column.field("NAME", "name"), Output.Column.field("VERSION", "version"),
-                    Output.Column.field("STATUS", "status"), Output.Column.field("DESCRIPTION", "description")));
+            printList(api().get("/v1/agents"), Output.columns("ID", "id", "NAME", "name", "VERSION", "version",
+                    "STATUS", "status", "DESCRIPTION", "description"));
             return 0;
         }
     }
@@ -83,13 +75,7 @@ public final class AgentCommands {
 
         @Override
         public Integer call() {
-            String id = agentId(agent);
-            JsonNode res = api().delete("/v1/agents/" + ApiClient.encode(id));
-            if (format() == ClientOptions.Format.text) {
-                context.out().println("agent " + agent + " removed");
-            } else {
-                print(res);
-            }
+            print(api().delete("/v1/agents/" + ApiClient.encode(agentId(agent))), "agent " + agent + " removed");
             return 0;
         }
     }

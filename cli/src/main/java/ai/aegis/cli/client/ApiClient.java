@@ -17,30 +17,45 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 /**
  * The Aegis REST API over java.net.http: JSON requests with timeouts, errors turned into one-line
- * {@link ApiException}s ({@code 404 Agent not found}) or {@link CliException}s ({@code cannot reach ...}), and
- * the SSE event streams read frame by frame.
+ * {@link CliException}s ({@code 404 Agent not found}, {@code cannot reach ...}), and the SSE event streams read
+ * frame by frame.
  */
 public final class ApiClient {
 
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** A request's answer; for a stream, its headers (the API sends them at once). */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * A stream that brings nothing for this long, not even a keep-alive (every 15 s by default,
+     * {@code aegis.ingress.sse-heartbeat-ms}), is given up: the server froze or the network dropped the connection.
+     */
+    static final Duration STREAM_IDLE = Duration.ofMinutes(2);
+    /** At most this much of an error answer's body is read. */
+    private static final int MAX_ERROR_BODY = 64 * 1024;
 
     private final String base;
     private final String token;
     private final HttpClient http;
+    private final Duration streamIdle;
 
     public ApiClient(String base, String token) {
+        this(base, token, STREAM_IDLE);
+    }
+
+    ApiClient(String base, String token, Duration streamIdle) {
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         this.token = token;
         this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
-    }
-
-    public String base() {
-        return base;
+        this.streamIdle = streamIdle;
     }
 
     public static String encode(String segment) {
@@ -112,17 +127,24 @@ public final class ApiClient {
     }
 
     private static JsonNode parse(String text) {
-        if (text == null || text.isBlank()) {
-            return Json.object();
-        }
-        try {
-            return Json.tree(text);
-        } catch (RuntimeException e) {
-            return Json.MAPPER.getNodeFactory().textNode(text);
-        }
+        return text == null || text.isBlank() ? Json.object() : jsonOrText(text);
     }
 
-    static ApiException error(int status, JsonNode body, String raw) {
+    /** The text as JSON when it parses as JSON, else as a JSON string. */
+    static JsonNode jsonOrText(String text) {
+        try {
+            JsonNode node = Json.tree(text);
+            if (!node.isMissingNode()) {
+                return node;
+            }
+        } catch (RuntimeException notJson) {
+            // a string, then
+        }
+        return Json.MAPPER.getNodeFactory().textNode(text);
+    }
+
+    /** An error answer as one line: {@code 404 Agent not found}. */
+    static CliException error(int status, JsonNode body, String raw) {
         String message;
         if (body.isObject() && body.hasNonNull("message") && body.path("error").isTextual()
                 && !body.get("error").asText().contains(" ")) {
@@ -142,7 +164,7 @@ public final class ApiClient {
             }
             message += p;
         }
-        return new ApiException(status, message.replace('\n', ' '));
+        return new CliException(status + " " + message.replace('\n', ' '));
     }
 
     private static String reason(int status) {
@@ -155,28 +177,44 @@ public final class ApiClient {
     }
 
     /**
-     * Reads an SSE stream until it closes or {@code frame} answers false: each {@code data:} as JSON.
+     * Reads an SSE stream until it closes or {@code frame} answers false: each {@code data:} as JSON. A stream silent
+     * for {@link #STREAM_IDLE} is given up ({@link CliException}).
      *
      * @return false when the stream was answered 204 (it had already ended)
      */
     public boolean stream(String path, Predicate<JsonNode> frame) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).header("Accept", "text/event-stream").GET();
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
-        }
-        HttpResponse<InputStream> res = exchange(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpRequest request = request(path).setHeader("Accept", "text/event-stream").GET().build();
+        HttpResponse<InputStream> res = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
+        AtomicLong lastRead = new AtomicLong(System.nanoTime());
+        AtomicBoolean idle = new AtomicBoolean();
+        ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "aegis-stream-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
         try (InputStream in = res.body();
              BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             if (res.statusCode() == 204) {
                 return false;
             }
             if (res.statusCode() / 100 != 2) {
-                String raw = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                String raw = new String(in.readNBytes(MAX_ERROR_BODY), StandardCharsets.UTF_8);
                 throw error(res.statusCode(), parse(raw), raw);
             }
+            long check = Math.max(1, streamIdle.toMillis() / 4);
+            watchdog.scheduleWithFixedDelay(() -> {
+                if (System.nanoTime() - lastRead.get() > streamIdle.toNanos() && !idle.getAndSet(true)) {
+                    try {
+                        in.close(); // the blocked read ends with an IOException
+                    } catch (IOException ignored) {
+                        // closing is all that is asked
+                    }
+                }
+            }, check, check, TimeUnit.MILLISECONDS);
             StringBuilder data = new StringBuilder();
             String line;
             while ((line = reader.readLine()) != null) {
+                lastRead.set(System.nanoTime());
                 if (line.isEmpty()) {
                     if (!data.isEmpty()) {
                         JsonNode node = parse(data.toString());
@@ -197,7 +235,13 @@ public final class ApiClient {
             }
             return true;
         } catch (IOException e) {
+            if (idle.get()) {
+                throw new CliException("the stream from " + base + " brought nothing for " + streamIdle.toSeconds()
+                        + " s, not even a keep-alive");
+            }
             throw new CliException("the stream from " + base + " broke: " + e.getMessage());
+        } finally {
+            watchdog.shutdownNow();
         }
     }
 }

@@ -6,7 +6,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /** {@code aegis approvals list|approve|reject}: the human approvals workflows wait for. */
@@ -24,10 +23,9 @@ public final class ApprovalCommands {
         @Override
         public Integer call() {
             JsonNode res = api().get("/v1/human-approvals");
-            Output.list(context.out(), format(), res, res.path("pending_requests"), List.of(
-                    Output.Column.field("ID", "id"), Output.Column.field("WORKFLOW RUN", "workflow_execution_id"),
-                    Output.Column.field("STATE", "state_name"), Output.Column.field("CREATED", "created_at"),
-                    Output.Column.field("TIMEOUT S", "timeout_seconds"), Output.Column.field("PROMPT", "prompt")));
+            Output.list(context.out(), format(), res, res.path("pending_requests"), Output.columns("ID", "id",
+                    "WORKFLOW RUN", "workflow_execution_id", "STATE", "state_name", "CREATED", "created_at",
+                    "TIMEOUT S", "timeout_seconds", "PROMPT", "prompt"));
             return 0;
         }
     }
@@ -54,16 +52,9 @@ public final class ApprovalCommands {
             if (by != null) {
                 body.put("approved_by", by);
             }
-            decided(api().post("/v1/human-approvals/" + ApiClient.encode(id) + "/approve", body));
+            JsonNode res = api().post("/v1/human-approvals/" + ApiClient.encode(id) + "/approve", body);
+            print(res, "approval " + id + " " + res.path("status").asText());
             return 0;
-        }
-
-        private void decided(JsonNode res) {
-            if (format() == ClientOptions.Format.text) {
-                context.out().println("approval " + id + " " + res.path("status").asText());
-            } else {
-                print(res);
-            }
         }
     }
 
@@ -88,11 +79,7 @@ public final class ApprovalCommands {
                 body.put("rejected_by", by);
             }
             JsonNode res = api().post("/v1/human-approvals/" + ApiClient.encode(id) + "/reject", body);
-            if (format() == ClientOptions.Format.text) {
-                context.out().println("approval " + id + " " + res.path("status").asText());
-            } else {
-                print(res);
-            }
+            print(res, "approval " + id + " " + res.path("status").asText());
             return 0;
         }
     }

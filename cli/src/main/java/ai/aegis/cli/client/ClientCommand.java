@@ -6,6 +6,7 @@ import picocli.CommandLine.Mixin;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 
@@ -39,6 +40,20 @@ abstract class ClientCommand implements Callable<Integer> {
         Output.object(context.out(), format(), node);
     }
 
+    /** {@code text}: the one line given; any other format: the answer ({@link #print(JsonNode)}). */
+    void print(JsonNode answer, String textLine) {
+        if (format() == ClientOptions.Format.text) {
+            context.out().println(textLine);
+        } else {
+            print(answer);
+        }
+    }
+
+    /** A list the answer is: json/yaml as is, else a table of these columns. */
+    void printList(JsonNode list, List<Output.Column> columns) {
+        Output.list(context.out(), format(), list, list, columns);
+    }
+
     boolean live() {
         return context.liveProgress(options.noTty());
     }
@@ -47,28 +62,28 @@ abstract class ClientCommand implements Callable<Integer> {
         return format() == ClientOptions.Format.json || format() == ClientOptions.Format.yaml;
     }
 
-    static boolean isUuid(String s) {
-        return UUID.matcher(s).matches();
-    }
-
     /** An agent's id: as given when it is one, else looked up by name. */
     String agentId(String idOrName) {
-        if (isUuid(idOrName)) {
+        if (UUID.matcher(idOrName).matches()) {
             return idOrName;
         }
         return api().get("/v1/agents/lookup/" + ApiClient.encode(idOrName)).path("id").asText();
     }
 
-    /** A manifest file's text and its content type (JSON by the name or the first character, else YAML). */
-    static String[] manifest(Path file) {
+    /**
+     * Posts a manifest file to {@code path} ({@code ?force=true} with {@code force}) as it is: JSON by the file's name
+     * or its first character, else YAML.
+     */
+    JsonNode deploy(String path, Path file, boolean force) {
+        String text;
         try {
-            String text = Files.readString(file);
-            boolean json = file.getFileName().toString().endsWith(".json") || text.stripLeading().startsWith("{");
-            return new String[]{text, json ? "application/json" : "application/yaml"};
+            text = Files.readString(file);
         } catch (IOException e) {
             throw new CliException("cannot read " + file + " (" + e.getClass().getSimpleName()
                     + (e.getMessage() != null && !e.getMessage().equals(file.toString()) ? ": " + e.getMessage() : "")
                     + ")", 2);
         }
+        boolean json = file.getFileName().toString().endsWith(".json") || text.stripLeading().startsWith("{");
+        return api().postText(path + (force ? "?force=true" : ""), text, json ? "application/json" : "application/yaml");
     }
 }

@@ -1,7 +1,9 @@
 package ai.aegis.cli.client;
 
 import ai.aegis.cli.login.Login;
+import ai.aegis.cli.login.StoredToken;
 import ai.aegis.cli.login.TokenClient;
+import ai.aegis.ingress.auth.LocalApiToken;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -61,11 +63,12 @@ public final class ClientOptions {
             if (env != null && !env.isBlank()) {
                 return env.strip();
             }
-            Path oidc = Login.tokenFile(Optional.ofNullable(dataDir), context.env());
+            Path dir = Login.dataDir(Optional.ofNullable(dataDir), context.env());
+            Path oidc = dir.resolve(StoredToken.FILE_NAME);
             if (Files.exists(oidc)) {
                 return new Login(new TokenClient(), context.env()).fresh(oidc).accessToken();
             }
-            Path apiToken = oidc.resolveSibling("api-token");
+            Path apiToken = dir.resolve(LocalApiToken.FILE_NAME);
             if (Files.isReadable(apiToken)) {
                 return Files.readString(apiToken).strip();
             }

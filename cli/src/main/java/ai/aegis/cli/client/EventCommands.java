@@ -83,9 +83,7 @@ public final class EventCommands {
                 long printed = 0;
                 while (max == null || printed < max) {
                     for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                        Header ce = r.headers().lastHeader("ce_type");
-                        String ceType = ce == null ? null : new String(ce.value(), StandardCharsets.UTF_8);
-                        if (type != null && !type.equals(ceType)) {
+                        if (type != null && !type.equals(ceType(r))) {
                             continue;
                         }
                         context.out().println(line(r.value()));
@@ -94,11 +92,12 @@ public final class EventCommands {
                             break;
                         }
                     }
-                    if (Thread.currentThread().isInterrupted()) {
-                        return 130;
-                    }
                 }
                 return 0;
+            } catch (org.apache.kafka.common.errors.InterruptException e) {
+                // poll() answers an interrupt so (a KafkaException too: caught before the one below)
+                Thread.currentThread().interrupt();
+                return 130;
             } catch (org.apache.kafka.common.errors.TimeoutException e) {
                 throw new CliException("cannot reach Kafka at " + bootstrapServers + " (" + e.getMessage() + ")");
             } catch (org.apache.kafka.common.KafkaException e) {
@@ -106,16 +105,15 @@ public final class EventCommands {
             }
         }
 
+        /** The record's {@code ce_type} header, or null (none, or one without a value). */
+        private static String ceType(ConsumerRecord<String, byte[]> r) {
+            Header ce = r.headers().lastHeader("ce_type");
+            return ce == null || ce.value() == null ? null : new String(ce.value(), StandardCharsets.UTF_8);
+        }
+
+        /** The value as one line of JSON: as it is when it is JSON, else as a JSON string. */
         private static String line(byte[] value) {
-            if (value == null) {
-                return "null";
-            }
-            String text = new String(value, StandardCharsets.UTF_8);
-            try {
-                return Json.write(Json.tree(text));
-            } catch (RuntimeException e) {
-                return Json.write(text);
-            }
+            return value == null ? "null" : Json.write(ApiClient.jsonOrText(new String(value, StandardCharsets.UTF_8)));
         }
     }
 }

@@ -32,33 +32,37 @@ public final class Follow {
     private int iteration;
     private int toolCalls;
     private String lastTool;
-    private int frame;
+    private int spinnerFrame;
     private String terminal;
     private JsonNode terminalBody;
 
-    /**
-     * @param live      a progress line rewritten in place (a terminal)
-     * @param jsonLines each event's JSON on a line of its own ({@code --output json|yaml}) instead of text
-     */
-    public Follow(PrintStream out, boolean live, boolean jsonLines) {
+    private Follow(PrintStream out, boolean live, boolean jsonLines) {
         this.out = out;
         this.live = live && !jsonLines;
         this.jsonLines = jsonLines;
     }
 
-    /** Follows an execution to its end; the exit code of how it ended. */
+    /**
+     * Follows an execution to its end; the exit code of how it ended.
+     *
+     * @param live      a progress line rewritten in place (a terminal)
+     * @param jsonLines each event's JSON on a line of its own ({@code --output json|yaml}) instead of text
+     */
     public static int execution(ApiClient api, String id, PrintStream out, boolean live, boolean jsonLines) {
-        Follow f = new Follow(out, live, jsonLines);
-        return f.run(api, "/v1/executions/" + ApiClient.encode(id) + "/stream", "/v1/executions/" + ApiClient.encode(id));
+        return new Follow(out, live, jsonLines).run(api, "execution", "/v1/executions/" + ApiClient.encode(id));
     }
 
-    public static int workflow(ApiClient api, String id, PrintStream out, boolean live, boolean jsonLines) {
-        Follow f = new Follow(out, live, jsonLines);
-        String base = "/v1/workflows/executions/" + ApiClient.encode(id);
-        return f.run(api, base + "/stream", base);
+    /** Follows a workflow run to its end, in plain lines (its progress is not an execution's: no progress line). */
+    public static int workflow(ApiClient api, String id, PrintStream out, boolean jsonLines) {
+        return new Follow(out, false, jsonLines).run(api, "workflow",
+                "/v1/workflows/executions/" + ApiClient.encode(id));
     }
 
-    private int run(ApiClient api, String streamPath, String viewPath) {
+    /**
+     * @param kind     {@code execution} or {@code workflow}: how the ending is told when the stream did not
+     * @param viewPath the view; its stream is {@code viewPath/stream}
+     */
+    private int run(ApiClient api, String kind, String viewPath) {
         ScheduledExecutorService spinner = null;
         if (live) {
             spinner = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -69,7 +73,7 @@ public final class Follow {
             spinner.scheduleAtFixedRate(this::redraw, 0, 120, TimeUnit.MILLISECONDS);
         }
         try {
-            api.stream(streamPath, this::event);
+            api.stream(viewPath + "/stream", this::event);
         } finally {
             if (spinner != null) {
                 spinner.shutdownNow();
@@ -88,7 +92,7 @@ public final class Follow {
                     throw new CliException("the stream closed while it was still " + status);
                 }
                 if (!jsonLines) {
-                    out.println((viewPath.contains("workflows") ? "workflow " : "execution ") + status.replace('_', ' '));
+                    out.println(kind + " " + status.replace('_', ' '));
                     String output = view.path("final_output").asText("");
                     if (!output.isEmpty()) {
                         out.println(output);
@@ -144,7 +148,7 @@ public final class Follow {
                 out.print(CLEAR + mark(type) + " " + line(type, body) + " · " + toolCalls
                         + (toolCalls == 1 ? " tool call" : " tool calls") + "\n");
             }
-            redrawLocked();
+            redraw();
         } else {
             out.println(line(type, body));
         }
@@ -152,15 +156,12 @@ public final class Follow {
         return true;
     }
 
+    /** The progress line, again: from the spinner's thread, and from {@link #event} (the lock is held already). */
     private synchronized void redraw() {
-        redrawLocked();
-    }
-
-    private void redrawLocked() {
         if (terminal != null) {
             return;
         }
-        String spin = SPINNER[frame++ % SPINNER.length];
+        String spin = SPINNER[spinnerFrame++ % SPINNER.length];
         String status = iteration == 0 ? "waiting for the execution to start"
                 : "iteration " + iteration + " · " + toolCalls + (toolCalls == 1 ? " tool call" : " tool calls")
                 + (lastTool != null ? " · last " + lastTool : "");

@@ -9,16 +9,24 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /** Prints what the API answered in the format asked for: text, table, json (as is, pretty) or yaml. */
 public final class Output {
 
-    /** A column of a table: its header and how a row's value is found. */
-    public record Column(String header, Function<JsonNode, String> value) {
-        public static Column field(String header, String field) {
-            return new Column(header, n -> scalar(n.path(field)));
+    /** A column of a table: its header and the field of a row it shows. */
+    public record Column(String header, String field) {
+    }
+
+    /** Columns from header, field pairs: {@code columns("ID", "id", "NAME", "name")}. */
+    public static List<Column> columns(String... headersAndFields) {
+        if (headersAndFields.length % 2 != 0) {
+            throw new IllegalArgumentException("a header without its field");
         }
+        List<Column> columns = new ArrayList<>();
+        for (int i = 0; i < headersAndFields.length; i += 2) {
+            columns.add(new Column(headersAndFields[i], headersAndFields[i + 1]));
+        }
+        return List.copyOf(columns);
     }
 
     private Output() {
@@ -57,7 +65,7 @@ public final class Output {
         }
     }
 
-    public static void raw(PrintStream out, ClientOptions.Format format, JsonNode node) {
+    private static void raw(PrintStream out, ClientOptions.Format format, JsonNode node) {
         try {
             if (format == ClientOptions.Format.yaml) {
                 out.print(Json.YAML.writeValueAsString(node));
@@ -73,7 +81,7 @@ public final class Output {
         List<String[]> cells = new ArrayList<>();
         cells.add(columns.stream().map(Column::header).toArray(String[]::new));
         for (JsonNode row : rows) {
-            cells.add(columns.stream().map(c -> oneLine(c.value().apply(row), 60)).toArray(String[]::new));
+            cells.add(columns.stream().map(c -> oneLine(scalar(row.path(c.field())), 60)).toArray(String[]::new));
         }
         int[] widths = new int[columns.size()];
         for (String[] r : cells) {

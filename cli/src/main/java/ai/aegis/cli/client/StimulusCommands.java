@@ -1,7 +1,5 @@
 package ai.aegis.cli.client;
 
-import ai.aegis.schemas.json.Json;
-import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,13 +30,7 @@ public final class StimulusCommands {
         public Integer call() {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("source", source);
-            JsonNode parsed;
-            try {
-                parsed = Json.tree(content);
-            } catch (RuntimeException e) {
-                parsed = null;
-            }
-            body.put("content", parsed != null && !parsed.isMissingNode() ? parsed : content);
+            body.put("content", ApiClient.jsonOrText(content));
             if (key != null) {
                 body.put("idempotency_key", key);
             }

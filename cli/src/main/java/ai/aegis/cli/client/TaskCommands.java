@@ -16,11 +16,6 @@ import java.util.Map;
                 TaskCommands.Cancel.class, TaskCommands.Logs.class})
 public final class TaskCommands {
 
-    static final List<Output.Column> COLUMNS = List.of(Output.Column.field("ID", "id"),
-            Output.Column.field("AGENT", "agent_name"), Output.Column.field("STATUS", "status"),
-            Output.Column.field("ITERATIONS", "total_iterations"), Output.Column.field("STARTED", "started_at"),
-            Output.Column.field("ENDED", "ended_at"));
-
     @Command(name = "run", mixinStandardHelpOptions = true, description = {"Start an execution of an agent.",
             "--follow: print its progress until it ends; exit 0 completed, 1 failed, 3 cancelled, 4 timed out."})
     static final class Run extends ClientCommand {
@@ -43,11 +38,7 @@ public final class TaskCommands {
             JsonNode res = api().post("/v1/executions", body);
             String id = res.path("execution_id").asText();
             if (!follow) {
-                if (format() == ClientOptions.Format.text) {
-                    context.out().println(id);
-                } else {
-                    print(res);
-                }
+                print(res, id);
                 return 0;
             }
             return Follow.execution(api(), id, context.out(), live(), jsonLines());
@@ -80,8 +71,9 @@ public final class TaskCommands {
             if (limit != null) {
                 query.add("limit=" + limit);
             }
-            JsonNode list = api().get("/v1/executions" + (query.isEmpty() ? "" : "?" + String.join("&", query)));
-            Output.list(context.out(), format(), list, list, COLUMNS);
+            printList(api().get("/v1/executions" + (query.isEmpty() ? "" : "?" + String.join("&", query))),
+                    Output.columns("ID", "id", "AGENT", "agent_name", "STATUS", "status",
+                            "ITERATIONS", "total_iterations", "STARTED", "started_at", "ENDED", "ended_at"));
             return 0;
         }
     }
@@ -101,9 +93,8 @@ public final class TaskCommands {
             print(view);
             if (!jsonLines() && view.path("iterations").isArray() && !view.get("iterations").isEmpty()) {
                 context.out().println();
-                Output.table(context.out(), view.get("iterations"), List.of(Output.Column.field("ITERATION", "number"),
-                        Output.Column.field("STATUS", "status"), Output.Column.field("TOOL CALLS", "tool_calls"),
-                        Output.Column.field("OUTPUT", "output"), Output.Column.field("ERROR", "error")));
+                Output.table(context.out(), view.get("iterations"), Output.columns("ITERATION", "number",
+                        "STATUS", "status", "TOOL CALLS", "tool_calls", "OUTPUT", "output", "ERROR", "error"));
             }
             return 0;
         }
@@ -121,11 +112,7 @@ public final class TaskCommands {
         @Override
         public Integer call() {
             JsonNode res = api().post("/v1/executions/" + ApiClient.encode(id) + "/cancel", Map.of());
-            if (format() == ClientOptions.Format.text) {
-                context.out().println("execution " + id + " " + res.path("status").asText());
-            } else {
-                print(res);
-            }
+            print(res, "execution " + id + " " + res.path("status").asText());
             return 0;
         }
     }
@@ -143,7 +130,7 @@ public final class TaskCommands {
 
         @Override
         public Integer call() {
-            return Follow.execution(api(), id, context.out(), false, jsonLines());
+            return Follow.execution(api(), id, context.out(), false, jsonLines()); // a log: plain lines
         }
     }
 }

@@ -7,7 +7,6 @@ import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /** {@code aegis workflow deploy|list|run|status|runs}. */
@@ -15,11 +14,6 @@ import java.util.Map;
         subcommands = {WorkflowCommands.Deploy.class, WorkflowCommands.ListWorkflows.class, WorkflowCommands.Run.class,
                 WorkflowCommands.Status.class, WorkflowCommands.Runs.class})
 public final class WorkflowCommands {
-
-    static final List<Output.Column> RUN_COLUMNS = List.of(Output.Column.field("ID", "workflow_execution_id"),
-            Output.Column.field("WORKFLOW", "workflow_name"), Output.Column.field("STATUS", "status"),
-            Output.Column.field("STATE", "current_state"), Output.Column.field("APPROVAL", "pending_approval"),
-            Output.Column.field("STARTED", "started_at"));
 
     @Command(name = "deploy", mixinStandardHelpOptions = true,
             description = "Register a workflow manifest (YAML or JSON); its agents must be deployed.")
@@ -35,14 +29,9 @@ public final class WorkflowCommands {
 
         @Override
         public Integer call() {
-            String[] m = manifest(file);
-            JsonNode res = api().postText("/v1/workflows" + (force ? "?force=true" : ""), m[0], m[1]);
-            if (format() == ClientOptions.Format.text) {
-                context.out().println("workflow " + res.path("name").asText() + " " + res.path("version").asText()
-                        + " " + res.path("status").asText());
-            } else {
-                print(res);
-            }
+            JsonNode res = deploy("/v1/workflows", file, force);
+            print(res, "workflow " + res.path("name").asText() + " " + res.path("version").asText() + " "
+                    + res.path("status").asText());
             return 0;
         }
     }
@@ -55,9 +44,8 @@ public final class WorkflowCommands {
 
         @Override
         public Integer call() {
-            JsonNode list = api().get("/v1/workflows");
-            Output.list(context.out(), format(), list, list, List.of(Output.Column.field("NAME", "name"),
-                    Output.Column.field("VERSION", "version"), Output.Column.field("DESCRIPTION", "description")));
+            printList(api().get("/v1/workflows"), Output.columns("NAME", "name", "VERSION", "version",
+                    "DESCRIPTION", "description"));
             return 0;
         }
     }
@@ -85,14 +73,10 @@ public final class WorkflowCommands {
             JsonNode res = api().post("/v1/workflows/" + ApiClient.encode(name) + "/run", body);
             String id = res.path("workflow_execution_id").asText();
             if (!follow) {
-                if (format() == ClientOptions.Format.text) {
-                    context.out().println(id);
-                } else {
-                    print(res);
-                }
+                print(res, id);
                 return 0;
             }
-            return Follow.workflow(api(), id, context.out(), false, jsonLines());
+            return Follow.workflow(api(), id, context.out(), jsonLines());
         }
     }
 
@@ -132,8 +116,9 @@ public final class WorkflowCommands {
             if (status != null) {
                 q.append(q.isEmpty() ? '?' : '&').append("status=").append(ApiClient.encode(status));
             }
-            JsonNode list = api().get("/v1/workflows/executions" + q);
-            Output.list(context.out(), format(), list, list, RUN_COLUMNS);
+            printList(api().get("/v1/workflows/executions" + q), Output.columns("ID", "workflow_execution_id",
+                    "WORKFLOW", "workflow_name", "STATUS", "status", "STATE", "current_state",
+                    "APPROVAL", "pending_approval", "STARTED", "started_at"));
             return 0;
         }
     }

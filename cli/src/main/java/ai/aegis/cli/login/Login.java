@@ -1,5 +1,6 @@
 package ai.aegis.cli.login;
 
+import ai.aegis.cli.AegisSystem;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -38,11 +39,15 @@ public final class Login {
         this.env = env;
     }
 
-    /** The token file in a data directory ({@code --data-dir}, else {@code AEGIS_DATA_DIR}, else {@code ~/.aegis}). */
+    /** The token file in the data directory ({@link #dataDir}). */
     public static Path tokenFile(Optional<Path> dataDir, Function<String, String> env) {
-        Path dir = dataDir.orElseGet(() -> Optional.ofNullable(env.apply("AEGIS_DATA_DIR")).map(Path::of)
-                .orElse(Path.of(System.getProperty("user.home"), ".aegis")));
-        return dir.resolve(StoredToken.FILE_NAME);
+        return dataDir(dataDir, env).resolve(StoredToken.FILE_NAME);
+    }
+
+    /** The data directory: {@code --data-dir}, else {@code AEGIS_DATA_DIR}, else {@code ~/.aegis}. */
+    public static Path dataDir(Optional<Path> dataDir, Function<String, String> env) {
+        return dataDir.orElseGet(() -> Optional.ofNullable(env.apply("AEGIS_DATA_DIR")).map(Path::of)
+                .orElseGet(AegisSystem::defaultDataDir));
     }
 
     public int login(String[] args, PrintStream out) throws IOException, InterruptedException {

@@ -177,15 +177,21 @@ class CliAgentTaskTest {
         String command = String.join(" ", List.of(java, "-cp", "'" + classpath + "'", "ai.aegis.cli.AegisMain",
                 "task", "run", "cli-tty", "--input", "tty", "--follow", "--server", system.base,
                 "--token-file", "'" + system.tokenFile() + "'"));
+        Path printed = dataDir.resolve("tty-output");
         ProcessBuilder pb = new ProcessBuilder("script", "-qfec", command, "/dev/null");
         pb.environment().put("TERM", "xterm");
         pb.environment().remove("AEGIS_TOKEN");
         pb.redirectErrorStream(true);
+        pb.redirectOutput(printed.toFile()); // a file, not a pipe read to its end: the wait below bounds the test
         Process p = pb.start();
         p.getOutputStream().close();
-        byte[] printed = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        String out = new String(printed, StandardCharsets.UTF_8);
+        boolean ended = p.waitFor(60, TimeUnit.SECONDS);
+        if (!ended) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        String out = Files.readString(printed, StandardCharsets.UTF_8);
+        assertThat(ended).as(out).isTrue();
 
         assertThat(p.exitValue()).as(out).isZero();
         assertThat(out).contains("\r\u001b[2K");

@@ -1,5 +1,6 @@
 package ai.aegis.cli.client;
 
+import ai.aegis.cli.ApprovalWorkflows;
 import ai.aegis.cli.TestSystem;
 import ai.aegis.schemas.json.Json;
 import ai.aegis.worker.llm.scripted.ScriptStep;
@@ -25,42 +26,10 @@ class CliWorkflowTest {
     static Path dataDir;
     static TestSystem system;
 
-    static final String WORKFLOW = """
-            apiVersion: 100monkeys.ai/v1
-            kind: Workflow
-            metadata: {name: cli-review, version: "1.0.0"}
-            spec:
-              initial_state: draft
-              states:
-                draft:
-                  kind: Agent
-                  agent: cli-drafter
-                  input: "Draft about {{workflow.input}}"
-                  transitions:
-                    - {condition: on_success, target: review}
-                review:
-                  kind: Human
-                  prompt: "Please review: {{draft.output}}"
-                  timeout: 120s
-                  transitions:
-                    - {condition: approved, target: publish}
-                    - {condition: rejected, target: revise}
-                publish:
-                  kind: Agent
-                  agent: cli-publisher
-                  input: "Publish {{draft.output}}"
-                  transitions: []
-                revise:
-                  kind: Agent
-                  agent: cli-reviser
-                  input: "Revise because: {{review.feedback}}"
-                  transitions: []
-            """;
-
     @BeforeAll
     static void start() throws Exception {
         system = new TestSystem(dataDir, Map.of("echo", List.of(ScriptStep.reply("done: {{input}}"))), null, true);
-        for (String agent : List.of("cli-drafter", "cli-publisher", "cli-reviser")) {
+        for (String agent : ApprovalWorkflows.REVIEW_AGENTS) { // deployed through the CLI: its agent deploy runs
             Path file = Files.writeString(dataDir.resolve(agent + ".yaml"), """
                     apiVersion: 100monkeys.ai/v1
                     kind: Agent
@@ -73,7 +42,8 @@ class CliWorkflowTest {
             Cli.Result r = Cli.against(system, "agent", "deploy", file.toString());
             assertThat(r.code()).as(r.err()).isZero();
         }
-        Path workflow = Files.writeString(dataDir.resolve("cli-review.yaml"), WORKFLOW);
+        Path workflow = Files.writeString(dataDir.resolve("cli-review.yaml"),
+                ApprovalWorkflows.draftReviewPublish("cli-review", "timeout: 120s", ApprovalWorkflows.PUBLISH_DRAFT));
         Cli.Result deployed = Cli.against(system, "workflow", "deploy", workflow.toString(), "-o", "json");
         assertThat(deployed.code()).as(deployed.err()).isZero();
         assertThat(Json.tree(deployed.out()).get("status").asText()).isEqualTo("registered");
